@@ -1,0 +1,62 @@
+# lifeguard: PGXS build of the extension; drives client/, test, demo, bench.
+#
+#   make && make install          build and install into the server that
+#                                 $(PG_CONFIG) describes (PG 13 to 17)
+#   make test                     install what is missing, build with
+#                                 -Werror, run every test on a throwaway
+#                                 cluster (see test/harness.sh)
+#   make demo                     the tour, on a throwaway cluster
+#   make bench                    the benchmarks under test/bench
+
+EXTENSION    = lifeguard
+EXTVERSION   = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(EXTENSION).control)
+
+MODULE_big   = lifeguard
+OBJS         = $(patsubst %.c,%.o,$(sort $(wildcard extension/*.c))) common/cuid2.o
+DATA_built   = sql/$(EXTENSION)--$(EXTVERSION).sql
+DATA         = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*--*.sql))
+DOCS         = README.md
+SHLIB_LINK   = -lcrypto
+PG_CPPFLAGS  = -I$(srcdir)/common -I$(srcdir)/extension
+EXTRA_CLEAN  = $(DATA_built)
+
+# make test builds with WERROR=1
+ifeq ($(WERROR),1)
+PG_CFLAGS   += -Werror
+endif
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+# the install script is the concatenation of sql/parts, one part per concern
+$(DATA_built): $(sort $(wildcard sql/parts/*.sql)) $(EXTENSION).control
+	cat $(sort $(wildcard sql/parts/*.sql)) > $@
+
+# the extension's objects depend on the headers they include
+$(OBJS): $(wildcard common/*.h extension/*.h)
+
+# the client library and CLI, when present
+ifneq ($(wildcard client/Makefile),)
+all: client
+client:
+	$(MAKE) -C client PG_CONFIG=$(PG_CONFIG) WERROR=$(WERROR)
+install: install-client
+install-client: client
+	$(MAKE) -C client PG_CONFIG=$(PG_CONFIG) install
+clean: clean-client
+clean-client:
+	$(MAKE) -C client clean
+.PHONY: client install-client clean-client
+endif
+
+test:
+	bash test/harness.sh test
+
+demo:
+	bash test/harness.sh demo
+
+bench:
+	bash test/harness.sh bench $(BENCH)
+
+.PHONY: test demo bench

@@ -1,0 +1,112 @@
+/*-------------------------------------------------------------------------
+ *
+ * cuid2.h
+ *	  CUID2 identifiers and prefixed identifiers, as made by the
+ *	  @paralleldrive/cuid2 3.x JavaScript package.
+ *
+ * This is plain C with no PostgreSQL dependency: the server extension and
+ * the client library (liblifeguard) both compile it.  Hashing is OpenSSL's
+ * SHA3-512; randomness comes from a caller-supplied CSPRNG callback, read
+ * through a buffer so that one identifier does not cost one system call.
+ *
+ * A generator state belongs to one process.  The caller must re-initialise
+ * it when the process identity changes (after fork()); lg_cuid2_state
+ * remembers the pid it was made for so the caller can check cheaply.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef LIFEGUARD_CUID2_H
+#define LIFEGUARD_CUID2_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define LG_CUID2_DEFAULT_LENGTH	24
+#define LG_CUID2_MIN_LENGTH		2
+#define LG_CUID2_MAX_LENGTH		32
+#define LG_CUID2_FINGERPRINT_LENGTH 32
+/* base36 digits of a 512-bit number is at most 100; the first is dropped */
+#define LG_CUID2_HASH_MAX		100
+#define LG_PREFIX_MAX_LENGTH	63
+#define LG_PREFIXED_ID_MAX		(LG_PREFIX_MAX_LENGTH + 1 + LG_CUID2_MAX_LENGTH)
+
+/* Fills buf with len cryptographically strong random bytes; true on success. */
+typedef bool (*lg_random_fn) (void *buf, size_t len);
+
+/* Result codes of the core. */
+typedef enum lg_cuid2_status
+{
+	LG_CUID2_OK = 0,
+	LG_CUID2_ERR_RANDOM,		/* the random source failed */
+	LG_CUID2_ERR_HASH,			/* OpenSSL's SHA3-512 failed */
+	LG_CUID2_ERR_LENGTH			/* length outside 2..32 */
+} lg_cuid2_status;
+
+/* Why a prefix is invalid, for error messages. */
+typedef enum lg_prefix_problem
+{
+	LG_PREFIX_OK = 0,
+	LG_PREFIX_EMPTY,
+	LG_PREFIX_TOO_LONG,
+	LG_PREFIX_BAD_FIRST,		/* does not start with a letter a-z */
+	LG_PREFIX_BAD_CHAR,			/* a character outside [a-z0-9_] */
+	LG_PREFIX_TRAILING_UNDERSCORE
+} lg_prefix_problem;
+
+#define LG_RANDOM_BUFFER_SIZE	512
+
+typedef struct lg_cuid2_state
+{
+	bool		initialized;
+	pid_t		pid;			/* process this state was made for */
+	lg_random_fn random;
+	uint64_t	counter;
+	char		fingerprint[LG_CUID2_FINGERPRINT_LENGTH + 1];
+	size_t		random_pos;		/* next unread byte of random_buf */
+	unsigned char random_buf[LG_RANDOM_BUFFER_SIZE];
+} lg_cuid2_state;
+
+/*
+ * Initialise a generator: counter and fingerprint.  identity is whatever
+ * identifies this process (host name, pid, ...); it is hashed together with
+ * 32 random base36 digits, as the reference does with its global object.
+ */
+extern lg_cuid2_status lg_cuid2_init(lg_cuid2_state *state, lg_random_fn random,
+									 const char *identity, size_t identity_len);
+
+/* Make one CUID2 of the given length into out (length + 1 bytes). */
+extern lg_cuid2_status lg_cuid2_generate(lg_cuid2_state *state, int length,
+										 char *out);
+
+/*
+ * The reference hash(): SHA3-512 of the bytes, read as one big-endian
+ * number, in base36, first digit dropped.  out needs LG_CUID2_HASH_MAX + 1
+ * bytes; *out_len receives the length written (without the terminator).
+ */
+extern lg_cuid2_status lg_cuid2_hash(const void *input, size_t len,
+									 char *out, size_t *out_len);
+
+/* The reference isCuid(): 2..32 characters, ^[a-z][0-9a-z]+$. */
+extern bool lg_is_cuid2(const char *s, size_t len);
+
+/* Check a prefix against the rules; LG_PREFIX_OK when valid. */
+extern lg_prefix_problem lg_prefix_check(const char *s, size_t len);
+
+/* One sentence describing a prefix problem, for error details. */
+extern const char *lg_prefix_problem_text(lg_prefix_problem p);
+
+/*
+ * Is s a prefixed id (valid prefix, '_', valid CUID2)?  With want_prefix
+ * non-NULL, the prefix must also equal it.  On success *prefix_len receives
+ * the length of the prefix part (when prefix_len is not NULL).
+ */
+extern bool lg_is_prefixed_id(const char *s, size_t len,
+							  const char *want_prefix, size_t want_len,
+							  size_t *prefix_len);
+
+/* Current time in milliseconds since the Unix epoch. */
+extern int64_t lg_now_ms(void);
+
+#endif							/* LIFEGUARD_CUID2_H */

@@ -1,0 +1,20 @@
+/*-------------------------------------------------------------------------
+ *
+ * lifeguard.h
+ *	  Declarations shared between the files of the lifeguard extension.
+ *
+ * Each concern lives in its own file: ids.c (prefixed CUID2 ids),
+ * pool_usage.c (pool visibility), audit_*.c (transaction-pooling audit).
+ * lifeguard.c holds _PG_init and calls each concern's initialisation.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef LIFEGUARD_H
+#define LIFEGUARD_H
+
+#include "postgres.h"
+
+/* true when the library was loaded by shared_preload_libraries */
+extern bool lifeguard_preloaded;
+
+#endif							/* LIFEGUARD_H */

@@ -1,0 +1,344 @@
+#!/usr/bin/env bash
+# test/harness.sh: the one place that sets up lifeguard's throwaway world.
+#
+#   bash test/harness.sh test            everything `make test` runs
+#   bash test/harness.sh run FILE...     only these tests (.sql: pg_prove,
+#                                        .t: prove) on a fresh cluster
+#   bash test/harness.sh demo            the tour (`make demo`)
+#   bash test/harness.sh bench [NAME...] benchmarks under test/bench
+#   bash test/harness.sh shell           a cluster and a shell on it
+#
+# What it does, in order: installs any missing Debian package (as root;
+# otherwise prints the apt-get line and stops), installs the pinned npm
+# peers, builds with -Werror, installs the extension and the client into a
+# private copy of the PostgreSQL tree under a temp directory (as
+# PostgreSQL's own `make check` does, so the system installation and any
+# running cluster are never touched), starts a throwaway cluster on a free
+# port with shared_preload_libraries = 'lifeguard' (as the postgres OS user
+# when run as root), runs the tests, and on every exit path (success,
+# failure, Ctrl-C, TERM) stops every process it started and removes the
+# temp directory.
+#
+# Tests find their world in the environment: PGHOST, PGPORT, PGUSER,
+# PGDATABASE, and the LG_* variables set in start_world below.
+
+set -Eeuo pipefail
+
+LG_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export LG_ROOT
+PG_CONFIG="${PG_CONFIG:-pg_config}"
+
+log() { printf '\033[1m== %s\033[0m\n' "$*" >&2; }
+die() { printf 'harness: %s\n' "$*" >&2; exit 1; }
+
+# ---------------------------------------------------------------------------
+# packages
+
+DEB_PACKAGES=(
+	build-essential pkg-config
+	postgresql-15 postgresql-client-15 postgresql-server-dev-15 libpq-dev
+	postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl
+	pgbouncer libssl-dev libjansson-dev libncurses-dev
+	tmux valgrind procps iproute2 util-linux
+)
+
+ensure_packages() {
+	local missing=() p
+	for p in "${DEB_PACKAGES[@]}"; do
+		if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+			missing+=("$p")
+		fi
+	done
+	command -v node >/dev/null 2>&1 || missing+=(nodejs)
+	command -v npm >/dev/null 2>&1 || missing+=(npm)
+	if [ ${#missing[@]} -eq 0 ]; then
+		return 0
+	fi
+	if [ "$(id -u)" -ne 0 ]; then
+		printf 'harness: missing packages; install them with:\n  sudo apt-get update && sudo apt-get install -y %s\n' "${missing[*]}" >&2
+		exit 1
+	fi
+	log "installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# pgbouncer's package starts its own service when it can; keep it from
+	# starting anything on this machine (policy-rc.d exit 101 = forbidden)
+	local policy=/usr/sbin/policy-rc.d created_policy=0
+	if [ ! -e "$policy" ]; then
+		printf '#!/bin/sh\nexit 101\n' > "$policy"
+		chmod 755 "$policy"
+		created_policy=1
+	fi
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	if [ "$created_policy" = 1 ]; then rm -f "$policy"; fi
+}
+
+# the pinned npm peers (node-postgres, @paralleldrive/cuid2)
+ensure_node_modules() {
+	local dir="$LG_ROOT/test/integration"
+	[ -f "$dir/package-lock.json" ] || return 0
+	if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+		log "installing the pinned npm peers (npm ci)"
+		(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+	fi
+}
+
+# ---------------------------------------------------------------------------
+# build and private installation
+
+build_and_install() {
+	log "building with -Werror"
+	make -C "$LG_ROOT" -s PG_CONFIG="$PG_CONFIG" WERROR=1 >/dev/null
+	PGBIN="$("$PG_CONFIG" --bindir)"
+	PGSHARE="$("$PG_CONFIG" --sharedir)"
+	PGPKGLIB="$("$PG_CONFIG" --pkglibdir)"
+	LG_INSTALL="$LG_TMP/install"
+	log "installing into $LG_INSTALL"
+	make -C "$LG_ROOT" -s PG_CONFIG="$PG_CONFIG" install DESTDIR="$LG_INSTALL" >/dev/null
+	# the server binaries are copied (PostgreSQL finds its share and lib
+	# directories relative to its own executable); the rest of the tree is
+	# symlinked around what `make install` put there, never over it
+	mkdir -p "$LG_INSTALL$PGBIN" "$LG_INSTALL$PGSHARE" "$LG_INSTALL$PGPKGLIB"
+	local b
+	for b in postgres initdb pg_ctl; do
+		cp -n "$PGBIN/$b" "$LG_INSTALL$PGBIN/$b"
+	done
+	cp -rsn "$PGSHARE/." "$LG_INSTALL$PGSHARE/"
+	cp -rsn "$PGPKGLIB/." "$LG_INSTALL$PGPKGLIB/"
+	chmod -R a+rX "$LG_TMP"
+	export LG_BINDIR="$LG_INSTALL$PGBIN"
+	export LG_INSTALL
+	# the client CLI and library, when built, are used from the tree
+	if [ -x "$LG_ROOT/client/lifeguard" ]; then
+		export LG_CLI="$LG_ROOT/client/lifeguard"
+	fi
+}
+
+# ---------------------------------------------------------------------------
+# clusters
+
+as_pg() {
+	if [ "$(id -u)" -eq 0 ]; then
+		runuser -u postgres -- "$@"
+	else
+		"$@"
+	fi
+}
+
+free_port() {
+	perl -MIO::Socket::INET -e '
+		for (1..50) {
+			my $p = 20000 + int(rand(40000));
+			my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => $p,
+				Proto => "tcp", Listen => 1, ReuseAddr => 0) or next;
+			close $s; print $p; exit 0;
+		}
+		exit 1;'
+}
+
+# start_cluster NAME PRELOAD(yes|no): sets CLUSTER_PORT, CLUSTER_DATA
+start_cluster() {
+	local name="$1" preload="$2"
+	local data="$LG_TMP/$name" port
+	port="$(free_port)" || die "no free port"
+	mkdir -p "$data"
+	[ "$(id -u)" -eq 0 ] && chown postgres "$data"
+	(cd "$LG_TMP" && as_pg "$LG_BINDIR/initdb" -D "$data/data" -U postgres --auth=trust \
+		-E UTF8 --locale=C >"$data/initdb.log" 2>&1) || { cat "$data/initdb.log" >&2; die "initdb failed"; }
+	{
+		echo "port = $port"
+		echo "listen_addresses = '127.0.0.1'"
+		echo "unix_socket_directories = '$LG_TMP/sock'"
+		echo "max_connections = 300"
+		echo "shared_buffers = 128MB"
+		echo "fsync = off"
+		echo "synchronous_commit = off"
+		echo "full_page_writes = off"
+		echo "max_worker_processes = 16"
+		echo "max_parallel_workers = 8"
+		echo "log_min_messages = warning"
+		echo "log_line_prefix = '%m [%p] %a '"
+		if [ "$preload" = yes ]; then
+			echo "shared_preload_libraries = 'lifeguard'"
+		fi
+	} >> "$data/data/postgresql.conf"
+	echo "$data/data" >> "$LG_TMP/clusters"
+	(cd "$LG_TMP" && as_pg "$LG_BINDIR/pg_ctl" -D "$data/data" -l "$data/server.log" -w -t 120 start >/dev/null) \
+		|| { cat "$data/server.log" >&2; die "cluster $name did not start"; }
+	CLUSTER_PORT="$port"
+	CLUSTER_DATA="$data/data"
+}
+
+stop_clusters() {
+	[ -f "$LG_TMP/clusters" ] || return 0
+	local d
+	while read -r d; do
+		[ -f "$d/postmaster.pid" ] || continue
+		(cd "$LG_TMP" && as_pg "$LG_BINDIR/pg_ctl" -D "$d" -m immediate -w -t 60 stop >/dev/null 2>&1) || true
+	done < "$LG_TMP/clusters"
+}
+
+cleanup() {
+	local rc=$?
+	trap - EXIT INT TERM
+	set +e
+	if [ -n "${LG_TMP:-}" ] && [ -d "$LG_TMP" ]; then
+		# PgBouncers and other helpers that tests started write pid files
+		# named *.pid under $LG_TMP/run
+		local f
+		for f in "$LG_TMP"/run/*.pid; do
+			[ -f "$f" ] || continue
+			kill "$(cat "$f")" 2>/dev/null
+		done
+		stop_clusters
+		# anything still running from our tree (a node peer, a pgbouncer)
+		pkill -f -- "$LG_TMP" 2>/dev/null
+		sleep 0.2
+		pkill -9 -f -- "$LG_TMP" 2>/dev/null
+		if [ "${LG_KEEP:-0}" = 1 ]; then
+			echo "harness: kept $LG_TMP" >&2
+		else
+			rm -rf "$LG_TMP"
+		fi
+	fi
+	exit "$rc"
+}
+
+# start_world: temp directory, private install, the preloaded cluster and a
+# second cluster without preloading; exports what tests read.
+start_world() {
+	LG_TMP="$(mktemp -d /tmp/lifeguard-test.XXXXXX)"
+	export LG_TMP
+	trap cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	chmod 755 "$LG_TMP"
+	mkdir -p "$LG_TMP/sock" "$LG_TMP/run"
+	chmod 1777 "$LG_TMP/sock" "$LG_TMP/run"
+	build_and_install
+
+	log "starting a throwaway cluster (shared_preload_libraries = 'lifeguard')"
+	start_cluster main yes
+	export PGHOST=127.0.0.1 PGPORT="$CLUSTER_PORT" PGUSER=postgres PGDATABASE=lifeguard_test
+	export LG_DATA="$CLUSTER_DATA" LG_SOCKDIR="$LG_TMP/sock" LG_RUNDIR="$LG_TMP/run"
+	unset PGPASSWORD PGSERVICE PGOPTIONS PGSSLMODE PGAPPNAME DATABASE_URL DIRECT_URL || true
+	psql -X -q -d postgres -v ON_ERROR_STOP=1 -c "CREATE DATABASE lifeguard_test" >/dev/null
+	psql -X -q -v ON_ERROR_STOP=1 >/dev/null <<-'SQL'
+		CREATE EXTENSION pgtap;
+		CREATE EXTENSION dblink;
+		CREATE EXTENSION lifeguard;
+	SQL
+
+	if [ "${1:-}" = with-nopreload ]; then
+		log "starting a second throwaway cluster without preloading"
+		start_cluster nopreload no
+		export LG_NOPRELOAD_PORT="$CLUSTER_PORT"
+		psql -X -q -p "$LG_NOPRELOAD_PORT" -d postgres -v ON_ERROR_STOP=1 \
+			-c "CREATE DATABASE lifeguard_test" >/dev/null
+		psql -X -q -p "$LG_NOPRELOAD_PORT" -v ON_ERROR_STOP=1 \
+			-c "CREATE EXTENSION pgtap" -c "CREATE EXTENSION dblink" -c "CREATE EXTENSION lifeguard" >/dev/null
+	fi
+	export LG_ROOT LG_RUNAS="$( [ "$(id -u)" -eq 0 ] && echo 'runuser -u postgres --' || true)"
+}
+
+# ---------------------------------------------------------------------------
+# running tests
+
+run_pgtap() { # files...
+	[ $# -gt 0 ] || return 0
+	pg_prove --ext .sql "$@"
+}
+
+run_pgtap_nopreload() {
+	[ $# -gt 0 ] || return 0
+	PGPORT="$LG_NOPRELOAD_PORT" pg_prove --ext .sql "$@"
+}
+
+run_tap() {
+	[ $# -gt 0 ] || return 0
+	prove -I"$LG_ROOT/test/lib" "$@"
+}
+
+collect() { # dir ext
+	local f
+	for f in "$LG_ROOT/$1"/*"$2"; do
+		[ -e "$f" ] && printf '%s\n' "$f"
+	done
+	return 0
+}
+
+cmd_test() {
+	ensure_packages
+	ensure_node_modules
+	start_world with-nopreload
+	local failed=0
+	local sql nosql tap
+	mapfile -t sql < <(collect test/sql .sql)
+	mapfile -t nosql < <(collect test/sql_nopreload .sql)
+	mapfile -t tap < <(collect test/client .t; collect test/integration .t)
+	log "pgTAP tests (pg_prove), preloaded cluster"
+	run_pgtap "${sql[@]}" || failed=1
+	log "pgTAP tests (pg_prove), cluster without preloading"
+	run_pgtap_nopreload "${nosql[@]}" || failed=1
+	log "TAP tests (prove): client and integration"
+	run_tap "${tap[@]}" || failed=1
+	if [ "$failed" -ne 0 ]; then
+		log "FAILED"
+		exit 1
+	fi
+	log "all tests passed"
+}
+
+cmd_run() {
+	ensure_packages
+	ensure_node_modules
+	start_world with-nopreload
+	local failed=0 f
+	for f in "$@"; do
+		case "$f" in
+			*test/sql_nopreload/*.sql) run_pgtap_nopreload "$f" || failed=1 ;;
+			*.sql) run_pgtap "$f" || failed=1 ;;
+			*.t) run_tap "$f" || failed=1 ;;
+			*) die "do not know how to run $f" ;;
+		esac
+	done
+	exit "$failed"
+}
+
+cmd_demo() {
+	ensure_packages
+	ensure_node_modules
+	start_world
+	bash "$LG_ROOT/test/demo.sh"
+}
+
+cmd_bench() {
+	ensure_packages
+	ensure_node_modules
+	start_world
+	local names=("$@") b
+	if [ ${#names[@]} -eq 0 ]; then
+		for b in "$LG_ROOT"/test/bench/*.sh; do names+=("$(basename "$b" .sh)"); done
+	fi
+	for b in "${names[@]}"; do
+		log "benchmark: $b"
+		bash "$LG_ROOT/test/bench/$b.sh"
+	done
+}
+
+cmd_shell() {
+	ensure_packages
+	ensure_node_modules
+	start_world with-nopreload
+	log "cluster on port $PGPORT (no-preload cluster on $LG_NOPRELOAD_PORT); exit the shell to clean up"
+	"${SHELL:-bash}" -i || true
+}
+
+case "${1:-}" in
+	test) shift; cmd_test "$@" ;;
+	run) shift; cmd_run "$@" ;;
+	demo) shift; cmd_demo "$@" ;;
+	bench) shift; cmd_bench "$@" ;;
+	shell) shift; cmd_shell "$@" ;;
+	*) echo "usage: bash test/harness.sh test|run FILE...|demo|bench [NAME...]|shell" >&2; exit 2 ;;
+esac
