@@ -30,6 +30,26 @@
 
 static const char base36_digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
 
+/* "00", "01", ... "zz": two base36 digits for each value below 36^2 */
+static char base36_pairs[1296][2];
+static bool base36_pairs_ready = false;
+
+static void
+init_base36_pairs(void)
+{
+	int			v;
+
+	if (__atomic_load_n(&base36_pairs_ready, __ATOMIC_ACQUIRE))
+		return;
+	/* idempotent: concurrent initialisers write the same bytes */
+	for (v = 0; v < 1296; v++)
+	{
+		base36_pairs[v][0] = base36_digits[v / 36];
+		base36_pairs[v][1] = base36_digits[v % 36];
+	}
+	__atomic_store_n(&base36_pairs_ready, true, __ATOMIC_RELEASE);
+}
+
 /* The fetched SHA3-512 implementation, shared by all threads. */
 static EVP_MD *sha3_512_md = NULL;
 
@@ -83,8 +103,11 @@ u64_to_base36(uint64_t v, char *out)
 
 /*
  * Base36 of a 512-bit big-endian number, without leading zeros, first digit
- * dropped.  Divides by 36^6 (fits in 32 bits) over 32-bit limbs, so every
- * step is a 64-by-32-bit division by a constant.
+ * dropped.  The number is held in 32-bit limbs and divided by 36^6, which
+ * fits in 32 bits, so every step is a 64-by-32-bit division by a constant
+ * (a multiplication).  Each sweep over the limbs divides three times in a
+ * pipeline: the three remainder chains are independent, so the CPU overlaps
+ * them, and a sweep yields 18 digits.
  */
 static size_t
 digest_to_base36_tail(const unsigned char *digest, char *out)
@@ -92,12 +115,13 @@ digest_to_base36_tail(const unsigned char *digest, char *out)
 	uint32_t	limbs[SHA3_512_BYTES / 4];
 	int			nlimbs = SHA3_512_BYTES / 4;
 	int			first = 0;
-	char		rev[LG_CUID2_HASH_MAX + 8];
+	char		rev[LG_CUID2_HASH_MAX + 24];
 	size_t		nrev = 0;
 	size_t		n;
 	size_t		i;
-	const uint32_t chunk = 2176782336u; /* 36^6 */
+	const uint64_t chunk = 2176782336u; /* 36^6 */
 
+	init_base36_pairs();
 	for (i = 0; i < (size_t) nlimbs; i++)
 		limbs[i] = ((uint32_t) digest[4 * i] << 24) |
 			((uint32_t) digest[4 * i + 1] << 16) |
@@ -108,23 +132,42 @@ digest_to_base36_tail(const unsigned char *digest, char *out)
 		first++;
 	while (first < nlimbs)
 	{
-		uint64_t	rem = 0;
+		uint64_t	r[3] = {0, 0, 0};
+		int			k;
 		int			d;
 
+		/* N = ((Q * chunk + r[2]) * chunk + r[1]) * chunk + r[0] */
 		for (i = (size_t) first; i < (size_t) nlimbs; i++)
 		{
-			uint64_t	cur = (rem << 32) | limbs[i];
+			uint64_t	cur;
+			uint64_t	q;
 
-			limbs[i] = (uint32_t) (cur / chunk);
-			rem = cur % chunk;
+			cur = (r[0] << 32) | limbs[i];
+			q = cur / chunk;
+			r[0] = cur - q * chunk;
+			cur = (r[1] << 32) | q;
+			q = cur / chunk;
+			r[1] = cur - q * chunk;
+			cur = (r[2] << 32) | q;
+			q = cur / chunk;
+			r[2] = cur - q * chunk;
+			limbs[i] = (uint32_t) q;
 		}
 		while (first < nlimbs && limbs[first] == 0)
 			first++;
-		/* six digits of this chunk, least significant first */
-		for (d = 0; d < 6; d++)
+		/* eighteen digits, least significant first, two at a time */
+		for (k = 0; k < 3; k++)
 		{
-			rev[nrev++] = base36_digits[rem % 36];
-			rem /= 36;
+			uint32_t	rem = (uint32_t) r[k];
+
+			for (d = 0; d < 3; d++)
+			{
+				const char *pair = base36_pairs[rem % 1296];
+
+				rev[nrev++] = pair[1];
+				rev[nrev++] = pair[0];
+				rem /= 1296;
+			}
 		}
 	}
 	/* strip leading zeros (they are at the end of rev) */

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# test/bench/ids.sh: cost of gen_prefixed_id against peers measured in the
+# same run: gen_random_uuid() in the same server, the reference
+# @paralleldrive/cuid2 createId() under node, and a 1,000,000-row INSERT
+# whose primary key defaults to each.  Runs are interleaved and the median
+# of each is reported, because the machine is shared and noisy.
+set -euo pipefail
+ROUNDS="${ROUNDS:-5}"
+N="${N:-1000000}"
+
+q() { psql -X -q -A -t -v ON_ERROR_STOP=1 "$@"; }
+
+q <<'SQL'
+CREATE OR REPLACE FUNCTION pg_temp_bench_ms(sql text) RETURNS float8 LANGUAGE plpgsql AS $$
+DECLARE t0 timestamptz;
+BEGIN
+	t0 := clock_timestamp();
+	EXECUTE sql;
+	RETURN 1000 * extract(epoch FROM clock_timestamp() - t0);
+END $$;
+SQL
+
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+
+declare -a gen uuid base ins_id ins_uuid
+for r in $(seq 1 "$ROUNDS"); do
+	gen+=("$(q -c "SELECT pg_temp_bench_ms('SELECT count(gen_prefixed_id(''ws'')) FROM generate_series(1, $N)')")")
+	uuid+=("$(q -c "SELECT pg_temp_bench_ms('SELECT count(gen_random_uuid()) FROM generate_series(1, $N)')")")
+	base+=("$(q -c "SELECT pg_temp_bench_ms('SELECT count(g) FROM generate_series(1, $N) g')")")
+done
+m_gen=$(printf '%s\n' "${gen[@]}" | median)
+m_uuid=$(printf '%s\n' "${uuid[@]}" | median)
+m_base=$(printf '%s\n' "${base[@]}" | median)
+
+# the reference package under node: per-id cost of createId()
+node_ns=$(cd "$LG_ROOT/test/integration" && node --input-type=module -e '
+import { createId } from "@paralleldrive/cuid2";
+const n = 200000;
+for (let i = 0; i < 20000; i++) createId();          // warm up the JIT
+const t0 = process.hrtime.bigint();
+let x = 0;
+for (let i = 0; i < n; i++) x += createId().length;
+const t1 = process.hrtime.bigint();
+if (x !== n * 24) throw new Error("unexpected id length");
+console.log(Number(t1 - t0) / n);')
+
+# INSERT of N rows, primary key defaulting to each generator
+INS_ROUNDS="${INS_ROUNDS:-3}"
+for r in $(seq 1 "$INS_ROUNDS"); do
+	q -c "DROP TABLE IF EXISTS bench_ids_cuid, bench_ids_uuid" \
+	  -c "CREATE TABLE bench_ids_cuid (id text PRIMARY KEY DEFAULT gen_prefixed_id('ws'), n int)" \
+	  -c "CREATE TABLE bench_ids_uuid (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), n int)" \
+	  -c "CHECKPOINT" >/dev/null
+	ins_id+=("$(q -c "SELECT pg_temp_bench_ms('INSERT INTO bench_ids_cuid (n) SELECT g FROM generate_series(1, $N) g')")")
+	ins_uuid+=("$(q -c "SELECT pg_temp_bench_ms('INSERT INTO bench_ids_uuid (n) SELECT g FROM generate_series(1, $N) g')")")
+done
+sizes=$(q -c "SELECT pg_size_pretty(pg_total_relation_size('bench_ids_cuid')) || ' vs ' || pg_size_pretty(pg_total_relation_size('bench_ids_uuid'))")
+q -c "DROP TABLE bench_ids_cuid, bench_ids_uuid" -c "DROP FUNCTION pg_temp_bench_ms(text)" >/dev/null
+m_ins_id=$(printf '%s\n' "${ins_id[@]}" | median)
+m_ins_uuid=$(printf '%s\n' "${ins_uuid[@]}" | median)
+
+awk -v n="$N" -v g="$m_gen" -v u="$m_uuid" -v b="$m_base" -v nn="$node_ns" \
+    -v ii="$m_ins_id" -v iu="$m_ins_uuid" -v sizes="$sizes" -v rounds="$ROUNDS" 'BEGIN {
+	printf "ids benchmark: %d ids per query, median of %d interleaved rounds\n", n, rounds
+	printf "  SELECT count(gen_prefixed_id(%cws%c))  %9.1f ms  (%6.1f ns/id)\n", 39, 39, g, g * 1e6 / n
+	printf "  SELECT count(gen_random_uuid())      %9.1f ms  (%6.1f ns/id)\n", u, u * 1e6 / n
+	printf "  SELECT count(g) (executor baseline)  %9.1f ms\n", b
+	printf "  reference createId() under node      %9.1f ns/id\n", nn
+	printf "  ratio gen_prefixed_id / gen_random_uuid            %.2fx (goal <= 0.50x)\n", g / u
+	printf "  ratio, executor baseline subtracted from both     %.2fx\n", (g - b) / (u - b)
+	printf "  speed-up per id over the reference package         %.0fx (goal >= 200x)\n", nn / (g * 1e6 / n)
+	printf "  INSERT %d rows, PK DEFAULT gen_prefixed_id  %9.1f ms\n", n, ii
+	printf "  INSERT %d rows, PK DEFAULT gen_random_uuid  %9.1f ms\n", n, iu
+	printf "  ratio INSERT prefixed id / uuid                    %.2fx  (table+index size %s)\n", ii / iu, sizes
+}'
