@@ -292,29 +292,23 @@ lg_cuid2_init(lg_cuid2_state *state, lg_random_fn random,
 }
 
 lg_cuid2_status
-lg_cuid2_generate(lg_cuid2_state *state, int length, char *out)
+lg_cuid2_compose(int64_t time_ms, const char *salt, uint64_t counter,
+				 const char *fingerprint, char letter, int length, char *out)
 {
 	/* time36 (<= 13) + salt (<= 32) + count36 (<= 13) + fingerprint (32) */
 	char		input[13 + LG_CUID2_MAX_LENGTH + 13 + LG_CUID2_FINGERPRINT_LENGTH];
 	char		hash[LG_CUID2_HASH_MAX + 1];
 	size_t		n = 0;
 	size_t		hlen;
-	unsigned int letter;
-	int64_t		now;
 
 	if (length < LG_CUID2_MIN_LENGTH || length > LG_CUID2_MAX_LENGTH)
 		return LG_CUID2_ERR_LENGTH;
 
-	if (!random_below(state, 26, &letter))
-		return LG_CUID2_ERR_RANDOM;
-
-	now = lg_now_ms();
-	n += u64_to_base36((uint64_t) (now < 0 ? 0 : now), input + n);
-	if (!random_base36(state, input + n, (size_t) length))
-		return LG_CUID2_ERR_RANDOM;
+	n += u64_to_base36((uint64_t) (time_ms < 0 ? 0 : time_ms), input + n);
+	memcpy(input + n, salt, (size_t) length);
 	n += (size_t) length;
-	n += u64_to_base36(state->counter++, input + n);
-	memcpy(input + n, state->fingerprint, LG_CUID2_FINGERPRINT_LENGTH);
+	n += u64_to_base36(counter, input + n);
+	memcpy(input + n, fingerprint, LG_CUID2_FINGERPRINT_LENGTH);
 	n += LG_CUID2_FINGERPRINT_LENGTH;
 
 	if (lg_cuid2_hash(input, n, hash, &hlen) != LG_CUID2_OK)
@@ -322,10 +316,27 @@ lg_cuid2_generate(lg_cuid2_state *state, int length, char *out)
 	if (hlen < (size_t) length)
 		return LG_CUID2_ERR_HASH;	/* cannot happen short of a zero digest */
 
-	out[0] = (char) ('a' + letter);
+	out[0] = letter;
 	memcpy(out + 1, hash + 1, (size_t) length - 1);
 	out[length] = '\0';
 	return LG_CUID2_OK;
+}
+
+lg_cuid2_status
+lg_cuid2_generate(lg_cuid2_state *state, int length, char *out)
+{
+	char		salt[LG_CUID2_MAX_LENGTH];
+	unsigned int letter;
+
+	if (length < LG_CUID2_MIN_LENGTH || length > LG_CUID2_MAX_LENGTH)
+		return LG_CUID2_ERR_LENGTH;
+	if (!random_below(state, 26, &letter))
+		return LG_CUID2_ERR_RANDOM;
+	if (!random_base36(state, salt, (size_t) length))
+		return LG_CUID2_ERR_RANDOM;
+	return lg_cuid2_compose(lg_now_ms(), salt, state->counter++,
+							state->fingerprint, (char) ('a' + letter),
+							length, out);
 }
 
 bool

@@ -81,6 +81,17 @@ extern lg_cuid2_status lg_cuid2_generate(lg_cuid2_state *state, int length,
 										 char *out);
 
 /*
+ * The deterministic part of an id: letter followed by characters 1..n-1 of
+ * hash(time36 + salt + count36 + fingerprint).  salt holds length base36
+ * digits, fingerprint 32 characters.  lg_cuid2_generate draws the letter,
+ * salt and counter and calls this; tests call it with fixed inputs.
+ */
+extern lg_cuid2_status lg_cuid2_compose(int64_t time_ms, const char *salt,
+										uint64_t counter,
+										const char *fingerprint, char letter,
+										int length, char *out);
+
+/*
  * The reference hash(): SHA3-512 of the bytes, read as one big-endian
  * number, in base36, first digit dropped.  out needs LG_CUID2_HASH_MAX + 1
  * bytes; *out_len receives the length written (without the terminator).

@@ -309,6 +309,10 @@ cmd_demo() {
 	ensure_packages
 	ensure_node_modules
 	start_world
+	# the tour runs in its own database and creates the extension itself
+	psql -X -q -d postgres -v ON_ERROR_STOP=1 -c "CREATE DATABASE lifeguard_demo" >/dev/null
+	export PGDATABASE=lifeguard_demo
+	psql -X -q -v ON_ERROR_STOP=1 -c "CREATE EXTENSION dblink" >/dev/null
 	bash "$LG_ROOT/test/demo.sh"
 }
 

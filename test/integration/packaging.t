@@ -1,0 +1,62 @@
+# packaging.t: META.json follows PGXN meta-spec 1.0.0 (the required keys,
+# their types and formats), agrees with lifeguard.control, and `make
+# install` put every file the extension needs where PostgreSQL looks.
+use strict;
+use warnings;
+use Test::More;
+use JSON::PP;
+use LG qw(psql);
+
+my $root = $ENV{LG_ROOT};
+my $meta = do {
+	local $/;
+	open my $fh, '<', "$root/META.json" or die $!;
+	JSON::PP->new->decode(<$fh>);
+};
+my %control = do {
+	open my $fh, '<', "$root/lifeguard.control" or die $!;
+	map { /^\s*(\w+)\s*=\s*'?([^']*)'?\s*$/ ? ($1 => $2) : () } <$fh>;
+};
+my $semver = qr/^\d+\.\d+\.\d+(?:-[0-9A-Za-z-]+)?$/;
+
+# meta-spec 1.0.0 required keys
+for my $k (qw(name abstract version maintainer license provides meta-spec)) {
+	ok(exists $meta->{$k}, "META.json has $k");
+}
+is($meta->{'meta-spec'}{version}, '1.0.0', 'meta-spec version is 1.0.0');
+like($meta->{name}, qr/^[^\/\\\s]{2,}$/, 'name is a valid distribution name');
+like($meta->{version}, $semver, 'version is a semantic version');
+ok(!ref $meta->{abstract} && length $meta->{abstract}, 'abstract is a string');
+ok(ref $meta->{maintainer} eq 'ARRAY' && @{ $meta->{maintainer} }, 'maintainer is a non-empty list');
+ok(grep({ $meta->{license} eq $_ } qw(postgresql bsd mit apache_2_0 gpl_3 lgpl_3_0 artistic_2)),
+	'license is one of the spec\'s license strings');
+ok(grep({ $meta->{release_status} eq $_ } qw(stable testing unstable)), 'release_status is valid');
+for my $ext (sort keys %{ $meta->{provides} }) {
+	my $p = $meta->{provides}{$ext};
+	ok(-f "$root/$p->{docfile}", "provides.$ext.docfile exists");
+	like($p->{version}, $semver, "provides.$ext.version is a semantic version");
+	like($p->{file}, qr{^sql/\Q$ext\E--\Q$p->{version}\E\.sql$}, "provides.$ext.file is the install script");
+}
+like($meta->{prereqs}{runtime}{requires}{PostgreSQL}, $semver, 'a runtime prerequisite on PostgreSQL');
+ok(ref $meta->{tags} eq 'ARRAY' && @{ $meta->{tags} }, 'tags');
+ok($meta->{resources}{repository}{url}, 'resources.repository');
+
+# lifeguard.control
+ok($control{comment}, 'control: comment');
+is($control{default_version}, $meta->{version}, 'control default_version equals META.json version');
+is($meta->{provides}{lifeguard}{version}, $meta->{version}, 'provides version equals the release version');
+is($control{module_pathname}, '$libdir/lifeguard', 'control: module_pathname');
+
+# the installed extension
+is(psql(q{SELECT default_version FROM pg_available_extensions WHERE name = 'lifeguard'}),
+	$meta->{version}, 'the server sees the installed version');
+is(psql(q{SELECT extversion FROM pg_extension WHERE extname = 'lifeguard'}), $meta->{version},
+	'CREATE EXTENSION installed that version');
+is(psql(q{SELECT count(*) FROM pg_proc WHERE probin IS NOT NULL AND probin <> '$libdir/lifeguard'
+	AND oid IN (SELECT objid FROM pg_depend WHERE refobjid = (SELECT oid FROM pg_extension WHERE extname = 'lifeguard'))}),
+	0, 'every C function loads $libdir/lifeguard');
+ok(-f "$ENV{LG_INSTALL}" . `pg_config --docdir` =~ s/\s+$//r . '/extension/README.md'
+	|| -f "$ENV{LG_INSTALL}" . `pg_config --sharedir` =~ s/\s+$//r . '/doc/extension/README.md',
+	'make install installed the README as documentation');
+
+done_testing();
