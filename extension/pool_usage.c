@@ -667,12 +667,15 @@ lifeguard_pool_capacity(PG_FUNCTION_ARGS)
 	Datum		values[5];
 	bool		nulls[5];
 
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("%s must not be null",
-						PG_ARGISNULL(0) ? "instances" :
-						PG_ARGISNULL(1) ? "pool_max" :
+						PG_ARGISNULL(0) ? "instances" : "pool_max")));
+	if (PG_ARGISNULL(2) || PG_ARGISNULL(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null",
 						PG_ARGISNULL(2) ? "role" : "database"),
 				 errhint("Omit role or database to use the current ones.")));
 
@@ -685,17 +688,18 @@ lifeguard_pool_capacity(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid number of instances: %d", instances),
-				 errdetail("instances is the number of application instances, each with its own pool; it must be at least 1.")));
+				 errdetail("The number of application instances, each with its own pool, must be at least 1.")));
 	if (pool_max < 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid pool size: %d", pool_max),
-				 errdetail("pool_max is the largest number of connections of one instance's pool; it must be at least 1.")));
+				 errdetail("The largest number of connections in one instance's pool must be at least 1.")));
 	if (pg_mul_s32_overflow(instances, pool_max, &needed))
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("instances * pool_max is out of range for type integer"),
-				 errdetail("instances is %d and pool_max is %d.", instances, pool_max)));
+				 errdetail("%d instances with a pool of %d connections each need more than %d connections.",
+						   instances, pool_max, PG_INT32_MAX)));
 
 	tuple = SearchSysCache1(AUTHNAME, CStringGetDatum(rolename));
 	if (!HeapTupleIsValid(tuple))
