@@ -206,6 +206,7 @@ lock_waiter_pids(MemoryContext cxt)
 	HTAB	   *pids;
 	uint32		i;
 
+	memset(&ctl, 0, sizeof(ctl));
 	ctl.keysize = sizeof(int);
 	ctl.entrysize = sizeof(int);
 	ctl.hcxt = cxt;
@@ -620,7 +621,7 @@ lifeguard_pool_headroom(PG_FUNCTION_ARGS)
  * "Held" connections are the client backends now connected, except the
  * calling session (the check is usually run from a connection of its own
  * that goes away).  A pool that is already running is counted as held: run
- * the check before it starts, or subtract its connections.
+ * the check before it starts, or add its connections back to available.
  *
  * Three limits apply, as PostgreSQL applies them when a connection starts:
  *
