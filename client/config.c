@@ -148,29 +148,31 @@ uri_userinfo_password(const char *url)
  * password: libpq quotes pieces of the input in its parse errors.
  */
 static void
-scrub_quoted(char *msg)
+scrub_quoted(char *msg, size_t size)
 {
-	char	   *out = msg;
+	char		out[LG_ERROR_MESSAGE_SIZE];
+	size_t		o = 0;
 	bool		inq = false;
 
-	for (char *p = msg; *p; p++)
+	for (const char *p = msg; *p && o + 6 < sizeof(out); p++)
 	{
 		if (*p == '"')
 		{
 			if (!inq)
 			{
-				memcpy(out, "\"****", 5);
-				out += 5;
+				memcpy(out + o, "\"****", 5);
+				o += 5;
 			}
 			else
-				*out++ = '"';
+				out[o++] = '"';
 			inq = !inq;
 			continue;
 		}
 		if (!inq)
-			*out++ = *p;
+			out[o++] = *p;
 	}
-	*out = '\0';
+	out[o] = '\0';
+	snprintf(msg, size, "%s", out);
 }
 
 /* Does a key=value string mention a password at all? */
@@ -389,13 +391,11 @@ free_params(lg_param *params, int n)
 		return;
 	for (int i = 0; i < n; i++)
 	{
+		if (params[i].value && params[i].keyword &&
+			strcmp(params[i].keyword, "password") == 0)
+			memset(params[i].value, 0, strlen(params[i].value));
 		free(params[i].keyword);
-		if (params[i].value)
-		{
-			if (strcmp(params[i].keyword ? params[i].keyword : "", "password") == 0)
-				memset(params[i].value, 0, strlen(params[i].value));
-			free(params[i].value);
-		}
+		free(params[i].value);
 	}
 	free(params);
 }
@@ -484,7 +484,7 @@ parse_url(lg_config *c, const char *var, const char *raw, bool *pgbouncer_flag,
 		snprintf(msg, sizeof(msg), "%s", errmsg ? errmsg : "out of memory");
 		lg_one_line(msg);
 		if (secret)
-			scrub_quoted(msg);
+			scrub_quoted(msg, sizeof(msg));
 		if (secret || strlen(raw) > 200)
 			lg_fail(err, LG_ERR_CONFIG, "invalid %s: %s", var, msg);
 		else
