@@ -241,9 +241,14 @@ extern void lg_pool_stats_get(lg_pool *pool, lg_pool_stats *stats);
 extern PGconn *lg_conn_pgconn(lg_conn *conn);
 
 /*
- * Run sql with optional text parameters through the unnamed statement (the
- * extended protocol with no named prepared statement: safe under
- * transaction pooling).  On success *result (when not NULL) receives the
+ * Run one SQL statement with optional text parameters ($1, $2, ...).
+ * Under transaction pooling it goes through the unnamed statement only
+ * (the extended protocol with no named prepared statement).  Under session
+ * pooling each distinct statement is prepared once per connection, as
+ * lg_<n>, and reused (up to 64 per connection; statement names starting
+ * with "lg_" are reserved); a cached statement that the session lost
+ * (DEALLOCATE ALL, DISCARD ALL) or that went stale is dropped and the
+ * statement run again unnamed, when outside a transaction.  On success *result (when not NULL) receives the
  * PGresult, which the caller frees with PQclear.  A server error gives
  * LG_ERR_QUERY with the SQLSTATE; a broken connection LG_ERR_BROKEN (the
  * pool then discards it on release).

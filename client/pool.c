@@ -34,6 +34,21 @@
 #include <string.h>
 #include <time.h>
 
+/*
+ * Session pooling only: statements lg_conn_query prepared on this
+ * connection, so that the server parses and plans each one once per
+ * connection.  Bounded; when full, further statements go through the
+ * unnamed statement.
+ */
+#define STATEMENT_CACHE_SIZE 64
+
+typedef struct cached_statement
+{
+	uint32_t	hash;
+	char	   *sql;
+	int			nparams;
+} cached_statement;
+
 struct lg_conn
 {
 	PGconn	   *pg;
@@ -41,6 +56,8 @@ struct lg_conn
 	bool		broken;			/* a call saw the connection fail */
 	int64_t		idle_since_ms;	/* when it was last released */
 	lg_conn    *next;			/* idle list */
+	int			ncached;
+	cached_statement cache[STATEMENT_CACHE_SIZE];	/* name: lg_<index> */
 };
 
 typedef struct waiter
@@ -72,6 +89,7 @@ struct lg_pool
 
 	pthread_t	reaper;
 	pthread_cond_t reaper_cond;
+	bool		reaper_idle;	/* waiting with no deadline: wake it */
 	pthread_cond_t drained;		/* in_use + connecting reached 0 */
 };
 
@@ -101,11 +119,20 @@ init_cond(pthread_cond_t *cond)
 }
 
 static void
+forget_statements(lg_conn *c)
+{
+	for (int i = 0; i < c->ncached; i++)
+		free(c->cache[i].sql);
+	c->ncached = 0;
+}
+
+static void
 close_conn(lg_conn *c)
 {
 	if (c == NULL)
 		return;
 	PQfinish(c->pg);
+	forget_statements(c);
 	free(c);
 }
 
@@ -290,7 +317,11 @@ reaper_main(void *arg)
 			continue;
 		}
 		if (next == INT64_MAX)
+		{
+			pool->reaper_idle = true;
 			pthread_cond_wait(&pool->reaper_cond, &pool->lock);
+			pool->reaper_idle = false;
+		}
 		else
 		{
 			struct timespec ts;
@@ -610,8 +641,16 @@ lg_pool_release(lg_pool *pool, lg_conn *c)
 	pool->idle = c;
 	pool->nidle++;
 	pool->in_use--;
-	if (pool->nidle == 1)
+	/*
+	 * Wake the reaper only when it sleeps with no deadline; otherwise it
+	 * already wakes at an earlier expiry than this connection's and rescans
+	 * (a wake-up per release would cost a context switch per query).
+	 */
+	if (pool->reaper_idle)
+	{
+		pool->reaper_idle = false;
 		pthread_cond_signal(&pool->reaper_cond);
+	}
 	pthread_mutex_unlock(&pool->lock);
 }
 
@@ -681,15 +720,98 @@ check_result(lg_conn *c, PGresult *res, PGresult **result, lg_error *err)
 	return LG_OK;
 }
 
+/* FNV-1a */
+static uint32_t
+hash_sql(const char *s)
+{
+	uint32_t	h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char) *s) * 16777619u;
+	return h;
+}
+
+static bool
+is_sqlstate(PGresult *res, const char *code)
+{
+	const char *s = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+	return s && strcmp(s, code) == 0;
+}
+
+/*
+ * Session pooling: run sql as a statement prepared on this connection,
+ * preparing it on first use.  Returns NULL when the statement cannot be
+ * cached (cache full) or when the cached statement went away (DEALLOCATE
+ * ALL, DISCARD ALL) or went stale ("cached plan must not change result
+ * type") outside a transaction: the caller then uses the unnamed
+ * statement.
+ */
+static PGresult *
+exec_cached(lg_conn *c, const char *sql, int nparams, const char *const *params,
+			bool *fallback)
+{
+	uint32_t	h = hash_sql(sql);
+	char		name[32];
+	PGresult   *res;
+	int			i;
+
+	*fallback = false;
+	for (i = 0; i < c->ncached; i++)
+		if (c->cache[i].hash == h && c->cache[i].nparams == nparams &&
+			strcmp(c->cache[i].sql, sql) == 0)
+			break;
+	snprintf(name, sizeof(name), "lg_%d", i);
+	if (i == c->ncached)
+	{
+		char	   *copy;
+
+		if (c->ncached == STATEMENT_CACHE_SIZE || (copy = strdup(sql)) == NULL)
+		{
+			*fallback = true;
+			return NULL;
+		}
+		res = PQprepare(c->pg, name, sql, nparams, NULL);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		{
+			free(copy);
+			return res;			/* the statement's own error */
+		}
+		PQclear(res);
+		c->cache[i].hash = h;
+		c->cache[i].sql = copy;
+		c->cache[i].nparams = nparams;
+		c->ncached++;
+	}
+	res = PQexecPrepared(c->pg, name, nparams, params, NULL, NULL, 0);
+	if ((is_sqlstate(res, "26000") ||
+		 (is_sqlstate(res, "0A000") &&
+		  strstr(PQresultErrorMessage(res), "cached plan must not change result type"))) &&
+		PQtransactionStatus(c->pg) == PQTRANS_IDLE)
+	{
+		/* the session lost or invalidated our statements: start over */
+		PQclear(res);
+		PQclear(PQexec(c->pg, "DEALLOCATE ALL"));
+		forget_statements(c);
+		*fallback = true;
+		return NULL;
+	}
+	return res;
+}
+
 lg_status
 lg_conn_query(lg_conn *c, const char *sql, int nparams,
 			  const char *const *params, PGresult **result, lg_error *err)
 {
-	PGresult   *res;
+	PGresult   *res = NULL;
+	bool		fallback = true;
 
 	if (result)
 		*result = NULL;
-	res = PQexecParams(c->pg, sql, nparams, NULL, params, NULL, NULL, 0);
+	if (c->mode == LG_POOL_SESSION)
+		res = exec_cached(c, sql, nparams, params, &fallback);
+	if (fallback)
+		res = PQexecParams(c->pg, sql, nparams, NULL, params, NULL, NULL, 0);
 	return check_result(c, res, result, err);
 }
 

@@ -201,6 +201,30 @@ for my $b (binaries()) {
 		is($r->{server_after_destroy}, 0, "[$v] dirty: nothing left on the server");
 	}
 
+	# --- session pooling prepares each statement once per connection;
+	# transaction pooling never does
+	{
+		my ($rc, $out, $err) = program($v, 'pool_test', env_for(APP_NAME => "lgcache$v", DATABASE_POOL_MAX => 1), 'statement-cache');
+		my $r = kv($out);
+		is($rc, 0, "[$v] statement cache: exit 0") or diag("$out\n$err");
+		ok(sanitizer_clean($err), "[$v] statement cache: sanitizer clean") or diag($err);
+		is($r->{cached_select}, 1, "[$v] session pooling: a repeated statement is prepared once, as lg_<n>");
+		is($r->{after_deallocate_ok}, 1, "[$v] session pooling: DEALLOCATE ALL by the application is survived");
+		is($r->{stale_plan_ok}, 1, "[$v] session pooling: a cached SELECT * survives ALTER TABLE");
+		is($r->{syntax_status}, 'query', "[$v] session pooling: a syntax error is the statement's error");
+		is($r->{syntax_sqlstate}, '42601', "[$v] ... with its SQLSTATE");
+		# after the stale-plan recovery started over: DROP TABLE and the count
+		# itself; not the failed SELEC
+		is($r->{cached_total}, 2, "[$v] session pooling: the cache started over, failed statements not kept");
+		($rc, $out, $err) = program($v, 'pool_test', env_for(APP_NAME => "lgcachet$v", DATABASE_POOL_MAX => 1,
+			DATABASE_POOL_MODE => 'transaction'), 'statement-cache');
+		$r = kv($out);
+		is($rc, 0, "[$v] statement cache, transaction pooling: exit 0") or diag("$out\n$err");
+		is($r->{cached_select}, 0, "[$v] transaction pooling: no named statement on the server");
+		is($r->{cached_total}, 0, "[$v] transaction pooling: none at all");
+		is($r->{stale_plan_ok}, 1, "[$v] transaction pooling: queries work");
+	}
+
 	# --- pg_terminate_backend of pool connections during load
 	{
 		my $app = "lgterm$v";

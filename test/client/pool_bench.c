@@ -40,7 +40,12 @@ worker(void *arg)
 	unsigned int seed = (unsigned int) (size_t) arg * 7919u + 1u;
 	long		n = 0;
 	long		bad = 0;
+	lg_conn    *held = NULL;
+	lg_error	herr;
 
+	/* LG_BENCH_HOLD=1: one connection per thread for the whole run */
+	if (getenv("LG_BENCH_HOLD") && lg_pool_acquire(pool, &held, &herr) != LG_OK)
+		return NULL;
 	while (!atomic_load_explicit(&stop, memory_order_relaxed))
 	{
 		lg_conn    *c;
@@ -49,6 +54,13 @@ worker(void *arg)
 		const char *params[1] = {aid};
 
 		snprintf(aid, sizeof(aid), "%ld", 1 + (long) (rand_r(&seed) % rows));
+		if (held)
+		{
+			if (lg_conn_query(held, "SELECT abalance FROM pgbench_accounts WHERE aid = $1",
+							  1, params, NULL, &err) == LG_OK)
+				n++;
+			continue;
+		}
 		if (lg_pool_acquire(pool, &c, &err) != LG_OK)
 		{
 			bad++;
@@ -61,6 +73,8 @@ worker(void *arg)
 			bad++;
 		lg_pool_release(pool, c);
 	}
+	if (held)
+		lg_pool_release(pool, held);
 	atomic_fetch_add(&done, n);
 	atomic_fetch_add(&failed, bad);
 	return NULL;

@@ -14,6 +14,7 @@
  *	  pool_test connect-deadline        time to a connect failure
  *	  pool_test dirty                   nothing is reused dirty; txn helper
  *	  pool_test transaction-mode        what transaction pooling refuses
+ *	  pool_test statement-cache         session mode's prepared statements
  *	  pool_test ids THREADS N           CUID2 ids from many threads
  *
  *-------------------------------------------------------------------------
@@ -602,6 +603,61 @@ run_transaction_mode(void)
 }
 
 /* ------------------------------------------------------------------------
+ * the statement cache of session pooling
+ * ------------------------------------------------------------------------
+ */
+
+static lg_status
+run_query(lg_conn *c, const char *sql, const char *param, lg_error *err)
+{
+	const char *params[1] = {param};
+
+	return lg_conn_query(c, sql, param ? 1 : 0, param ? params : NULL, NULL, err);
+}
+
+static int
+run_statement_cache(void)
+{
+	lg_conn    *c;
+	lg_error	err;
+	char	   *v;
+
+	if (lg_pool_acquire(pool, &c, &err) != LG_OK)
+		die("acquire", &err);
+	for (int i = 0; i < 3; i++)
+		if (run_query(c, "SELECT $1::int", "7", &err) != LG_OK)
+			die("select", &err);
+	v = query_value(c, "SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'lg\\_%' AND statement = 'SELECT $1::int'");
+	printf("cached_select=%s\n", v);
+	free(v);
+
+	/* the session loses every prepared statement */
+	PQclear(PQexec(lg_conn_pgconn(c), "DEALLOCATE ALL"));
+	printf("after_deallocate_ok=%d\n", run_query(c, "SELECT $1::int", "8", &err) == LG_OK);
+	if (err.message[0] && err.status != LG_OK)
+		printf("after_deallocate_error=%s\n", err.message);
+
+	/* a cached SELECT * whose result type changes */
+	if (run_query(c, "CREATE TABLE lg_pool_test_cache (a int)", NULL, &err) != LG_OK ||
+		run_query(c, "SELECT * FROM lg_pool_test_cache", NULL, &err) != LG_OK ||
+		run_query(c, "SELECT * FROM lg_pool_test_cache", NULL, &err) != LG_OK ||
+		run_query(c, "ALTER TABLE lg_pool_test_cache ADD COLUMN b int", NULL, &err) != LG_OK)
+		die("cache table", &err);
+	printf("stale_plan_ok=%d\n", run_query(c, "SELECT * FROM lg_pool_test_cache", NULL, &err) == LG_OK);
+	run_query(c, "DROP TABLE lg_pool_test_cache", NULL, &err);
+
+	/* statement errors are the statement's */
+	printf("syntax_status=%s\n", lg_status_name(run_query(c, "SELEC 1", NULL, &err)));
+	printf("syntax_sqlstate=%s\n", err.sqlstate);
+	v = query_value(c, "SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'lg\\_%'");
+	printf("cached_total=%s\n", v);
+	free(v);
+	lg_pool_release(pool, c);
+	print_stats("final_");
+	return 0;
+}
+
+/* ------------------------------------------------------------------------
  * ids from many threads
  * ------------------------------------------------------------------------
  */
@@ -709,6 +765,8 @@ main(int argc, char **argv)
 		rc = run_dirty();
 	else if (strcmp(argv[1], "transaction-mode") == 0)
 		rc = run_transaction_mode();
+	else if (strcmp(argv[1], "statement-cache") == 0)
+		rc = run_statement_cache();
 	else
 	{
 		fprintf(stderr, "pool_test: unknown mode %s\n", argv[1]);
