@@ -952,23 +952,108 @@ lg_config_resolve(const char *const *env, int options, lg_config **out,
  * ------------------------------------------------------------------------
  */
 
-const char *lg_config_source(const lg_config *c) { return c->source; }
-lg_environment lg_config_environment(const lg_config *c) { return c->environment; }
-lg_driver lg_config_driver(const lg_config *c) { return c->driver; }
-lg_pool_mode lg_config_pool_mode(const lg_config *c) { return c->pool_mode; }
-int lg_config_max(const lg_config *c) { return c->max; }
-int lg_config_idle_timeout_ms(const lg_config *c) { return c->idle_timeout_ms; }
-int lg_config_connect_timeout_ms(const lg_config *c) { return c->connect_timeout_ms; }
-bool lg_config_keepalive(const lg_config *c) { return c->keepalive; }
-const char *lg_config_application_name(const lg_config *c) { return c->application_name; }
-const char *lg_config_sslmode(const lg_config *c) { return c->sslmode; }
-const char *lg_config_host(const lg_config *c) { return c->host; }
-int lg_config_port(const lg_config *c) { return c->port; }
-const char *lg_config_database(const lg_config *c) { return c->database; }
-const char *lg_config_user(const lg_config *c) { return c->user; }
-bool lg_config_has_password(const lg_config *c) { return c->password != NULL; }
-const char *lg_config_password(const lg_config *c) { return c->password; }
-bool lg_config_is_uri(const lg_config *c) { return c->is_uri; }
+const char *
+lg_config_source(const lg_config *c)
+{
+	return c->source;
+}
+
+lg_environment
+lg_config_environment(const lg_config *c)
+{
+	return c->environment;
+}
+
+lg_driver
+lg_config_driver(const lg_config *c)
+{
+	return c->driver;
+}
+
+lg_pool_mode
+lg_config_pool_mode(const lg_config *c)
+{
+	return c->pool_mode;
+}
+
+int
+lg_config_max(const lg_config *c)
+{
+	return c->max;
+}
+
+int
+lg_config_idle_timeout_ms(const lg_config *c)
+{
+	return c->idle_timeout_ms;
+}
+
+int
+lg_config_connect_timeout_ms(const lg_config *c)
+{
+	return c->connect_timeout_ms;
+}
+
+bool
+lg_config_keepalive(const lg_config *c)
+{
+	return c->keepalive;
+}
+
+const char *
+lg_config_application_name(const lg_config *c)
+{
+	return c->application_name;
+}
+
+const char *
+lg_config_sslmode(const lg_config *c)
+{
+	return c->sslmode;
+}
+
+const char *
+lg_config_host(const lg_config *c)
+{
+	return c->host;
+}
+
+int
+lg_config_port(const lg_config *c)
+{
+	return c->port;
+}
+
+const char *
+lg_config_database(const lg_config *c)
+{
+	return c->database;
+}
+
+const char *
+lg_config_user(const lg_config *c)
+{
+	return c->user;
+}
+
+bool
+lg_config_has_password(const lg_config *c)
+{
+	return c->password != NULL;
+}
+
+const char *
+lg_config_password(const lg_config *c)
+{
+	return c->password;
+}
+
+bool
+lg_config_is_uri(const lg_config *c)
+{
+	return c->is_uri;
+}
+
 
 bool
 lg_config_prepared_statements(const lg_config *c)

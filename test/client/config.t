@@ -136,6 +136,8 @@ my @table = (
 		host => '::1', port => 5433, url => 'postgresql://u@[::1]:5433/db' }],
 	['Unix socket directory', {DATABASE_URL => 'postgresql:///db?host=/var/run/postgresql'}, [], {
 		host => '/var/run/postgresql', database => 'db', driver => 'pg' }],
+	['a password given as a query parameter is redacted', {DATABASE_URL => 'postgresql://u@h/db?password=hunter2&sslmode=require'}, [], {
+		url => 'postgresql://u:****@h/db?sslmode=require' }],
 	['password percent-encoding kept in the url', {DATABASE_URL => 'postgresql://u:p%40ss@h/db'}, ['--show-password'], {
 		url => 'postgresql://u:p%40ss@h/db' }],
 );
@@ -175,6 +177,7 @@ my @bad = (
 	['not a postgres URL', {DATABASE_URL => 'mysql://h/db'}, [], 2, qr/invalid DATABASE_URL "mysql:\/\/h\/db": missing "=" after/],
 	['unknown URI parameter', {DATABASE_URL => 'postgresql://u@h/db?schema=public'}, [], 2, qr/invalid DATABASE_URL "postgresql:\/\/u\@h\/db\?schema=public": invalid URI query parameter: "schema"/],
 	['bad percent-encoding in the password', {DATABASE_URL => 'postgresql://u:hunter2%zz@h/db'}, [], 2, qr/^lifeguard config: invalid DATABASE_URL: invalid percent-encoded token: "\*\*\*\*"$/],
+	['bad URI with a password parameter', {DATABASE_URL => 'postgresql://u@h/db?password=hunter2&schema=x'}, [], 2, qr/^lifeguard config: invalid DATABASE_URL: invalid URI query parameter: "\*\*\*\*"$/],
 	['broken key=value string with a password', {DATABASE_URL => 'host=h password=hunter2 oops'}, [], 2, qr/^lifeguard config: invalid DATABASE_URL: missing "\*\*\*\*" after "\*\*\*\*"/],
 	['sslmode=disable on Neon', {DATABASE_URL => "$NEON?sslmode=disable"}, [], 2, qr/invalid DATABASE_URL "postgresql:\/\/neon:\*\*\*\*\@ep-cool-darkness-123456\.us-east-2\.aws\.neon\.tech\/neondb\?sslmode=disable": sslmode=disable on a Neon host; Neon requires TLS/],
 	['sslmode=prefer on Neon', {DATABASE_URL => "$NEON_POOLER?sslmode=prefer"}, [], 2, qr/sslmode=prefer on a Neon host; Neon requires TLS/],
