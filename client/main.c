@@ -4,8 +4,9 @@
  *	  The lifeguard command-line tool: dispatch to a command, the global
  *	  help, and the helpers every command shares.
  *
- * To add a command, write cmd_NAME.c with an int cmd_NAME(int, char **),
- * declare it in cli.h and add one line to the table below.
+ * To add a command, write cmd_NAME.c with an int cmd_NAME(int, char **)
+ * (the Makefile compiles every cmd_*.c), declare it in cli.h and add one
+ * line to the table below.
  *
  *-------------------------------------------------------------------------
  */
