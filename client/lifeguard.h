@@ -9,9 +9,9 @@
  *	  - Every type is opaque; create it with its _create/_from function and
  *		free it with its _free/_destroy function.
  *	  - Every fallible function returns an lg_status (LG_OK is zero) and,
- *		when err is not NULL, fills *err with the status and a one-line
- *		message.  Messages name the variable and the value at fault and never
- *		contain a password.
+ *		on failure and when err is not NULL, fills *err with the status and a
+ *		one-line message (on success *err is not meaningful).  Messages name
+ *		the variable and the value at fault and never contain a password.
  *	  - Strings returned by an lg_config accessor belong to the config and
  *		live as long as it does.
  *
