@@ -25,7 +25,7 @@ URL="postgresql://$PGUSER@$PGHOST:$PGPORT/$DB"
 make -C "$LG_ROOT/client" -s check-programs
 
 echo "== client_pool: preparing pgbench tables (scale $SCALE, $ROWS rows)"
-psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
+psql -X -q -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
 pgbench -i -q -s "$SCALE" "$DB" >/dev/null 2>&1
 psql -X -q -d "$DB" -c "VACUUM ANALYZE" >/dev/null
 
