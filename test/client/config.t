@@ -293,6 +293,24 @@ for my $b (binaries()) {
 	$o = $json->decode($out);
 	ok(JSON::PP::is_bool($o->{ssl}) && $o->{ssl}, "[$variant] node-pg: verify-full gives ssl true");
 
+	# the library resolves from an explicit array, ignoring the process
+	# environment (which here says something else entirely)
+	my $proc = lg_env(DATABASE_URL => $BOUNCER, APP_ENV => 'production', DATABASE_POOL_MAX => 'junk',
+		APP_NAME => 'process');
+	my ($arc, $aout, $aerr) = LGClient::program($variant, 'pool_test', $proc, 'resolve',
+		"DATABASE_URL=$NEON_POOLER", 'APP_ENV=test', 'APP_NAME=array', 'DATABASE_POOL_MAX=2');
+	is($arc, 0, "[$variant] lg_config_resolve(array): exit 0") or diag($aerr);
+	ok(sanitizer_clean($aerr), "[$variant] lg_config_resolve(array): sanitizer clean") or diag($aerr);
+	like($aout, qr/^driver=neon\npool_mode=transaction\nmax=2\n/m, "[$variant] lg_config_resolve(array): the array's URL and override");
+	like($aout, qr/^application_name=array-test$/m, "[$variant] lg_config_resolve(array): the array's APP_NAME and APP_ENV");
+	($arc, $aout) = LGClient::program($variant, 'pool_test', $proc, 'resolve');
+	like($aout, qr/^message=no connection string: set DATABASE_URL \(or DIRECT_URL\)$/m,
+		"[$variant] lg_config_resolve(empty array): the process's DATABASE_URL is not used");
+	($arc, $aout) = LGClient::program($variant, 'pool_test', $proc, 'resolve', "DATABASE_URL=$PLAIN", 'DATABASE_POOL_MAX=0');
+	like($aout, qr/^status=config\nmessage=invalid DATABASE_POOL_MAX "0": zero/m, "[$variant] lg_config_resolve(array): errors");
+	($arc, $aout) = LGClient::program($variant, 'pool_test', $proc, 'resolve', '--direct', "DATABASE_URL=$NEON_POOLER");
+	like($aout, qr/^host=ep-cool-darkness-123456\.us-east-2\.aws\.neon\.tech$/m, "[$variant] lg_config_resolve(array, LG_CONFIG_DIRECT)");
+
 	# help and dispatch
 	for my $cmd (['config', '--help'], ['id', '--help'], ['--help'], ['help', 'config']) {
 		my ($hrc, $hout, $herr) = cli($variant, lg_env(), @$cmd);

@@ -16,6 +16,9 @@
  *	  pool_test transaction-mode        what transaction pooling refuses
  *	  pool_test statement-cache         session mode's prepared statements
  *	  pool_test ids THREADS N           CUID2 ids from many threads
+ *	  pool_test resolve [--direct] NAME=VALUE...
+ *	                                    lg_config_resolve on an explicit
+ *	                                    array, whatever the process has
  *
  *-------------------------------------------------------------------------
  */
@@ -733,6 +736,43 @@ run_ids(int nthreads, int n)
 	return 0;
 }
 
+/* lg_config_resolve with the variables of argv only */
+static int
+run_resolve(int argc, char **argv)
+{
+	const char **env = calloc((size_t) argc + 1, sizeof(char *));
+	int			n = 0;
+	int			options = 0;
+	lg_config  *c;
+	lg_error	err;
+
+	for (int i = 0; i < argc; i++)
+	{
+		if (strcmp(argv[i], "--direct") == 0)
+			options |= LG_CONFIG_DIRECT;
+		else
+			env[n++] = argv[i];
+	}
+	env[n] = NULL;
+	if (lg_config_resolve(env, options, &c, &err) != LG_OK)
+	{
+		printf("status=%s\nmessage=%s\n", lg_status_name(err.status), err.message);
+		free(env);
+		return 0;
+	}
+	printf("status=ok\nsource=%s\nenvironment=%s\ndriver=%s\npool_mode=%s\nmax=%d\n"
+		   "idle_timeout_ms=%d\nconnect_timeout_ms=%d\nkeepalive=%d\napplication_name=%s\n"
+		   "host=%s\n",
+		   lg_config_source(c), lg_environment_name(lg_config_environment(c)),
+		   lg_driver_name(lg_config_driver(c)), lg_pool_mode_name(lg_config_pool_mode(c)),
+		   lg_config_max(c), lg_config_idle_timeout_ms(c), lg_config_connect_timeout_ms(c),
+		   lg_config_keepalive(c), lg_config_application_name(c),
+		   lg_config_host(c) ? lg_config_host(c) : "(null)");
+	lg_config_free(c);
+	free(env);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -745,6 +785,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: pool_test MODE [ARGS]\n");
 		return 2;
 	}
+	if (strcmp(argv[1], "resolve") == 0)
+		return run_resolve(argc - 2, argv + 2);
 	if (strcmp(argv[1], "ids") == 0)
 		return run_ids(argc > 2 ? atoi(argv[2]) : 4, argc > 3 ? atoi(argv[3]) : 10000);
 
