@@ -303,6 +303,8 @@ reaper_main(void *arg)
 		}
 		if (expired)
 		{
+			int			nfreed = 0;
+
 			pthread_mutex_unlock(&pool->lock);
 			while (expired)
 			{
@@ -310,10 +312,12 @@ reaper_main(void *arg)
 
 				expired = c->next;
 				close_conn(c);
+				nfreed++;
 			}
 			pthread_mutex_lock(&pool->lock);
-			/* slots freed: nobody waits while connections are idle */
-			slot_freed_locked(pool);
+			/* nobody waits while connections are idle, but be exact */
+			while (nfreed-- > 0)
+				slot_freed_locked(pool);
 			continue;
 		}
 		if (next == INT64_MAX)
