@@ -803,6 +803,12 @@ resolve(const char *const *env, int options, lg_config *c, lg_error *err)
 	 */
 	if (direct)
 	{
+		if (!derive_direct && (pooler_host || port_6432 || pgbouncer_flag))
+			return lg_fail(err, LG_ERR_CONFIG,
+						   "invalid DIRECT_URL \"%s\": it points at a pooler (%s); DIRECT_URL must be the unpooled connection",
+						   redacted(c, buf, sizeof(buf)),
+						   pooler_host ? "a -pooler host" :
+						   port_6432 ? "port 6432" : "pgbouncer=true");
 		if (derive_direct)
 		{
 			if (c->driver == LG_DRIVER_NEON && pooler_host)

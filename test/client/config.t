@@ -186,6 +186,8 @@ my @bad = (
 	['options under transaction pooling', {DATABASE_URL => "$BOUNCER?options=-c%20search_path%3Dapp"}, [], 2, qr/invalid DATABASE_URL: options="-c search_path=app" in transaction pooling/],
 	['--direct through PgBouncer without DIRECT_URL', {DATABASE_URL => $BOUNCER}, ['--direct'], 2, qr/invalid DATABASE_URL "postgresql:\/\/app:\*\*\*\*\@bouncer\.internal:6432\/appdb" for --direct: it goes through a PgBouncer pooler and DIRECT_URL is not set/],
 	['--direct through a transaction pooler (DATABASE_POOL_MODE) without DIRECT_URL', {DATABASE_URL => $PLAIN, DATABASE_POOL_MODE => 'transaction'}, ['--direct'], 2, qr/for --direct: it goes through a transaction pooler and DIRECT_URL is not set/],
+	['--direct with a DIRECT_URL that is a Neon pooler', {DATABASE_URL => $PLAIN, DIRECT_URL => $NEON_POOLER}, ['--direct'], 2, qr/invalid DIRECT_URL "postgresql:\/\/neon:\*\*\*\*\@ep-cool-darkness-123456-pooler\.us-east-2\.aws\.neon\.tech\/neondb": it points at a pooler \(a -pooler host\); DIRECT_URL must be the unpooled connection/],
+	['--direct with a DIRECT_URL on port 6432', {DATABASE_URL => $PLAIN, DIRECT_URL => $BOUNCER}, ['--direct'], 2, qr/invalid DIRECT_URL .*: it points at a pooler \(port 6432\)/],
 	['APP_NAME too long', {DATABASE_URL => $PLAIN, APP_NAME => 'a' x 60}, [], 2, qr/invalid APP_NAME "a{60}": too long/],
 	['APP_NAME not ASCII', {DATABASE_URL => $PLAIN, APP_NAME => "caf\xc3\xa9"}, [], 2, qr/invalid APP_NAME: contains a character outside printable ASCII/],
 	['empty APP_NAME', {DATABASE_URL => $PLAIN, APP_NAME => ''}, [], 2, qr/invalid APP_NAME "": empty/],
