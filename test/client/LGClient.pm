@@ -1,7 +1,8 @@
 # LGClient.pm: helpers for the client tests (test/client, test/integration
-# client_*.t).  Builds the client, its AddressSanitizer + UBSan variant and
-# the C test programs (make -C client all asan check-programs), and runs
-# every binary with the sanitizers set to stop at the first finding.
+# client_*.t).  Builds the client, its AddressSanitizer + UBSan variant, the
+# ThreadSanitizer pool test program and the C test programs (make -C client
+# all asan tsan check-programs), and runs every binary with the sanitizers
+# set to stop at the first finding.
 package LGClient;
 
 use strict;
@@ -19,6 +20,7 @@ $ENV{ASAN_OPTIONS} = 'halt_on_error=1:abort_on_error=0:exitcode=99:detect_leaks=
 	. 'strict_string_checks=1:detect_stack_use_after_return=1';
 $ENV{UBSAN_OPTIONS} = 'halt_on_error=1:print_stacktrace=1:exitcode=99';
 $ENV{LSAN_OPTIONS} = 'exitcode=99';
+$ENV{TSAN_OPTIONS} = 'halt_on_error=1:exitcode=99';
 
 # every variable the shim reads: cleared unless a test sets it
 use constant CLIENT_VARS => qw(DATABASE_URL DIRECT_URL DATABASE_DRIVER NEON_DATABASE
@@ -30,7 +32,7 @@ my $built;
 sub build_client {
 	return if $built;
 	my ($rc, $out, $err) = run_cmd(['make', '-C', "$root/client", '-s', 'WERROR=1',
-		'all', 'asan', 'check-programs']);
+		'all', 'asan', 'tsan', 'check-programs']);
 	die "building the client failed:\n$out$err" if $rc != 0;
 	$built = 1;
 }
@@ -61,7 +63,7 @@ sub cli {
 sub program {
 	my ($variant, $name, $env, @args) = @_;
 	build_client();
-	my $dir = $variant eq 'asan' ? 'build-asan' : 'build-opt';
+	my $dir = {opt => 'build-opt', asan => 'build-asan', tsan => 'build-tsan'}->{$variant};
 	return run_cmd(["$root/client/$dir/$name", @args], env => $env);
 }
 

@@ -1,6 +1,6 @@
 # pool.t: liblifeguard's pool against the test cluster, through the C
 # program pool_test (test/client/pool_test.c), in the optimised and the
-# ASan+UBSan builds.  The server itself counts the pool's connections (by
+# ASan+UBSan builds, and the core cases again under ThreadSanitizer.  The server itself counts the pool's connections (by
 # application_name in pg_stat_activity).
 use strict;
 use warnings;
@@ -293,6 +293,30 @@ for my $b (binaries()) {
 		is($r->{server_after_destroy}, 0, "[$v] restart: nothing left on the server");
 		ok(wait_until(sub { eval { psql('SELECT 1') } }, 30), "[$v] restart: the cluster is up again");
 	}
+}
+
+# --- ThreadSanitizer: the pool's locking under concurrent load, hand-off,
+# timeouts and the idle reaper
+{
+	my $v = 'tsan';
+	my ($rc, $out, $err) = program($v, 'pool_test', env_for(APP_NAME => 'lgtsan', DATABASE_POOL_MAX => 4,
+		DATABASE_CONNECTION_TIMEOUT => 20000), 'load', 12, 3);
+	my $r = kv($out);
+	is($rc, 0, "[tsan] load: exit 0") or diag("$out\n$err");
+	ok(sanitizer_clean($err), "[tsan] load: no data race") or diag($err);
+	is($r->{errors}, 0, "[tsan] load: no errors");
+	cmp_ok($r->{max_server_conns}, '<=', 4, "[tsan] load: never more than max");
+	($rc, $out, $err) = program($v, 'pool_test', env_for(APP_NAME => 'lgtsanacq', DATABASE_POOL_MAX => 2,
+		DATABASE_CONNECTION_TIMEOUT => 600), 'acquire-timeout');
+	is($rc, 0, "[tsan] acquire timeout and hand-off: exit 0") or diag("$out\n$err");
+	ok(sanitizer_clean($err), "[tsan] acquire timeout and hand-off: no data race") or diag($err);
+	like($out, qr/^status=timeout$/m, "[tsan] acquire timeout");
+	like($out, qr/^handoff_status=ok$/m, "[tsan] hand-off");
+	($rc, $out, $err) = program($v, 'pool_test', env_for(APP_NAME => 'lgtsanidle', DATABASE_POOL_MAX => 3,
+		DATABASE_POOL_IDLE_TIMEOUT => 400), 'idle');
+	is($rc, 0, "[tsan] idle reaper: exit 0") or diag("$out\n$err");
+	ok(sanitizer_clean($err), "[tsan] idle reaper: no data race") or diag($err);
+	like($out, qr/^server_after=0$/m, "[tsan] idle reaper closed the connections");
 }
 
 done_testing();
