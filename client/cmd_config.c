@@ -63,10 +63,26 @@ format_str(size_t (*fn) (const lg_config *, bool, char *, size_t),
 	return buf;
 }
 
+/* set when a value is not valid UTF-8 (jansson refuses it) */
+static bool bad_utf8;
+
+static json_t *
+jstr(const char *s)
+{
+	json_t	   *j = json_string(s);
+
+	if (j == NULL)
+	{
+		bad_utf8 = true;
+		j = json_null();
+	}
+	return j;
+}
+
 static json_t *
 json_str_or_null(const char *s)
 {
-	return s ? json_string(s) : json_null();
+	return s ? jstr(s) : json_null();
 }
 
 static json_t *
@@ -75,27 +91,38 @@ config_json(const lg_config *c, bool show_password)
 	json_t	   *o = json_object();
 	char	   *url = format_str(lg_config_format_url, c, show_password);
 
-	json_object_set_new(o, "source", json_string(lg_config_source(c)));
+	json_object_set_new(o, "source", jstr(lg_config_source(c)));
 	json_object_set_new(o, "url", json_str_or_null(url));
 	json_object_set_new(o, "host", json_str_or_null(lg_config_host(c)));
 	json_object_set_new(o, "port", json_integer(lg_config_port(c)));
 	json_object_set_new(o, "database", json_str_or_null(lg_config_database(c)));
 	json_object_set_new(o, "user", json_str_or_null(lg_config_user(c)));
-	json_object_set_new(o, "environment", json_string(lg_environment_name(lg_config_environment(c))));
-	json_object_set_new(o, "driver", json_string(lg_driver_name(lg_config_driver(c))));
-	json_object_set_new(o, "pool_mode", json_string(lg_pool_mode_name(lg_config_pool_mode(c))));
+	json_object_set_new(o, "environment", jstr(lg_environment_name(lg_config_environment(c))));
+	json_object_set_new(o, "driver", jstr(lg_driver_name(lg_config_driver(c))));
+	json_object_set_new(o, "pool_mode", jstr(lg_pool_mode_name(lg_config_pool_mode(c))));
 	json_object_set_new(o, "max", json_integer(lg_config_max(c)));
 	json_object_set_new(o, "idle_timeout_ms", json_integer(lg_config_idle_timeout_ms(c)));
 	json_object_set_new(o, "connect_timeout_ms", json_integer(lg_config_connect_timeout_ms(c)));
 	json_object_set_new(o, "keepalive", json_boolean(lg_config_keepalive(c)));
-	json_object_set_new(o, "sslmode", json_string(lg_config_sslmode(c)));
-	json_object_set_new(o, "application_name", json_string(lg_config_application_name(c)));
+	json_object_set_new(o, "sslmode", jstr(lg_config_sslmode(c)));
+	json_object_set_new(o, "application_name", jstr(lg_config_application_name(c)));
 	json_object_set_new(o, "prepared_statements", json_boolean(lg_config_prepared_statements(c)));
 	json_object_set_new(o, "session_settings", json_boolean(lg_config_session_settings(c)));
 	json_object_set_new(o, "startup_options", json_boolean(lg_config_pool_mode(c) == LG_POOL_SESSION));
 	json_object_set_new(o, "has_password", json_boolean(lg_config_has_password(c)));
 	free(url);
 	return o;
+}
+
+/* after building o: refuse values jansson could not take */
+static bool
+utf8_ok(const lg_config *c, json_t *o)
+{
+	if (!bad_utf8)
+		return true;
+	json_decref(o);
+	cli_error(CMD, "invalid %s: a value in it is not valid UTF-8", lg_config_source(c));
+	return false;
 }
 
 /* percent-encode s (RFC 3986 unreserved characters stay) at p */
@@ -192,24 +219,24 @@ node_pg_json(const lg_config *c, bool show_password)
 
 		if (url)
 		{
-			json_object_set_new(o, "connectionString", json_string(url));
+			json_object_set_new(o, "connectionString", jstr(url));
 			memset(url, 0, strlen(url));
 			free(url);
 		}
 		if (lg_config_password(c))
-			json_object_set_new(o, "password", json_string(lg_config_password(c)));
+			json_object_set_new(o, "password", jstr(lg_config_password(c)));
 	}
 	if (first_host)
-		json_object_set_new(o, "host", json_string(first_host));
+		json_object_set_new(o, "host", jstr(first_host));
 	json_object_set_new(o, "port", json_integer(lg_config_port(c)));
 	if (lg_config_database(c))
-		json_object_set_new(o, "database", json_string(lg_config_database(c)));
+		json_object_set_new(o, "database", jstr(lg_config_database(c)));
 	if (lg_config_user(c))
-		json_object_set_new(o, "user", json_string(lg_config_user(c)));
+		json_object_set_new(o, "user", jstr(lg_config_user(c)));
 	json_object_set_new(o, "max", json_integer(lg_config_max(c)));
 	json_object_set_new(o, "idleTimeoutMillis", json_integer(lg_config_idle_timeout_ms(c)));
 	json_object_set_new(o, "connectionTimeoutMillis", json_integer(lg_config_connect_timeout_ms(c)));
-	json_object_set_new(o, "application_name", json_string(lg_config_application_name(c)));
+	json_object_set_new(o, "application_name", jstr(lg_config_application_name(c)));
 	json_object_set_new(o, "keepAlive", json_boolean(lg_config_keepalive(c)));
 	if (strcmp(sslmode, "require") == 0)
 	{
@@ -272,6 +299,8 @@ print_env(const lg_config *c, bool show_password)
 	env_ctx		ctx;
 	char		buf[32];
 
+	if (!utf8_ok(c, o))
+		return EXIT_USAGE;
 	json_object_foreach(o, key, value)
 	{
 		char		name[64];
@@ -306,10 +335,13 @@ print_env(const lg_config *c, bool show_password)
 }
 
 static int
-print_json(json_t *o)
+print_json(const lg_config *c, json_t *o)
 {
-	char	   *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	char	   *s;
 
+	if (!utf8_ok(c, o))
+		return EXIT_USAGE;
+	s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	if (s == NULL)
 	{
@@ -328,6 +360,8 @@ print_text(const lg_config *c, bool show_password)
 	const char *key;
 	json_t	   *value;
 
+	if (!utf8_ok(c, o))
+		return EXIT_USAGE;
 	json_object_foreach(o, key, value)
 	{
 		printf("%-20s ", key);
@@ -415,10 +449,10 @@ cmd_config(int argc, char **argv)
 			rc = print_text(c, show_password);
 			break;
 		case FMT_JSON:
-			rc = print_json(config_json(c, show_password));
+			rc = print_json(c, config_json(c, show_password));
 			break;
 		case FMT_NODE_PG:
-			rc = print_json(node_pg_json(c, show_password));
+			rc = print_json(c, node_pg_json(c, show_password));
 			break;
 		case FMT_ENV:
 			rc = print_env(c, show_password);

@@ -1060,7 +1060,6 @@ lg_config_is_uri(const lg_config *c)
 	return c->is_uri;
 }
 
-
 bool
 lg_config_prepared_statements(const lg_config *c)
 {

@@ -193,6 +193,7 @@ my @bad = (
 	['empty APP_NAME', {DATABASE_URL => $PLAIN, APP_NAME => ''}, [], 2, qr/invalid APP_NAME "": empty/],
 	['keepalives=2 in the URL', {DATABASE_URL => "$PLAIN?keepalives=2"}, [], 2, qr/keepalives must be 0 or 1/],
 	['connect_timeout=0 in the URL', {DATABASE_URL => "$PLAIN?connect_timeout=0"}, [], 2, qr/invalid connect_timeout of DATABASE_URL "0": zero/],
+	['a user name that is not UTF-8', {DIRECT_URL => 'postgresql://u%FF@h/db'}, [], 2, qr/^lifeguard config: invalid DIRECT_URL: a value in it is not valid UTF-8$/],
 	['unknown format', {DATABASE_URL => $PLAIN}, ['--format', 'yaml'], 2, qr/invalid --format "yaml": expected text, json, env, conninfo or node-pg/],
 	['--format without a value', {DATABASE_URL => $PLAIN}, ['--format'], 2, qr/option "--format" needs a value/],
 	['unknown option', {DATABASE_URL => $PLAIN}, ['--bogus'], 2, qr/unknown option "--bogus"/],
