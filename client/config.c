@@ -836,6 +836,13 @@ resolve(const char *const *env, int options, lg_config *c, lg_error *err)
 
 	/* TLS */
 	url_sslmode = lg_param_get(c->url, c->nurl, "sslmode");
+	if (url_sslmode != NULL &&
+		strcmp(url_sslmode, "disable") != 0 && strcmp(url_sslmode, "allow") != 0 &&
+		strcmp(url_sslmode, "prefer") != 0 && strcmp(url_sslmode, "require") != 0 &&
+		strcmp(url_sslmode, "verify-ca") != 0 && strcmp(url_sslmode, "verify-full") != 0)
+		return lg_fail(err, LG_ERR_CONFIG,
+					   "invalid %s \"%s\": unknown sslmode \"%.40s\"; expected disable, allow, prefer, require, verify-ca or verify-full",
+					   var, redacted(c, buf, sizeof(buf)), url_sslmode);
 	if (c->driver == LG_DRIVER_NEON)
 	{
 		if (url_sslmode != NULL &&

@@ -182,6 +182,7 @@ my @bad = (
 	['sslmode=disable on Neon', {DATABASE_URL => "$NEON?sslmode=disable"}, [], 2, qr/invalid DATABASE_URL "postgresql:\/\/neon:\*\*\*\*\@ep-cool-darkness-123456\.us-east-2\.aws\.neon\.tech\/neondb\?sslmode=disable": sslmode=disable on a Neon host; Neon requires TLS/],
 	['sslmode=prefer on Neon', {DATABASE_URL => "$NEON_POOLER?sslmode=prefer"}, [], 2, qr/sslmode=prefer on a Neon host; Neon requires TLS/],
 	['sslmode=disable with NEON_DATABASE=true', {DATABASE_URL => "$PLAIN?sslmode=disable", NEON_DATABASE => 'true'}, [], 2, qr/sslmode=disable on a Neon host/],
+	['unknown sslmode', {DATABASE_URL => "$PLAIN?sslmode=required"}, [], 2, qr/invalid DATABASE_URL "postgresql:\/\/app:\*\*\*\*\@db\.internal:5432\/appdb\?sslmode=required": unknown sslmode "required"; expected disable, allow, prefer, require, verify-ca or verify-full/],
 	['pgbouncer=yes', {DATABASE_URL => "$PLAIN?pgbouncer=yes"}, [], 2, qr/invalid DATABASE_URL: query parameter "pgbouncer=yes"; pgbouncer must be true or false/],
 	['options under transaction pooling', {DATABASE_URL => "$BOUNCER?options=-c%20search_path%3Dapp"}, [], 2, qr/invalid DATABASE_URL: options="-c search_path=app" in transaction pooling/],
 	['--direct through PgBouncer without DIRECT_URL', {DATABASE_URL => $BOUNCER}, ['--direct'], 2, qr/invalid DATABASE_URL "postgresql:\/\/app:\*\*\*\*\@bouncer\.internal:6432\/appdb" for --direct: it goes through a PgBouncer pooler and DIRECT_URL is not set/],
