@@ -230,8 +230,9 @@ extern lg_status lg_pool_acquire_timeout(lg_pool *pool, int timeout_ms,
 
 /*
  * Give a connection back.  A connection inside a transaction (open or
- * failed) is rolled back; one that is broken, busy with a query, or whose
- * rollback fails is closed.  The next caller never sees it dirty.
+ * failed) is rolled back (within the connection timeout); one that is
+ * broken, busy with a query, or whose rollback fails is closed.  The next
+ * caller never sees it dirty.
  */
 extern void lg_pool_release(lg_pool *pool, lg_conn *conn);
 
@@ -246,10 +247,12 @@ extern PGconn *lg_conn_pgconn(lg_conn *conn);
  * (the extended protocol with no named prepared statement).  Under session
  * pooling each distinct statement is prepared once per connection, as
  * lg_<n>, and reused (up to 64 per connection; statement names starting
- * with "lg_" are reserved); a cached statement that the session lost
- * (DEALLOCATE ALL, DISCARD ALL) or that went stale is dropped and the
- * statement run again unnamed, when outside a transaction.  On success *result (when not NULL) receives the
- * PGresult, which the caller frees with PQclear.  A server error gives
+ * with "lg_" are reserved).  When a cached statement is gone (the session
+ * ran DEALLOCATE ALL or DISCARD ALL) or went stale ("cached plan must not
+ * change result type") outside a transaction, the connection's cache is
+ * cleared and the statement runs again unnamed.  On success *result (when
+ * not NULL) receives the PGresult, which the caller frees with PQclear.
+ * A server error gives
  * LG_ERR_QUERY with the SQLSTATE; a broken connection LG_ERR_BROKEN (the
  * pool then discards it on release).
  */
