@@ -246,13 +246,15 @@ extern PGconn *lg_conn_pgconn(lg_conn *conn);
  * Under transaction pooling it goes through the unnamed statement only
  * (the extended protocol with no named prepared statement).  Under session
  * pooling each distinct statement is prepared once per connection, as
- * lg_<n>, and reused (up to 64 per connection; statement names starting
- * with "lg_" are reserved).  When a cached statement is gone (the session
- * ran DEALLOCATE ALL or DISCARD ALL) or went stale ("cached plan must not
- * change result type") outside a transaction, the connection's cache is
- * cleared and the statement runs again unnamed.  On success *result (when
- * not NULL) receives the PGresult, which the caller frees with PQclear.
- * A server error gives
+ * lg_<generation>_<n>, and reused (up to 64 per connection; statement names
+ * starting with "lg_" are reserved).  Outside a transaction, a cached
+ * statement whose plan went stale ("cached plan must not change result
+ * type") is prepared again, and one that is gone (the application ran
+ * DEALLOCATE or DISCARD ALL) starts a new cache, the call running unnamed;
+ * inside a transaction these are errors like any other.
+ *
+ * On success *result (when not NULL) receives the PGresult, which the
+ * caller frees with PQclear.  A server error gives
  * LG_ERR_QUERY with the SQLSTATE; a broken connection LG_ERR_BROKEN (the
  * pool then discards it on release).
  */

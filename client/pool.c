@@ -56,8 +56,9 @@ struct lg_conn
 	bool		broken;			/* a call saw the connection fail */
 	int64_t		idle_since_ms;	/* when it was last released */
 	lg_conn    *next;			/* idle list */
+	int			generation;		/* of statement names, see exec_cached */
 	int			ncached;
-	cached_statement cache[STATEMENT_CACHE_SIZE];	/* name: lg_<index> */
+	cached_statement cache[STATEMENT_CACHE_SIZE];
 };
 
 typedef struct waiter
@@ -743,13 +744,37 @@ is_sqlstate(PGresult *res, const char *code)
 	return s && strcmp(s, code) == 0;
 }
 
+/* Does res report that statement name does not exist? */
+static bool
+statement_gone(PGresult *res, const char *name)
+{
+	char		quoted[40];
+
+	if (!is_sqlstate(res, "26000"))
+		return false;
+	snprintf(quoted, sizeof(quoted), "\"%s\"", name);
+	return strstr(PQresultErrorMessage(res), quoted) != NULL;
+}
+
+static bool
+plan_stale(PGresult *res)
+{
+	return is_sqlstate(res, "0A000") &&
+		strstr(PQresultErrorMessage(res), "cached plan must not change result type") != NULL;
+}
+
 /*
- * Session pooling: run sql as a statement prepared on this connection,
- * preparing it on first use.  Returns NULL when the statement cannot be
- * cached (cache full) or when the cached statement went away (DEALLOCATE
- * ALL, DISCARD ALL) or went stale ("cached plan must not change result
- * type") outside a transaction: the caller then uses the unnamed
- * statement.
+ * Session pooling: run sql as a statement prepared on this connection
+ * (named lg_<generation>_<index>), preparing it on first use.
+ *
+ * Outside a transaction (where a failed step does no harm), two failures of
+ * the cache itself are repaired: a cached statement whose plan went stale
+ * ("cached plan must not change result type", after ALTER TABLE) is
+ * deallocated and prepared again; a cached statement that no longer exists
+ * (the application ran DEALLOCATE or DISCARD ALL) makes the cache start a
+ * new generation of names, and this call falls back to the unnamed
+ * statement.  Sets *fallback and returns NULL when the caller should use
+ * the unnamed statement (also when the cache is full).
  */
 static PGresult *
 exec_cached(lg_conn *c, const char *sql, int nparams, const char *const *params,
@@ -765,7 +790,7 @@ exec_cached(lg_conn *c, const char *sql, int nparams, const char *const *params,
 		if (c->cache[i].hash == h && c->cache[i].nparams == nparams &&
 			strcmp(c->cache[i].sql, sql) == 0)
 			break;
-	snprintf(name, sizeof(name), "lg_%d", i);
+	snprintf(name, sizeof(name), "lg_%d_%d", c->generation, i);
 	if (i == c->ncached)
 	{
 		char	   *copy;
@@ -788,15 +813,34 @@ exec_cached(lg_conn *c, const char *sql, int nparams, const char *const *params,
 		c->ncached++;
 	}
 	res = PQexecPrepared(c->pg, name, nparams, params, NULL, NULL, 0);
-	if ((is_sqlstate(res, "26000") ||
-		 (is_sqlstate(res, "0A000") &&
-		  strstr(PQresultErrorMessage(res), "cached plan must not change result type"))) &&
-		PQtransactionStatus(c->pg) == PQTRANS_IDLE)
+	if (PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+		return res;
+	if (plan_stale(res))
 	{
-		/* the session lost or invalidated our statements: start over */
+		char		dealloc[48];
+		PGresult   *prep;
+
 		PQclear(res);
-		PQclear(PQexec(c->pg, "DEALLOCATE ALL"));
+		snprintf(dealloc, sizeof(dealloc), "DEALLOCATE %s", name);
+		PQclear(PQexec(c->pg, dealloc));
+		prep = PQprepare(c->pg, name, sql, nparams, NULL);
+		if (PQresultStatus(prep) != PGRES_COMMAND_OK)
+		{
+			/* cannot cache it again: start over, run it unnamed */
+			PQclear(prep);
+			forget_statements(c);
+			c->generation++;
+			*fallback = true;
+			return NULL;
+		}
+		PQclear(prep);
+		return PQexecPrepared(c->pg, name, nparams, params, NULL, NULL, 0);
+	}
+	if (statement_gone(res, name))
+	{
+		PQclear(res);
 		forget_statements(c);
+		c->generation++;
 		*fallback = true;
 		return NULL;
 	}

@@ -213,9 +213,12 @@ for my $b (binaries()) {
 		is($r->{stale_plan_ok}, 1, "[$v] session pooling: a cached SELECT * survives ALTER TABLE");
 		is($r->{syntax_status}, 'query', "[$v] session pooling: a syntax error is the statement's error");
 		is($r->{syntax_sqlstate}, '42601', "[$v] ... with its SQLSTATE");
-		# after the stale-plan recovery started over: DROP TABLE and the count
-		# itself; not the failed SELEC
-		is($r->{cached_total}, 2, "[$v] session pooling: the cache started over, failed statements not kept");
+		is($r->{user_execute_status}, 'query', "[$v] session pooling: the application's own EXECUTE of a missing statement fails");
+		is($r->{user_execute_sqlstate}, '26000', "[$v] ... with its SQLSTATE");
+		# after DEALLOCATE ALL a new generation: CREATE, SELECT * (prepared
+		# again when stale), ALTER, the EXECUTE (it parses; it fails when
+		# run), DROP, the count itself; not SELEC, which does not parse
+		is($r->{cached_total}, 6, "[$v] session pooling: statements cached, unparsable ones not kept");
 		($rc, $out, $err) = program($v, 'pool_test', env_for(APP_NAME => "lgcachet$v", DATABASE_POOL_MAX => 1,
 			DATABASE_POOL_MODE => 'transaction'), 'statement-cache');
 		$r = kv($out);

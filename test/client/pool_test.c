@@ -649,6 +649,10 @@ run_statement_cache(void)
 	printf("stale_plan_ok=%d\n", run_query(c, "SELECT * FROM lg_pool_test_cache", NULL, &err) == LG_OK);
 	run_query(c, "DROP TABLE lg_pool_test_cache", NULL, &err);
 
+	/* the application's own missing statement is its error */
+	printf("user_execute_status=%s\n", lg_status_name(run_query(c, "EXECUTE app_no_such_statement", NULL, &err)));
+	printf("user_execute_sqlstate=%s\n", err.sqlstate);
+
 	/* statement errors are the statement's */
 	printf("syntax_status=%s\n", lg_status_name(run_query(c, "SELEC 1", NULL, &err)));
 	printf("syntax_sqlstate=%s\n", err.sqlstate);
