@@ -11,7 +11,7 @@ show() { # env assignments... -- command...
 	local envs=()
 	while [ "$1" != "--" ]; do envs+=("$1"); shift; done
 	shift
-	printf '\n$ %s lifeguard %s\n' "${envs[*]}" "$*"
+	printf '\n$ %slifeguard %s\n' "${envs[*]:+${envs[*]} }" "$*"
 	env -u DATABASE_URL -u DIRECT_URL -u APP_ENV -u NODE_ENV "${envs[@]}" "$LG" "$@" || printf '(exit %d)\n' "$?"
 }
 
