@@ -924,10 +924,17 @@ lg_pool_transaction(lg_pool *pool, lg_txn_fn fn, void *arg, lg_error *err)
 							 "the transaction was rolled back instead of committed: a statement in it had failed");
 			PQclear(res);
 		}
-		else if (!c->broken && PQstatus(c->pg) == CONNECTION_OK)
+		else if (!c->broken && PQstatus(c->pg) == CONNECTION_OK &&
+				 PQtransactionStatus(c->pg) != PQTRANS_IDLE)
 		{
-			/* the callback's error stands; a failed ROLLBACK closes c */
-			PQclear(PQexec(c->pg, "ROLLBACK"));
+			/*
+			 * The callback's error stands.  Roll back within the connection
+			 * timeout; if that fails, c is marked broken and release closes
+			 * it.
+			 */
+			if (!command_with_deadline(c->pg, "ROLLBACK",
+									   lg_mono_ms() + pool->connect_timeout_ms))
+				c->broken = true;
 		}
 	}
 	lg_pool_release(pool, c);
