@@ -1,0 +1,480 @@
+/*-------------------------------------------------------------------------
+ *
+ * cmd_config.c
+ *	  lifeguard config: print the resolved configuration as text, JSON,
+ *	  shell variables, a libpq conninfo string, or the options object of
+ *	  node-postgres's new Pool(...).
+ *
+ * JSON is built with jansson.  Passwords appear only with --show-password.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#define CMD "config"
+
+typedef enum
+{
+	FMT_TEXT, FMT_JSON, FMT_ENV, FMT_CONNINFO, FMT_NODE_PG
+} format;
+
+static void
+help(void)
+{
+	printf("Usage: lifeguard config [--format text|json|env|conninfo|node-pg] [--direct] [--show-password]\n"
+		   "\n"
+		   "Print the configuration lifeguard resolves from the environment: the\n"
+		   "connection string (DATABASE_URL, else DIRECT_URL), the profile of APP_ENV\n"
+		   "(else NODE_ENV, else development), the overrides, and the detected driver\n"
+		   "and pool mode.\n"
+		   "\n"
+		   "Options:\n"
+		   "  --format FORMAT   text (default), json, env (shell variables),\n"
+		   "                    conninfo (a libpq connection string), node-pg (the\n"
+		   "                    options object for node-postgres new Pool(...))\n"
+		   "  --direct          the unpooled connection (DIRECT_URL; for a Neon -pooler\n"
+		   "                    host without it, the host minus -pooler)\n"
+		   "  --show-password   show the password (redacted otherwise)\n"
+		   "  --help            this help\n"
+		   "\n"
+		   "Environment: DATABASE_URL, DIRECT_URL, DATABASE_DRIVER, NEON_DATABASE,\n"
+		   "DATABASE_POOL_MODE, APP_ENV, NODE_ENV, APP_NAME, DATABASE_POOL_MAX,\n"
+		   "DATABASE_POOL_IDLE_TIMEOUT, DATABASE_CONNECTION_TIMEOUT.\n"
+		   "Exit codes: 0 ok, 2 bad usage or configuration.\n");
+}
+
+/* a config's formatted string, malloc'd */
+static char *
+format_str(size_t (*fn) (const lg_config *, bool, char *, size_t),
+		   const lg_config *c, bool show_password)
+{
+	size_t		need = fn(c, show_password, NULL, 0);
+	char	   *buf = malloc(need + 1);
+
+	if (buf)
+		fn(c, show_password, buf, need + 1);
+	return buf;
+}
+
+/* set when a value is not valid UTF-8 (jansson refuses it) */
+static bool bad_utf8;
+
+static json_t *
+jstr(const char *s)
+{
+	json_t	   *j = json_string(s);
+
+	if (j == NULL)
+	{
+		bad_utf8 = true;
+		j = json_null();
+	}
+	return j;
+}
+
+static json_t *
+json_str_or_null(const char *s)
+{
+	return s ? jstr(s) : json_null();
+}
+
+static json_t *
+config_json(const lg_config *c, bool show_password)
+{
+	json_t	   *o = json_object();
+	char	   *url = format_str(lg_config_format_url, c, show_password);
+
+	json_object_set_new(o, "source", jstr(lg_config_source(c)));
+	json_object_set_new(o, "url", json_str_or_null(url));
+	json_object_set_new(o, "host", json_str_or_null(lg_config_host(c)));
+	json_object_set_new(o, "port", json_integer(lg_config_port(c)));
+	json_object_set_new(o, "database", json_str_or_null(lg_config_database(c)));
+	json_object_set_new(o, "user", json_str_or_null(lg_config_user(c)));
+	json_object_set_new(o, "environment", jstr(lg_environment_name(lg_config_environment(c))));
+	json_object_set_new(o, "driver", jstr(lg_driver_name(lg_config_driver(c))));
+	json_object_set_new(o, "pool_mode", jstr(lg_pool_mode_name(lg_config_pool_mode(c))));
+	json_object_set_new(o, "max", json_integer(lg_config_max(c)));
+	json_object_set_new(o, "idle_timeout_ms", json_integer(lg_config_idle_timeout_ms(c)));
+	json_object_set_new(o, "connect_timeout_ms", json_integer(lg_config_connect_timeout_ms(c)));
+	json_object_set_new(o, "keepalive", json_boolean(lg_config_keepalive(c)));
+	json_object_set_new(o, "sslmode", jstr(lg_config_sslmode(c)));
+	json_object_set_new(o, "application_name", jstr(lg_config_application_name(c)));
+	json_object_set_new(o, "prepared_statements", json_boolean(lg_config_prepared_statements(c)));
+	json_object_set_new(o, "session_settings", json_boolean(lg_config_session_settings(c)));
+	json_object_set_new(o, "startup_options", json_boolean(lg_config_pool_mode(c) == LG_POOL_SESSION));
+	json_object_set_new(o, "has_password", json_boolean(lg_config_has_password(c)));
+	free(url);
+	return o;
+}
+
+/* after building o: refuse values jansson could not take */
+static bool
+utf8_ok(const lg_config *c, json_t *o)
+{
+	if (!bad_utf8)
+		return true;
+	json_decref(o);
+	cli_error(CMD, "invalid %s: a value in it is not valid UTF-8", lg_config_source(c));
+	return false;
+}
+
+/* percent-encode s (RFC 3986 unreserved characters stay) at p */
+static char *
+put_pct(char *p, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (const unsigned char *q = (const unsigned char *) s; *q; q++)
+	{
+		if ((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') ||
+			(*q >= '0' && *q <= '9') || *q == '-' || *q == '.' || *q == '_' ||
+			*q == '~')
+			*p++ = (char) *q;
+		else
+		{
+			*p++ = '%';
+			*p++ = hex[*q >> 4];
+			*p++ = hex[*q & 15];
+		}
+	}
+	return p;
+}
+
+/*
+ * The connectionString of the node-pg format: user, password, host, port
+ * and database only, so that node-postgres's own parsing of sslmode and
+ * friends cannot override the explicit options next to it.  NULL for a
+ * socket directory (it goes in the host field alone).
+ */
+static char *
+node_pg_url(const lg_config *c, const char *host)
+{
+	const char *user = lg_config_user(c);
+	const char *pw = lg_config_password(c);
+	const char *db = lg_config_database(c);
+	size_t		need;
+	char	   *url;
+	char	   *p;
+
+	if (host && host[0] == '/')
+		return NULL;
+	need = 64 + 3 * ((host ? strlen(host) : 0) + (user ? strlen(user) : 0) +
+					 (pw ? strlen(pw) : 0) + (db ? strlen(db) : 0));
+	url = malloc(need);
+	if (url == NULL)
+		return NULL;
+	p = url + sprintf(url, "postgresql://");
+	if (user || pw)
+	{
+		if (user)
+			p = put_pct(p, user);
+		if (pw)
+		{
+			*p++ = ':';
+			p = put_pct(p, pw);
+		}
+		*p++ = '@';
+	}
+	if (host)
+	{
+		if (strchr(host, ':'))
+			p += sprintf(p, "[%s]", host);
+		else
+			p = put_pct(p, host);
+		p += sprintf(p, ":%d", lg_config_port(c));
+	}
+	*p++ = '/';
+	if (db)
+		p = put_pct(p, db);
+	*p = '\0';
+	return url;
+}
+
+/*
+ * node-postgres new Pool(options): every value explicit and nonzero (pg
+ * turns max: 0 into 10 and treats 0 timeouts as "none").  ssl follows
+ * libpq's sslmode: require encrypts without verifying, verify-* verify.
+ * node-postgres connects to one host: the first of a list.
+ */
+static json_t *
+node_pg_json(const lg_config *c, bool show_password)
+{
+	json_t	   *o = json_object();
+	const char *sslmode = lg_config_sslmode(c);
+	const char *host = lg_config_host(c);
+	char	   *first_host = NULL;
+
+	if (host)
+		first_host = strndup(host, strcspn(host, ","));
+	if (show_password)
+	{
+		char	   *url = node_pg_url(c, first_host);
+
+		if (url)
+		{
+			json_object_set_new(o, "connectionString", jstr(url));
+			memset(url, 0, strlen(url));
+			free(url);
+		}
+		if (lg_config_password(c))
+			json_object_set_new(o, "password", jstr(lg_config_password(c)));
+	}
+	if (first_host)
+		json_object_set_new(o, "host", jstr(first_host));
+	json_object_set_new(o, "port", json_integer(lg_config_port(c)));
+	if (lg_config_database(c))
+		json_object_set_new(o, "database", jstr(lg_config_database(c)));
+	if (lg_config_user(c))
+		json_object_set_new(o, "user", jstr(lg_config_user(c)));
+	json_object_set_new(o, "max", json_integer(lg_config_max(c)));
+	json_object_set_new(o, "idleTimeoutMillis", json_integer(lg_config_idle_timeout_ms(c)));
+	json_object_set_new(o, "connectionTimeoutMillis", json_integer(lg_config_connect_timeout_ms(c)));
+	json_object_set_new(o, "application_name", jstr(lg_config_application_name(c)));
+	json_object_set_new(o, "keepAlive", json_boolean(lg_config_keepalive(c)));
+	if (strcmp(sslmode, "require") == 0)
+	{
+		json_t	   *ssl = json_object();
+
+		json_object_set_new(ssl, "rejectUnauthorized", json_false());
+		json_object_set_new(o, "ssl", ssl);
+	}
+	else if (strcmp(sslmode, "verify-ca") == 0 || strcmp(sslmode, "verify-full") == 0)
+		json_object_set_new(o, "ssl", json_true());
+	else
+		json_object_set_new(o, "ssl", json_false());
+	free(first_host);
+	return o;
+}
+
+/* shell single-quoting */
+static void
+put_shell(const char *name, const char *value)
+{
+	printf("%s='", name);
+	for (const char *p = value; *p; p++)
+	{
+		if (*p == '\'')
+			fputs("'\\''", stdout);
+		else
+			putchar(*p);
+	}
+	fputs("'\n", stdout);
+}
+
+typedef struct env_ctx
+{
+	PQconninfoOption *defaults;
+	bool		show_password;
+} env_ctx;
+
+/* a libpq parameter as its PG* environment variable, when it has one */
+static void
+env_param(const char *keyword, const char *value, void *arg)
+{
+	env_ctx    *ctx = arg;
+
+	if (!ctx->show_password && strcmp(keyword, "password") == 0)
+		return;
+	for (PQconninfoOption *o = ctx->defaults; o && o->keyword; o++)
+		if (strcmp(o->keyword, keyword) == 0 && o->envvar != NULL)
+		{
+			put_shell(o->envvar, value);
+			return;
+		}
+}
+
+static int
+print_env(const lg_config *c, bool show_password)
+{
+	json_t	   *o = config_json(c, show_password);
+	const char *key;
+	json_t	   *value;
+	env_ctx		ctx;
+	char		buf[32];
+
+	if (!utf8_ok(c, o))
+		return EXIT_USAGE;
+	json_object_foreach(o, key, value)
+	{
+		char		name[64];
+		char	   *u;
+
+		snprintf(name, sizeof(name), "LIFEGUARD_%s", key);
+		for (u = name; *u; u++)
+			if (*u >= 'a' && *u <= 'z')
+				*u = (char) (*u - 'a' + 'A');
+		if (json_is_string(value))
+			put_shell(name, json_string_value(value));
+		else if (json_is_integer(value))
+		{
+			snprintf(buf, sizeof(buf), "%lld", (long long) json_integer_value(value));
+			put_shell(name, buf);
+		}
+		else if (json_is_boolean(value))
+			put_shell(name, json_is_true(value) ? "true" : "false");
+		else
+			put_shell(name, "");
+	}
+	json_decref(o);
+
+	ctx.defaults = PQconndefaults();
+	ctx.show_password = show_password;
+	lg_config_foreach_param(c, env_param, &ctx);
+	snprintf(buf, sizeof(buf), "%d", (lg_config_connect_timeout_ms(c) + 999) / 1000 < 2 ?
+			 2 : (lg_config_connect_timeout_ms(c) + 999) / 1000);
+	put_shell("PGCONNECT_TIMEOUT", buf);
+	PQconninfoFree(ctx.defaults);
+	return EXIT_OK;
+}
+
+static int
+print_json(const lg_config *c, json_t *o)
+{
+	char	   *s;
+
+	if (!utf8_ok(c, o))
+		return EXIT_USAGE;
+	s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	if (s == NULL)
+	{
+		cli_error(CMD, "could not format JSON: out of memory");
+		return EXIT_CHECK;
+	}
+	puts(s);
+	free(s);
+	return EXIT_OK;
+}
+
+static int
+print_text(const lg_config *c, bool show_password)
+{
+	json_t	   *o = config_json(c, show_password);
+	const char *key;
+	json_t	   *value;
+
+	if (!utf8_ok(c, o))
+		return EXIT_USAGE;
+	json_object_foreach(o, key, value)
+	{
+		printf("%-20s ", key);
+		if (json_is_string(value))
+			printf("%s\n", json_string_value(value));
+		else if (json_is_integer(value))
+			printf("%lld\n", (long long) json_integer_value(value));
+		else if (json_is_boolean(value))
+			printf("%s\n", json_is_true(value) ? "true" : "false");
+		else
+			printf("(default)\n");
+	}
+	json_decref(o);
+	return EXIT_OK;
+}
+
+int
+cmd_config(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"format", required_argument, NULL, 'f'},
+		{"direct", no_argument, NULL, 'd'},
+		{"show-password", no_argument, NULL, 'p'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}
+	};
+	format		fmt = FMT_TEXT;
+	bool		direct = false;
+	bool		show_password = false;
+	lg_config  *c;
+	lg_error	err;
+	int			ch;
+	int			rc;
+
+	while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1)
+	{
+		switch (ch)
+		{
+			case 'f':
+				if (strcmp(optarg, "text") == 0)
+					fmt = FMT_TEXT;
+				else if (strcmp(optarg, "json") == 0)
+					fmt = FMT_JSON;
+				else if (strcmp(optarg, "env") == 0)
+					fmt = FMT_ENV;
+				else if (strcmp(optarg, "conninfo") == 0)
+					fmt = FMT_CONNINFO;
+				else if (strcmp(optarg, "node-pg") == 0)
+					fmt = FMT_NODE_PG;
+				else
+				{
+					cli_error(CMD, "invalid --format \"%s\": expected text, json, env, conninfo or node-pg",
+							  optarg);
+					return EXIT_USAGE;
+				}
+				break;
+			case 'd':
+				direct = true;
+				break;
+			case 'p':
+				show_password = true;
+				break;
+			case 'h':
+				help();
+				return EXIT_OK;
+			default:
+				return cli_bad_option(CMD, ch, argc, argv);
+		}
+	}
+	if (optind < argc)
+	{
+		cli_error(CMD, "unexpected argument \"%s\" (see \"lifeguard config --help\")",
+				  argv[optind]);
+		return EXIT_USAGE;
+	}
+
+	if (lg_config_resolve(NULL, direct ? LG_CONFIG_DIRECT : 0, &c, &err) != LG_OK)
+	{
+		cli_error(CMD, "%s", err.message);
+		return cli_exit_code(err.status);
+	}
+	switch (fmt)
+	{
+		case FMT_TEXT:
+			rc = print_text(c, show_password);
+			break;
+		case FMT_JSON:
+			rc = print_json(c, config_json(c, show_password));
+			break;
+		case FMT_NODE_PG:
+			rc = print_json(c, node_pg_json(c, show_password));
+			break;
+		case FMT_ENV:
+			rc = print_env(c, show_password);
+			break;
+		case FMT_CONNINFO:
+			{
+				char	   *s = format_str(lg_config_format_conninfo, c, show_password);
+
+				if (s == NULL)
+				{
+					cli_error(CMD, "out of memory");
+					rc = EXIT_CHECK;
+					break;
+				}
+				puts(s);
+				free(s);
+				rc = EXIT_OK;
+				break;
+			}
+		default:
+			rc = EXIT_USAGE;
+	}
+	lg_config_free(c);
+	return rc;
+}

@@ -1,0 +1,115 @@
+/*-------------------------------------------------------------------------
+ *
+ * error.c
+ *	  Error reporting and clocks shared by liblifeguard's sources.
+ *
+ * No shared state.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "lg_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+const char *
+lg_status_name(lg_status status)
+{
+	switch (status)
+	{
+		case LG_OK:
+			return "ok";
+		case LG_ERR_CONFIG:
+			return "config";
+		case LG_ERR_CONNECT:
+			return "connect";
+		case LG_ERR_TIMEOUT:
+			return "timeout";
+		case LG_ERR_QUERY:
+			return "query";
+		case LG_ERR_BROKEN:
+			return "broken";
+		case LG_ERR_MISUSE:
+			return "misuse";
+		case LG_ERR_CLOSED:
+			return "closed";
+		case LG_ERR_INTERNAL:
+			return "internal";
+	}
+	return "unknown";
+}
+
+/*
+ * Collapse a libpq message (which may span lines and end in a newline) into
+ * one line: line breaks become "; ", the trailing ones go.
+ */
+void
+lg_one_line(char *s)
+{
+	char	   *o = s;
+	size_t		len;
+
+	for (char *p = s; *p; p++)
+	{
+		if (*p == '\n' || *p == '\r')
+		{
+			/*
+			 * A run of line breaks and indentation becomes "; " (or " " when
+			 * the run is one character: the output never outgrows the
+			 * input); breaks at the end are dropped.
+			 */
+			char	   *q = p;
+
+			while (*q == '\n' || *q == '\r' || *q == '\t' || *q == ' ')
+				q++;
+			if (*q != '\0' && o != s)
+			{
+				if (q - p >= 2)
+					*o++ = ';';
+				*o++ = ' ';
+			}
+			p = q - 1;
+			continue;
+		}
+		*o++ = (*p == '\t') ? ' ' : *p;
+	}
+	*o = '\0';
+	len = strlen(s);
+	while (len > 0 && s[len - 1] == ' ')
+		s[--len] = '\0';
+}
+
+lg_status
+lg_fail(lg_error *err, lg_status status, const char *fmt,...)
+{
+	va_list		ap;
+
+	if (err == NULL)
+		return status;
+	err->status = status;
+	err->sqlstate[0] = '\0';
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	va_end(ap);
+	lg_one_line(err->message);
+	return status;
+}
+
+int64_t
+lg_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t
+lg_mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}

@@ -1,0 +1,84 @@
+/*-------------------------------------------------------------------------
+ *
+ * lg_internal.h
+ *	  Definitions shared by the sources of liblifeguard; not installed.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef LG_INTERNAL_H
+#define LG_INTERNAL_H
+
+#include "lifeguard.h"
+
+#include <stdarg.h>
+
+/* Upper bounds of the numeric settings (the lower bound is always 1). */
+#define LG_MAX_POOL_MAX			10000
+#define LG_MAX_IDLE_TIMEOUT_MS	86400000	/* one day */
+#define LG_MAX_CONNECT_TIMEOUT_MS 3600000	/* one hour */
+
+/* One libpq connection parameter, as given or as added by lifeguard. */
+typedef struct lg_param
+{
+	char	   *keyword;
+	char	   *value;
+} lg_param;
+
+struct lg_config
+{
+	const char *source;			/* "DATABASE_URL" or "DIRECT_URL" */
+	bool		is_uri;
+	lg_environment environment;
+	lg_driver	driver;
+	lg_pool_mode pool_mode;
+	int			max;
+	int			idle_timeout_ms;
+	int			connect_timeout_ms;
+	bool		keepalive;
+	char	   *application_name;
+	char	   *sslmode;
+
+	/* what the connection string says, pgbouncer=true removed */
+	int			nurl;
+	lg_param   *url;
+	/* what libpq gets: url plus application_name, sslmode, keepalives */
+	int			nparams;
+	lg_param   *params;
+	/* libpq's keyword/value arrays over params, NULL-terminated */
+	const char **keywords;
+	const char **values;
+
+	const char *host;			/* first host, or NULL */
+	int			port;
+	const char *database;
+	const char *user;
+	const char *password;
+};
+
+/* Fill *err (when not NULL); returns status.  The message is one line. */
+extern lg_status lg_fail(lg_error *err, lg_status status, const char *fmt,...)
+			__attribute__((format(printf, 3, 4)));
+
+/* Turn a multi-line libpq message into one line, in place. */
+extern void lg_one_line(char *s);
+
+/* The value of param keyword in an array, or NULL. */
+extern const char *lg_param_get(const lg_param *params, int n,
+								const char *keyword);
+
+/* A deep copy of a config; NULL when out of memory. */
+extern lg_config *lg_config_dup(const lg_config *src);
+
+/* Monotonic clock in milliseconds and microseconds. */
+extern int64_t lg_mono_ms(void);
+extern int64_t lg_mono_us(void);
+
+/*
+ * Open a connection with the parameters of config, bounded by an absolute
+ * monotonic deadline in milliseconds.  Returns NULL and fills err on
+ * failure.
+ */
+extern PGconn *lg_connect(const lg_config *config, int64_t deadline_ms,
+						  lg_error *err);
+
+#endif							/* LG_INTERNAL_H */
