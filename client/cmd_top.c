@@ -90,7 +90,7 @@ make_bar(const cli_pool_row *r, int max, int width, char *bar)
 
 		cum += counts[s];
 		end = (int) (((long long) (cum > max ? max : cum) * width + max / 2) / max);
-		if (counts[s] > 0 && end == pos && pos < width)
+		if (counts[s] > 0 && end <= pos && pos < width)
 			end = pos + 1;		/* a non-empty state is always visible */
 		if (end > width)
 			end = width;
@@ -112,8 +112,13 @@ headroom_line(const cli_headroom *hr, char *buf, size_t size)
 			 hr->in_use, hr->available, hr->max_connections, hr->utilization);
 }
 
-#define ROW_FMT "%-24.24s %-22.22s %5d/%-5d %s  run %d wait %d idle-tx %d idle %d%s"
-#define HDR_FMT "%-24s %-22s %11s %s"
+/* application, role@database, connections/max, bar, counts */
+#define APP_W	24
+#define OWNER_W 28
+#define COUNTS_W 36				/* room kept for the counts after the bar */
+#define BAR_X	(APP_W + 1 + OWNER_W + 1 + 11 + 1)
+#define ROW_FMT "%-24.24s %-28.28s %5d/%-5d %s  run %d wait %d idle-tx %d idle %d%s"
+#define HDR_FMT "%-24s %-28s %11s %s"
 
 static void
 row_line(cli_db *db, const cli_pool_row *r, const cli_headroom *hr, int width,
@@ -223,7 +228,7 @@ draw(cli_db *db, int interval)
 	strftime(stamp, sizeof(stamp), "%H:%M:%S", &tm);
 
 	/* the bar gets what the fixed columns leave, 10 to 200 characters */
-	barw = COLS - (24 + 1 + 22 + 1 + 11 + 1 + 2 + 40);
+	barw = COLS - BAR_X - COUNTS_W;
 	if (barw < 10)
 		barw = 10;
 	if (barw > 200)
@@ -255,8 +260,8 @@ draw(cli_db *db, int interval)
 		row_line(db, &rows[i], &hr, barw, line, sizeof(line));
 		mvaddnstr(y, 0, line, COLS);
 		make_bar(&rows[i], pool_max(db, &rows[i], &hr), barw, bar);
-		if (has_colors() && 24 + 1 + 22 + 1 + 11 + 1 + barw <= COLS)
-			draw_bar_colours(y, 24 + 1 + 22 + 1 + 11 + 1, bar);
+		if (has_colors() && BAR_X + barw <= COLS)
+			draw_bar_colours(y, BAR_X, bar);
 	}
 	if (nrows == 0)
 		mvaddstr(5, 0, "(no client connections besides this one)");
