@@ -341,9 +341,9 @@ print_text(const health *h, const char *url, const char *appname, int rc)
 			   h->headroom.available, h->headroom.in_use,
 			   h->headroom.max_connections, h->headroom.utilization);
 	if (h->have_capacity)
-		printf("  capacity:    %d instances x pool max %d = %d needed, %d available (%s): %s\n",
-			   h->instances, h->pool_max, h->needed, h->available, h->limited_by,
-			   h->fits ? "fits" : "does not fit");
+		printf("  capacity:    %d instances x pool max %d = %d needed, %d available to role %s (limited by %s): %s\n",
+			   h->instances, h->pool_max, h->needed, h->available, h->user,
+			   h->limited_by, h->fits ? "fits" : "does not fit");
 	if (h->have_capacity && !h->fits)
 		printf("  suggestion:  DATABASE_POOL_MAX=%d\n", h->suggested_pool_max);
 }
