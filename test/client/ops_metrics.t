@@ -14,15 +14,18 @@ use LG qw(psql free_port);
 use LGClient qw(binaries sanitizer_clean);
 use LGOps qw(session stop_sessions wait_states ops_cli);
 
+my $hidden_pid;
 my $ODD = 'ops-metrics "odd" \\ name';
 
 psql('DROP DATABASE IF EXISTS ops_metrics_noext');
+psql('DROP ROLE IF EXISTS ops_metrics_viewer; CREATE ROLE ops_metrics_viewer LOGIN', port => $ENV{LG_NOPRELOAD_PORT});
 psql('CREATE DATABASE ops_metrics_noext');
 psql('DROP TABLE IF EXISTS ops_metrics_t; CREATE TABLE ops_metrics_t (id int PRIMARY KEY, v int); INSERT INTO ops_metrics_t VALUES (1, 0)');
 
 END {
 	stop_sessions();
-	eval { psql('DROP DATABASE IF EXISTS ops_metrics_noext'); psql('DROP TABLE IF EXISTS ops_metrics_t') };
+	eval { psql('DROP DATABASE IF EXISTS ops_metrics_noext');
+psql('DROP ROLE IF EXISTS ops_metrics_viewer; CREATE ROLE ops_metrics_viewer LOGIN', port => $ENV{LG_NOPRELOAD_PORT}); psql('DROP TABLE IF EXISTS ops_metrics_t') };
 }
 
 # ---------------------------------------------------------------------------
@@ -134,9 +137,10 @@ sub sql_facts {
 	my (%o) = @_;
 	my %pool;
 	for (split /\n/, psql(q{
-		SELECT database, role, application_name, sum(active - waiting), sum(waiting), sum(idle),
-		       sum(idle_in_transaction), sum(idle_in_transaction_aborted),
-		       sum(connections) - sum(active + idle + idle_in_transaction + idle_in_transaction_aborted)
+		SELECT database, role, application_name, coalesce(sum(active - waiting), 0),
+		       coalesce(sum(waiting), 0), coalesce(sum(idle), 0),
+		       coalesce(sum(idle_in_transaction), 0), coalesce(sum(idle_in_transaction_aborted), 0),
+		       sum(connections) - coalesce(sum(active + idle + idle_in_transaction + idle_in_transaction_aborted), 0)
 		  FROM pool_usage WHERE application_name <> 'ops-metrics-check' GROUP BY 1, 2, 3},
 		app => 'ops-metrics-check', %o)) {
 		my @f = split /\|/, $_, -1;
@@ -162,61 +166,62 @@ for my $b (binaries()) {
 	my ($pool, $h) = sql_facts();
 	my $m = eval { parse_exposition($out) };
 	ok($m, "$v: the output parses") or diag $@;
-	$m or next;
-	my %types = map { $_ => $m->{families}{$_}{type} } keys %{ $m->{families} };
-	is_deeply(\%types, {
-		lifeguard_pool_connections => 'gauge', lifeguard_max_connections => 'gauge',
-		lifeguard_superuser_reserved_connections => 'gauge', lifeguard_connections_in_use => 'gauge',
-		lifeguard_connections_available => 'gauge', lifeguard_connections_utilization_ratio => 'gauge',
-		lifeguard_preloaded => 'gauge', lifeguard_pooling_hazards_total => 'counter',
-		lifeguard_pooling_audit_entries => 'gauge', lifeguard_pooling_audit_max_entries => 'gauge',
-		lifeguard_pooling_audit_dropped_total => 'counter',
-	}, "$v: the families and their types (PostgreSQL 15: no reserved_connections)");
+	if ($m) {
+		my %types = map { $_ => $m->{families}{$_}{type} } keys %{ $m->{families} };
+		is_deeply(\%types, {
+			lifeguard_pool_connections => 'gauge', lifeguard_max_connections => 'gauge',
+			lifeguard_superuser_reserved_connections => 'gauge', lifeguard_connections_in_use => 'gauge',
+			lifeguard_connections_available => 'gauge', lifeguard_connections_utilization_ratio => 'gauge',
+			lifeguard_preloaded => 'gauge', lifeguard_pooling_hazards_total => 'counter',
+			lifeguard_pooling_audit_entries => 'gauge', lifeguard_pooling_audit_max_entries => 'gauge',
+			lifeguard_pooling_audit_dropped_total => 'counter',
+		}, "$v: the families and their types (PostgreSQL 15: no reserved_connections)");
 
-	my %got_pool;
-	my %got_haz;
-	my %single;
-	for my $s (@{ $m->{samples} }) {
-		my ($name, $l, $val) = @$s;
-		if ($name eq 'lifeguard_pool_connections') {
-			is_deeply([sort keys %$l], [qw(application_name database role state)], "$v: pool labels")
-				or next;
-			$got_pool{join("\0", @$l{qw(database role application_name)})}{$l->{state}} = $val;
-		} elsif ($name eq 'lifeguard_pooling_hazards_total') {
-			is_deeply([sort keys %$l], [qw(application_name hazard)], "$v: hazard labels") or next;
-			$got_haz{"$l->{application_name}\0$l->{hazard}"} = $val;
-		} else {
-			is_deeply($l, {}, "$v: $name has no labels");
-			$single{$name} = $val;
+		my %got_pool;
+		my %got_haz;
+		my %single;
+		for my $s (@{ $m->{samples} }) {
+			my ($name, $l, $val) = @$s;
+			if ($name eq 'lifeguard_pool_connections') {
+				is_deeply([sort keys %$l], [qw(application_name database role state)], "$v: pool labels")
+					or next;
+				$got_pool{join("\0", @$l{qw(database role application_name)})}{$l->{state}} = $val;
+			} elsif ($name eq 'lifeguard_pooling_hazards_total') {
+				is_deeply([sort keys %$l], [qw(application_name hazard)], "$v: hazard labels") or next;
+				$got_haz{"$l->{application_name}\0$l->{hazard}"} = $val;
+			} else {
+				is_deeply($l, {}, "$v: $name has no labels");
+				$single{$name} = $val;
+			}
 		}
+		is_deeply(\%got_pool, $pool, "$v: every pool sample equals pool_usage by state (and no other)");
+		ok(exists $got_pool{"$ENV{PGDATABASE}\0$ENV{PGUSER}\0$ODD"}, "$v: the odd application_name came through the escaping");
+		is_deeply($got_pool{"$ENV{PGDATABASE}\0$ENV{PGUSER}\0ops-metrics-busy"},
+			{active => 1, waiting => 1, idle => 0, idle_in_transaction => 0,
+			 idle_in_transaction_aborted => 0, other => 0}, "$v: busy pool: one running, one waiting");
+		is($got_pool{"$ENV{PGDATABASE}\0$ENV{PGUSER}\0ops-metrics-holder"}{idle_in_transaction}, 1,
+			"$v: holder: idle in transaction");
+		is($got_pool{"$ENV{PGDATABASE}\0$ENV{PGUSER}\0ops-metrics-idle"}{idle}, 3, "$v: three idle");
+		like($out, qr/application_name="ops-metrics \\"odd\\" \\\\ name"/, "$v: escaped on the wire");
+
+		is($single{lifeguard_max_connections}, $h->{max}, "$v: max_connections");
+		is($single{lifeguard_superuser_reserved_connections}, $h->{sres}, "$v: superuser_reserved_connections");
+		is($single{lifeguard_connections_in_use}, $h->{inuse}, "$v: in_use");
+		is($single{lifeguard_connections_available}, $h->{avail}, "$v: available");
+		ok(abs($single{lifeguard_connections_utilization_ratio} - $h->{util} / 100) < 1e-6,
+			"$v: utilization ratio");
+		is($single{lifeguard_preloaded}, 1, "$v: preloaded");
+
+		my %sql_haz = map { my @f = split /\|/, $_, -1; ("$f[0]\0$f[1]" => $f[2]) }
+			split /\n/, psql('SELECT application_name, hazard, sum(count) FROM pooling_audit GROUP BY 1, 2');
+		is_deeply(\%got_haz, \%sql_haz, "$v: every hazard sample equals pooling_audit");
+		ok($got_haz{"ops-metrics-hazard\0set"} >= 1, "$v: the SET was counted");
+		ok($got_haz{"ops-metrics-hazard\0advisory_lock"} >= 1, "$v: the advisory lock was counted");
+		my ($entries, $maxe, $dropped) = split /\|/, psql('SELECT entries, max_entries, dropped FROM pooling_audit_info()');
+		is($single{lifeguard_pooling_audit_entries}, $entries, "$v: audit entries");
+		is($single{lifeguard_pooling_audit_max_entries}, $maxe, "$v: audit max_entries");
+		is($single{lifeguard_pooling_audit_dropped_total}, $dropped, "$v: audit dropped");
 	}
-	is_deeply(\%got_pool, $pool, "$v: every pool sample equals pool_usage by state (and no other)");
-	ok(exists $got_pool{"$ENV{PGDATABASE}\0$ENV{PGUSER}\0$ODD"}, "$v: the odd application_name came through the escaping");
-	is_deeply($got_pool{"$ENV{PGDATABASE}\0$ENV{PGUSER}\0ops-metrics-busy"},
-		{active => 1, waiting => 1, idle => 0, idle_in_transaction => 0,
-		 idle_in_transaction_aborted => 0, other => 0}, "$v: busy pool: one running, one waiting");
-	is($got_pool{"$ENV{PGDATABASE}\0$ENV{PGUSER}\0ops-metrics-holder"}{idle_in_transaction}, 1,
-		"$v: holder: idle in transaction");
-	is($got_pool{"$ENV{PGDATABASE}\0$ENV{PGUSER}\0ops-metrics-idle"}{idle}, 3, "$v: three idle");
-	like($out, qr/application_name="ops-metrics \\"odd\\" \\\\ name"/, "$v: escaped on the wire");
-
-	is($single{lifeguard_max_connections}, $h->{max}, "$v: max_connections");
-	is($single{lifeguard_superuser_reserved_connections}, $h->{sres}, "$v: superuser_reserved_connections");
-	is($single{lifeguard_connections_in_use}, $h->{inuse}, "$v: in_use");
-	is($single{lifeguard_connections_available}, $h->{avail}, "$v: available");
-	ok(abs($single{lifeguard_connections_utilization_ratio} - $h->{util} / 100) < 1e-6,
-		"$v: utilization ratio");
-	is($single{lifeguard_preloaded}, 1, "$v: preloaded");
-
-	my %sql_haz = map { my @f = split /\|/, $_, -1; ("$f[0]\0$f[1]" => $f[2]) }
-		split /\n/, psql('SELECT application_name, hazard, sum(count) FROM pooling_audit GROUP BY 1, 2');
-	is_deeply(\%got_haz, \%sql_haz, "$v: every hazard sample equals pooling_audit");
-	ok($got_haz{"ops-metrics-hazard\0set"} >= 1, "$v: the SET was counted");
-	ok($got_haz{"ops-metrics-hazard\0advisory_lock"} >= 1, "$v: the advisory lock was counted");
-	my ($entries, $maxe, $dropped) = split /\|/, psql('SELECT entries, max_entries, dropped FROM pooling_audit_info()');
-	is($single{lifeguard_pooling_audit_entries}, $entries, "$v: audit entries");
-	is($single{lifeguard_pooling_audit_max_entries}, $maxe, "$v: audit max_entries");
-	is($single{lifeguard_pooling_audit_dropped_total}, $dropped, "$v: audit dropped");
 
 	# --- created but not preloaded ---------------------------------------------
 	($rc, $out, $err) = ops_cli($v, {_port => $ENV{LG_NOPRELOAD_PORT}}, 'metrics');
@@ -227,6 +232,22 @@ for my $b (binaries()) {
 	like($out, qr/^lifeguard_preloaded 0$/m, "$v: not preloaded: lifeguard_preloaded 0");
 	my ($npool, $nh) = sql_facts(port => $ENV{LG_NOPRELOAD_PORT});
 	like($out, qr/^lifeguard_max_connections $nh->{max}$/m, "$v: not preloaded: max_connections");
+
+	# a role that may not see other roles' activity: their pools are all "other"
+	$hidden_pid //= session(app => 'ops-metrics-hidden', sql => 'SELECT 1;', port => $ENV{LG_NOPRELOAD_PORT});
+	ok(wait_states({'ops-metrics-hidden' => 'idle:1'}, port => $ENV{LG_NOPRELOAD_PORT}), "$v: hidden session idle");
+	($rc, $out, $err) = ops_cli($v, {DATABASE_URL =>
+		"postgresql://ops_metrics_viewer\@$ENV{PGHOST}:$ENV{LG_NOPRELOAD_PORT}/$ENV{PGDATABASE}"}, 'metrics');
+	is($rc, 0, "$v: unprivileged: exit 0") or diag $err;
+	$m = eval { parse_exposition($out) };
+	ok($m, "$v: unprivileged: parses") or diag $@;
+	my %hid = map { ($_->[1]{state} => $_->[2]) } grep { $_->[0] eq 'lifeguard_pool_connections'
+		&& $_->[1]{application_name} eq 'ops-metrics-hidden' } @{ $m ? $m->{samples} : [] };
+	is_deeply(\%hid, {active => 0, waiting => 0, idle => 0, idle_in_transaction => 0,
+		idle_in_transaction_aborted => 0, other => 1}, "$v: unprivileged: another role's pool counts as other");
+	($npool) = sql_facts(port => $ENV{LG_NOPRELOAD_PORT}, user => 'ops_metrics_viewer');
+	is_deeply($npool->{"$ENV{PGDATABASE}\0$ENV{PGUSER}\0ops-metrics-hidden"}, \%hid,
+		"$v: unprivileged: as SQL shows it to that role");
 
 	# --- without the extension, cannot connect --------------------------------
 	($rc, $out, $err) = ops_cli($v, {_db => 'ops_metrics_noext'}, 'metrics');
