@@ -86,6 +86,9 @@ extern void cli_db_close(cli_db *db);
 extern void cli_db_error(cli_db *db, const char *fmt,...)
 			__attribute__((format(printf, 2, 3)));
 
+/* the message cli_db_error printed last ("" when none) */
+extern const char *cli_db_last_error(void);
+
 /* lg_conn_query; NULL and *err filled on failure */
 extern PGresult *cli_db_query(cli_db *db, const char *sql, int nparams,
 							  const char *const *params, lg_error *err);

@@ -57,18 +57,29 @@ scrub_password(const lg_config *config, char *s, size_t size)
 	snprintf(s, size, "%s", out);
 }
 
+/* the last message of cli_db_error, password already removed */
+static char last_error[1024];
+
+const char *
+cli_db_last_error(void)
+{
+	return last_error;
+}
+
 void
 cli_db_error(cli_db *db, const char *fmt,...)
 {
-	char		msg[1024];
 	va_list		ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(last_error, sizeof(last_error), fmt, ap);
 	va_end(ap);
 	if (db->config)
-		scrub_password(db->config, msg, sizeof(msg));
-	cli_error(db->cmd, "%s", msg);
+		scrub_password(db->config, last_error, sizeof(last_error));
+	for (char *p = last_error; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	cli_error(db->cmd, "%s", last_error);
 }
 
 int

@@ -22,6 +22,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -269,8 +270,8 @@ print_json(const health *h, const char *url, const char *appname, int rc,
 	json_object_set_new(o, "url", json_string(url));
 	json_object_set_new(o, "application_name", json_string(appname));
 	json_object_set_new(o, "connected", json_boolean(h->connected));
-	json_object_set_new(o, "connect_ms", h->connected ? json_real(h->connect_ms) : json_null());
-	json_object_set_new(o, "round_trip_ms", h->connected ? json_real(h->round_trip_ms) : json_null());
+	json_object_set_new(o, "connect_ms", h->connected ? json_real(round(h->connect_ms * 1000) / 1000) : json_null());
+	json_object_set_new(o, "round_trip_ms", h->connected ? json_real(round(h->round_trip_ms * 1000) / 1000) : json_null());
 	json_object_set_new(o, "server_version", str_or_null(h->connected, h->server_version));
 	json_object_set_new(o, "server_version_num",
 						h->connected ? json_integer(h->server_version_num) : json_null());
@@ -311,7 +312,7 @@ print_json(const health *h, const char *url, const char *appname, int rc,
 	for (int i = 0; i < h->nproblems; i++)
 		json_array_append_new(problems, json_string(h->problems[i]));
 	json_object_set_new(o, "problems", problems);
-	text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
 	if (text)
 		printf("%s\n", text);
 	free(text);
@@ -376,7 +377,7 @@ run_once(bool as_json, int instances)
 				{
 					lg_config_format_url(c, false, url, need + 1);
 					print_json(&h, url, lg_config_application_name(c), rc,
-							   "could not connect");
+							   cli_db_last_error());
 					free(url);
 				}
 				lg_config_free(c);

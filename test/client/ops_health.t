@@ -178,6 +178,8 @@ for my $b (binaries()) {
 		my $o = $json->decode($out);
 		is($o->{status}, 'unreachable', "$v: json: status unreachable");
 		ok(!$o->{connected}, "$v: json: connected false");
+		like($o->{problems}[0], qr{^could not connect to postgresql://postgres:\*\*\*\*\@127\.0\.0\.1:$port/x: .*Connection refused},
+			"$v: json: the reason in problems");
 		unlike($out . $err, qr/s3cr3tpw/, "$v: json: no password");
 
 		$reject //= reject_password_server();
