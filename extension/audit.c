@@ -81,7 +81,9 @@ audit_define_gucs(void)
 							 0,
 							 NULL, NULL, NULL);
 
-	DefineCustomIntVariable("lifeguard.audit_max_entries",
+	/* a postmaster setting can only be defined while preloading */
+	if (lifeguard_preloaded)
+		DefineCustomIntVariable("lifeguard.audit_max_entries",
 							"Maximum number of rows kept by the pooling audit.",
 							"A row is one (database, role, application_name, hazard); "
 							"new rows beyond this are counted as dropped.",

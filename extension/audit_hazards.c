@@ -104,7 +104,7 @@ session_settings(ReturnSetInfo *rsinfo)
 		if ((conf->flags & GUC_SUPERUSER_ONLY) && !read_all)
 			value = NULL;
 		else
-			value = GetConfigOption(conf->name, true, false);
+			value = GetConfigOptionByName(conf->name, NULL, true);
 		put_row(rsinfo, "set", conf->name,
 				psprintf("set at session level%s%s%s; use SET LOCAL inside the transaction or ALTER ROLE ... SET",
 						 value ? " to '" : "", value ? value : "", value ? "'" : ""));
