@@ -18,12 +18,15 @@ my $reject;
 
 psql('DROP DATABASE IF EXISTS ops_health_noext');
 psql('CREATE DATABASE ops_health_noext');
+psql('DROP DATABASE IF EXISTS ops_health_noext', port => $ENV{LG_NOPRELOAD_PORT});
+psql('CREATE DATABASE ops_health_noext', port => $ENV{LG_NOPRELOAD_PORT});
 psql("DROP ROLE IF EXISTS ops_health_limited");
 psql("CREATE ROLE ops_health_limited LOGIN CONNECTION LIMIT 12");
 
 END {
 	stop_reject_server($reject);
 	eval { psql('DROP DATABASE IF EXISTS ops_health_noext'); psql('DROP ROLE IF EXISTS ops_health_limited') };
+	eval { psql('DROP DATABASE IF EXISTS ops_health_noext', port => $ENV{LG_NOPRELOAD_PORT}) };
 }
 
 my $extversion = psql("SELECT extversion FROM pg_extension WHERE extname = 'lifeguard'");
@@ -145,6 +148,11 @@ for my $b (binaries()) {
 		ok($o->{preloaded}, "$v: no extension: the superuser still sees shared_preload_libraries");
 		is($o->{database}, 'ops_health_noext', "$v: no extension: database");
 
+		($rc, $o) = health_json($v, {_db => 'ops_health_noext', _port => $ENV{LG_NOPRELOAD_PORT}});
+		is($rc, 0, "$v: no extension, not preloaded: healthy");
+		ok(JSON::PP::is_bool($o->{preloaded}) && !$o->{preloaded},
+			"$v: no extension, not preloaded: preloaded false from the setting");
+
 		($rc, $o) = health_json($v, {_db => 'ops_health_noext'}, '--instances', 2);
 		is($rc, 1, "$v: no extension: --instances cannot be checked: exit 1");
 		like($o->{problems}[0], qr/not installed/, "$v: no extension: says why");
@@ -212,5 +220,42 @@ for my $b (binaries()) {
 	is($rc, 2, "$v: bad APP_ENV: exit 2");
 	like($err, qr/\Alifeguard health: .*APP_ENV.*\n\z/, "$v: bad APP_ENV: one line naming it");
 }
+
+# restart the main cluster (from LG_TMP, which the cluster's OS user can read)
+sub restart {
+	require Cwd;
+	my $cwd = Cwd::getcwd();
+	chdir $ENV{LG_TMP} or die "chdir: $!";
+	my @r = LG::run_cmd([split(' ', $ENV{LG_RUNAS} // ''), "$ENV{LG_BINDIR}/pg_ctl",
+		'-D', $ENV{LG_DATA}, '-w', '-t', '120', '-l', "$ENV{LG_DATA}/../server.log", 'restart']);
+	chdir $cwd;
+	return @r;
+}
+
+# shared_preload_libraries in the other spellings PostgreSQL accepts: the
+# database without the extension can only tell from the setting
+# (ALTER SYSTEM quotes each element as needed: lifeguard.so becomes
+# "lifeguard.so" in the setting)
+for my $list ("'\$libdir/lifeguard'", "'lifeguard.so'", "'plpgsql', '\$libdir/lifeguard'") {
+	psql("ALTER SYSTEM SET shared_preload_libraries = $list");
+	my ($rc, $out, $err) = restart();
+	if ($rc != 0) {
+		# put the harness's setting back so the tests after this one can run
+		unlink "$ENV{LG_DATA}/postgresql.auto.conf";
+		restart();
+		BAIL_OUT("the cluster did not restart with shared_preload_libraries = $list: $err");
+	}
+	my $setting = psql('SHOW shared_preload_libraries');
+	pass("restarted with shared_preload_libraries = $setting");
+	my ($hrc, $o) = health_json('opt', {_db => 'ops_health_noext'});
+	is($hrc, 0, "$setting: healthy");
+	ok($o->{preloaded}, "$setting: preloaded read from the setting");
+	my ($arc) = ops_cli('opt', {}, 'audit');
+	is($arc, 0, "$setting: the audit works (so the server did preload lifeguard)");
+}
+psql('ALTER SYSTEM RESET shared_preload_libraries');
+my ($rrc, undef, $rerr) = restart();
+is($rrc, 0, 'restarted with the original setting') or diag $rerr;
+is(psql('SHOW shared_preload_libraries'), 'lifeguard', 'back to the original setting');
 
 done_testing();
