@@ -235,8 +235,10 @@ draw(cli_db *db, int interval)
 		barw = 200;
 
 	erase();
+	/* every line is cut at the terminal's width rather than wrapped */
+	snprintf(line, sizeof(line), "lifeguard top  %s  every %ds  q quits  %s", db->url, interval, stamp);
 	attron(A_BOLD);
-	mvprintw(0, 0, "lifeguard top  %s  every %ds  q quits  %s", db->url, interval, stamp);
+	mvaddnstr(0, 0, line, COLS);
 	attroff(A_BOLD);
 	headroom_line(&hr, line, sizeof(line));
 	mvaddnstr(1, 0, line, COLS);
@@ -254,7 +256,8 @@ draw(cli_db *db, int interval)
 
 		if (i == rows_avail - 1 && nrows > rows_avail)
 		{
-			mvprintw(y, 0, "... %d more pools", nrows - i);
+			snprintf(line, sizeof(line), "... %d more pools", nrows - i);
+			mvaddnstr(y, 0, line, COLS);
 			break;
 		}
 		row_line(db, &rows[i], &hr, barw, line, sizeof(line));
