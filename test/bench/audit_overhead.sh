@@ -6,7 +6,8 @@
 # a peer cluster started here with the same settings and without lifeguard,
 # in the same run, interleaved ROUNDS times.  Prints each run's TPS, the
 # median TPS per cluster and the ratio.  Single client, prepared protocol
-# (-M simple is the other hot path; BENCH_MODE=simple selects it).
+# (-M simple is the other hot path; BENCH_MODE=simple selects it).  Then
+# instructions per transaction under callgrind (BENCH_CALLGRIND=0 skips).
 set -euo pipefail
 
 ROUNDS="${BENCH_ROUNDS:-5}"
@@ -65,5 +66,50 @@ for script in select-only tpcb-like; do
 	awk -v a="$lg" -v b="$pr" -v s="$script" 'BEGIN {
 		printf "  median: lifeguard %.1f tps, not loaded %.1f tps, ratio %.4f (overhead %+.2f%%)\n", a, b, a / b, (1 - a / b) * 100 }'
 done
-psql -X -q -p "$peer_port" -d postgres -c 'SELECT 1' >/dev/null
 (cd "$LG_TMP" && as_pg "$LG_BINDIR/pg_ctl" -D "$peer/data" -m fast -w stop >/dev/null)
+
+# Instructions per transaction under callgrind, single-user mode, on the
+# peer's (stopped) data directory with the same postgres binary: once with
+# shared_preload_libraries = 'lifeguard', once without.  Statements go as
+# simple queries, so every one is parsed (the audit's parse hook runs each
+# time).  Startup is cancelled out by running N and 2N transactions.
+[ "${BENCH_CALLGRIND:-1}" = 1 ] && command -v valgrind >/dev/null || exit 0
+N="${BENCH_CALLGRIND_N:-300}"
+gen() { # kind count
+	awk -v kind="$1" -v n="$2" 'BEGIN { srand(42);
+		for (i = 0; i < n; i++) {
+			aid = int(rand() * 500000) + 1; bid = int(rand() * 5) + 1; tid = int(rand() * 50) + 1; d = int(rand() * 10001) - 5000;
+			if (kind == "select-only") print "SELECT abalance FROM pgbench_accounts WHERE aid = " aid ";";
+			else {
+				print "BEGIN;";
+				print "UPDATE pgbench_accounts SET abalance = abalance + " d " WHERE aid = " aid ";";
+				print "SELECT abalance FROM pgbench_accounts WHERE aid = " aid ";";
+				print "UPDATE pgbench_tellers SET tbalance = tbalance + " d " WHERE tid = " tid ";";
+				print "UPDATE pgbench_branches SET bbalance = bbalance + " d " WHERE bid = " bid ";";
+				print "INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) VALUES (" tid ", " bid ", " aid ", " d ", CURRENT_TIMESTAMP);";
+				print "END;";
+			}
+		} }'
+}
+instr() { # kind count preload
+	local f="$LG_RUNDIR/cg.$1.$2.$3" opts=()
+	[ "$3" = yes ] && opts=(-c "shared_preload_libraries=lifeguard")
+	gen "$1" "$2" > "$f.sql"
+	chmod 644 "$f.sql"
+	(cd "$LG_TMP" && as_pg valgrind --tool=callgrind --callgrind-out-file="$f.out" \
+		"$LG_BINDIR/postgres" --single -D "$peer/data" "${opts[@]}" -c fsync=off lg_bench \
+		< "$f.sql" > "$f.log" 2>&1) || { tail -5 "$f.log" >&2; return 1; }
+	sed -n 's/^summary: *\([0-9]*\).*/\1/p; s/^totals: *\([0-9]*\).*/\1/p' "$f.out" | head -1
+}
+echo
+echo "== instructions per transaction (callgrind, single-user mode, $N vs $((2 * N)) transactions)"
+for kind in select-only tpcb-like; do
+	# a warm-up pass sets hint bits and prunes pages, so that no measured
+	# run pays for that; then the runs alternate between the two set-ups
+	instr "$kind" "$N" no > /dev/null
+	pr1="$(instr "$kind" "$N" no)"; lg1="$(instr "$kind" "$N" yes)"
+	pr2="$(instr "$kind" $((2 * N)) no)"; lg2="$(instr "$kind" $((2 * N)) yes)"
+	awk -v a1="$lg1" -v a2="$lg2" -v b1="$pr1" -v b2="$pr2" -v n="$N" -v k="$kind" 'BEGIN {
+		a = (a2 - a1) / n; b = (b2 - b1) / n;
+		printf "  %-11s lifeguard %.0f, not loaded %.0f instructions/transaction, ratio %.4f (overhead %+.2f%%)\n", k, a, b, a / b, (a / b - 1) * 100 }'
+done
