@@ -223,8 +223,6 @@ audit_post_parse_analyze(ParseState *pstate, Query *query
 			return;
 		if (IsA(utility, DeclareCursorStmt))
 			walk = ((DeclareCursorStmt *) utility)->query;
-		else if (IsA(utility, ExplainStmt))
-			walk = ((ExplainStmt *) utility)->query;
 		else if (IsA(utility, CreateTableAsStmt))
 			walk = ((CreateTableAsStmt *) utility)->query;
 		if (walk == NULL || !IsA(walk, Query))

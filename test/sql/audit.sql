@@ -173,6 +173,32 @@ SELECT is((SELECT count(*)::int FROM session_pooling_hazards() WHERE hazard = 'p
 DEALLOCATE lg_p2;
 
 ------------------------------------------------------------------------
+-- more forms, each counted exactly
+SET application_name = 'lg_audit_forms';
+SELECT set_config('work_mem', '4MB', 1 = 2);
+SELECT set_config('work_mem', '4MB', NULL);
+SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL READ COMMITTED;
+SET SESSION AUTHORIZATION DEFAULT;
+RESET work_mem;
+RESET TimeZone;
+CREATE TEMP TABLE lg_forms_del (x int) ON COMMIT DELETE ROWS;
+SELECT 1 AS x INTO TEMP lg_forms_into;
+CREATE TABLE pg_temp.lg_forms_q (x int);
+EXPLAIN SELECT pg_advisory_lock(99);
+EXPLAIN ANALYZE SELECT pg_advisory_lock(98);
+SELECT x FROM (SELECT pg_try_advisory_lock(97) AS x) s WHERE EXISTS (SELECT pg_advisory_lock(96));
+CREATE FUNCTION pg_temp.lg_locker() RETURNS void LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_advisory_lock(95); END $$;
+SELECT pg_temp.lg_locker();
+SELECT pg_temp.lg_locker();
+SELECT is(pg_temp.audit('lg_audit_forms'), 'advisory_lock=4, set=5, temp_table=3',
+          'non-constant and NULL is_local, SESSION CHARACTERISTICS, SESSION AUTHORIZATION, RESET; ON COMMIT DELETE ROWS, SELECT INTO TEMP, pg_temp.name; EXPLAIN with or without ANALYZE, subqueries, PL/pgSQL once per plan');
+SET application_name = 'lg_audit_off';
+SET LOCAL lifeguard.audit = off;
+SET work_mem = '4MB';
+SET LOCAL lifeguard.audit = on;
+SELECT is(pg_temp.audit('lg_audit_off'), '', 'lifeguard.audit = off records nothing');
+
+------------------------------------------------------------------------
 -- privacy of the sample
 SELECT dblink_connect('lg_alice', 'dbname=' || current_database() || ' user=lg_audit_alice host=127.0.0.1 port=' || current_setting('port'));
 SELECT dblink_exec('lg_alice', 'SET application_name = ''lg_audit_priv''');
