@@ -36,7 +36,7 @@ static const struct
 }			alternatives[] = {
 	{"set", "Use SET LOCAL or set_config(..., true) inside a transaction, or ALTER ROLE ... SET / ALTER DATABASE ... SET for a lasting default."},
 	{"prepare", "Run the statement directly or as an unnamed statement of the extended protocol; behind PgBouncer 1.21 or later, use protocol-level prepared statements with max_prepared_statements."},
-	{"protocol_prepare", "Use unnamed statements (for example node-postgres queries without a name), or PgBouncer 1.21 or later with max_prepared_statements > 0 and lifeguard.protocol_prepared_statements = safe."},
+	{"protocol_prepare", "Use unnamed statements (for example pgbench -M extended, or node-postgres queries without a name), or PgBouncer 1.21 or later with max_prepared_statements > 0 and lifeguard.protocol_prepared_statements = safe."},
 	{"listen", "LISTEN on a direct, unpooled connection (DIRECT_URL)."},
 	{"advisory_lock", "Use pg_advisory_xact_lock() or pg_try_advisory_xact_lock() inside a transaction."},
 	{"temp_table", "Create it inside a transaction with ON COMMIT DROP."},

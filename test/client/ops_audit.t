@@ -93,6 +93,18 @@ for my $variant (binaries()) {
 	ok($byapp{'ops-audit-web'}{advisory_lock}, "$v: json: the advisory lock");
 	ok($byapp{'ops-audit-worker'}{listen}, "$v: json: the LISTEN");
 	ok($byapp{'ops-audit-worker'}{temp_table}, "$v: json: the temp table");
+	# one source of truth: the alternative is the hint the server gives
+	# when lifeguard.enforce = error refuses the same statement
+	for my $h (['ops-audit-web', 'set', q{SET work_mem = '8MB'}],
+			['ops-audit-web', 'advisory_lock', 'SELECT pg_advisory_lock(7)'],
+			['ops-audit-worker', 'listen', 'LISTEN ops_audit_channel'],
+			['ops-audit-worker', 'temp_table', 'CREATE TEMP TABLE ops_audit_tmp (a int)']) {
+		my ($prc, undef, $perr) = LG::run_cmd(['psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-c', $h->[2]],
+			env => {PGOPTIONS => '-c lifeguard.enforce=error', PGAPPNAME => 'ops-audit-enforced'});
+		my ($hint) = $perr =~ /^HINT:\s+(.*)$/m;
+		ok($prc != 0 && defined $hint, "$v: enforce=error refuses $h->[1] with a hint") or diag $perr;
+		is($byapp{$h->[0]}{$h->[1]}{safe_alternative}, $hint, "$v: $h->[1]: the alternative is the server's hint");
+	}
 	for my $app (values %byapp) {
 		for my $h (values %$app) {
 			like($h->{safe_alternative} // '', $alternative{$h->{hazard}},
