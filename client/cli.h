@@ -34,6 +34,10 @@ typedef struct cli_command
 
 extern int	cmd_config(int argc, char **argv);
 extern int	cmd_id(int argc, char **argv);
+extern int	cmd_health(int argc, char **argv);
+extern int	cmd_audit(int argc, char **argv);
+extern int	cmd_top(int argc, char **argv);
+extern int	cmd_metrics(int argc, char **argv);
 
 /* "lifeguard CMD: message" on stderr, one line. */
 extern void cli_error(const char *cmd, const char *fmt,...)
@@ -51,5 +55,97 @@ extern int	cli_bad_option(const char *cmd, int c, int argc, char **argv);
 /* Strict decimal integer in [min, max] for option opt; false after error. */
 extern bool cli_parse_int(const char *cmd, const char *opt, const char *value,
 						  int min, int max, int *out);
+
+/* ------------------------------------------------------------------------
+ * cli_db.c: the database side of health, audit, top and metrics
+ * ------------------------------------------------------------------------
+ */
+
+typedef struct cli_db
+{
+	const char *cmd;			/* for messages */
+	lg_config  *config;			/* the resolved configuration */
+	lg_pool    *pool;			/* a pool of the configuration; one connection used */
+	lg_conn    *conn;
+	char	   *url;			/* the connection string, password redacted */
+	double		connect_ms;		/* time taken by the first acquire */
+	char	   *schema;			/* quote_ident() of lifeguard's schema; NULL: not installed */
+	char		schema_name[64];	/* the same, unquoted */
+	char	   *ext_version;	/* installed version of lifeguard */
+} cli_db;
+
+/*
+ * Resolve the configuration and connect.  Returns EXIT_OK, or prints one
+ * line ("lifeguard CMD: could not connect to URL: reason", no password)
+ * and returns EXIT_USAGE (configuration) or EXIT_CONNECT.
+ */
+extern int	cli_db_open(const char *cmd, cli_db *db);
+extern void cli_db_close(cli_db *db);
+
+/* cli_error with every occurrence of the URL's password replaced */
+extern void cli_db_error(cli_db *db, const char *fmt,...)
+			__attribute__((format(printf, 2, 3)));
+
+/* the message cli_db_error printed last ("" when none) */
+extern const char *cli_db_last_error(void);
+
+/* lg_conn_query; NULL and *err filled on failure */
+extern PGresult *cli_db_query(cli_db *db, const char *sql, int nparams,
+							  const char *const *params, lg_error *err);
+
+/* Report a failed query ("WHAT failed: message"); returns the exit code. */
+extern int	cli_db_query_failed(cli_db *db, const char *what,
+								const lg_error *err);
+
+/* fmt with each %s replaced by the quoted schema (malloc'd; at most 4) */
+extern char *cli_db_sql(cli_db *db, const char *fmt);
+
+/* Fill schema/ext_version when lifeguard is installed; returns exit code. */
+extern int	cli_db_find_extension(cli_db *db);
+/* The same, and a one-line error and EXIT_USAGE when it is not installed. */
+extern int	cli_db_require_extension(cli_db *db);
+
+/* 1 preloaded, 0 not, -1 cannot tell (after cli_db_find_extension) */
+extern int	cli_db_preloaded(cli_db *db);
+/* whether a shared_preload_libraries value names lifeguard */
+extern bool cli_preload_list_has_lifeguard(const char *list);
+
+/* One application pool: pool_usage summed over client addresses. */
+typedef struct cli_pool_row
+{
+	char		database[64];
+	char		role[64];
+	char		application_name[64];
+	int			connections;
+	int			running;		/* active and not waiting on a lock */
+	int			waiting;		/* active and waiting on a lock */
+	int			idle;
+	int			idle_in_transaction;
+	int			idle_in_transaction_aborted;
+	int			other;			/* starting, or state not visible to us */
+	bool		visible;		/* states visible (else only connections) */
+} cli_pool_row;
+
+typedef struct cli_headroom
+{
+	int			max_connections;
+	int			superuser_reserved_connections;
+	int			reserved_connections;
+	bool		reserved_known; /* NULL before PG 16 */
+	int			in_use;
+	int			available;
+	double		utilization;	/* percent */
+} cli_headroom;
+
+/*
+ * The application pools (largest first, without this command's own
+ * connection) and, when headroom is not NULL, pool_headroom().  *rows is
+ * malloc'd.  Returns an exit code (after printing the error).
+ */
+extern int	cli_pool_snapshot(cli_db *db, cli_pool_row **rows, int *nrows,
+							  cli_headroom *headroom);
+
+/* The safe alternative to a pooling hazard (contract names), or NULL. */
+extern const char *cli_hazard_alternative(const char *hazard);
 
 #endif							/* LG_CLI_H */

@@ -29,6 +29,8 @@ _PG_init(void)
 {
 	lifeguard_preloaded = process_shared_preload_libraries_in_progress;
 
+	lifeguard_audit_init();
+
 #if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("lifeguard");
 #else

@@ -17,4 +17,7 @@
 /* true when the library was loaded by shared_preload_libraries */
 extern bool lifeguard_preloaded;
 
+/* the transaction-pooling audit (audit.c) */
+extern void lifeguard_audit_init(void);
+
 #endif							/* LIFEGUARD_H */

@@ -1,0 +1,431 @@
+/*-------------------------------------------------------------------------
+ *
+ * cli_db.c
+ *	  What the operations commands (health, audit, top, metrics) share:
+ *	  connecting with the resolved configuration through a pool of one
+ *	  connection (so the connect deadline and application_name apply),
+ *	  finding the schema the lifeguard extension lives in, finding out
+ *	  whether the server preloads lifeguard, and the one-line errors.
+ *
+ * Every lifeguard object is called schema-qualified with the schema from
+ * pg_extension.extnamespace, quoted with quote_ident(), so that a
+ * search_path without that schema (or with a look-alike earlier in it)
+ * changes nothing.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+}
+
+/* Replace every occurrence of the URL's password in s by "****". */
+static void
+scrub_password(const lg_config *config, char *s, size_t size)
+{
+	const char *pw = lg_config_password(config);
+	char		out[1024];
+	size_t		o = 0;
+	size_t		pwlen;
+
+	if (pw == NULL || (pwlen = strlen(pw)) == 0)
+		return;
+	for (const char *p = s; *p && o + 5 < sizeof(out);)
+	{
+		if (strncmp(p, pw, pwlen) == 0)
+		{
+			memcpy(out + o, "****", 4);
+			o += 4;
+			p += pwlen;
+		}
+		else
+			out[o++] = *p++;
+	}
+	out[o] = '\0';
+	snprintf(s, size, "%s", out);
+}
+
+/* the last message of cli_db_error, password already removed */
+static char last_error[1024];
+
+const char *
+cli_db_last_error(void)
+{
+	return last_error;
+}
+
+void
+cli_db_error(cli_db *db, const char *fmt,...)
+{
+	va_list		ap;
+
+	va_start(ap, fmt);
+	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	va_end(ap);
+	if (db->config)
+		scrub_password(db->config, last_error, sizeof(last_error));
+	for (char *p = last_error; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	cli_error(db->cmd, "%s", last_error);
+}
+
+int
+cli_db_open(const char *cmd, cli_db *db)
+{
+	lg_error	err;
+	lg_status	st;
+	double		start;
+	size_t		need;
+
+	memset(db, 0, sizeof(*db));
+	db->cmd = cmd;
+	st = lg_config_resolve(NULL, 0, &db->config, &err);
+	if (st != LG_OK)
+	{
+		cli_error(cmd, "%s", err.message);
+		return cli_exit_code(st);
+	}
+	need = lg_config_format_url(db->config, false, NULL, 0);
+	db->url = malloc(need + 1);
+	if (db->url == NULL)
+	{
+		cli_error(cmd, "out of memory");
+		cli_db_close(db);
+		return EXIT_CHECK;
+	}
+	lg_config_format_url(db->config, false, db->url, need + 1);
+
+	st = lg_pool_create(db->config, &db->pool, &err);
+	if (st != LG_OK)
+	{
+		cli_error(cmd, "%s", err.message);
+		cli_db_close(db);
+		return EXIT_CHECK;
+	}
+	start = now_ms();
+	st = lg_pool_acquire(db->pool, &db->conn, &err);
+	db->connect_ms = now_ms() - start;
+	if (st != LG_OK)
+	{
+		const char *reason = err.message;
+
+		if (strncmp(reason, "could not connect: ", 19) == 0)
+			reason += 19;
+		else if (strncmp(reason, "could not connect to ", 21) == 0)
+			reason += 21;
+		cli_db_error(db, "could not connect to %s: %s", db->url, reason);
+		db->conn = NULL;
+		cli_db_close(db);
+		return EXIT_CONNECT;
+	}
+	return EXIT_OK;
+}
+
+void
+cli_db_close(cli_db *db)
+{
+	if (db->conn)
+		lg_pool_release(db->pool, db->conn);
+	if (db->pool)
+		lg_pool_destroy(db->pool);
+	if (db->config)
+		lg_config_free(db->config);
+	free(db->url);
+	free(db->schema);
+	free(db->ext_version);
+	db->conn = NULL;
+	db->pool = NULL;
+	db->config = NULL;
+	db->url = NULL;
+	db->schema = NULL;
+	db->ext_version = NULL;
+}
+
+PGresult *
+cli_db_query(cli_db *db, const char *sql, int nparams,
+			 const char *const *params, lg_error *err)
+{
+	PGresult   *res = NULL;
+
+	if (lg_conn_query(db->conn, sql, nparams, params, &res, err) != LG_OK)
+		return NULL;
+	return res;
+}
+
+int
+cli_db_query_failed(cli_db *db, const char *what, const lg_error *err)
+{
+	cli_db_error(db, "%s failed: %s", what, err->message);
+	return err->status == LG_ERR_BROKEN ? EXIT_CONNECT : EXIT_CHECK;
+}
+
+char *
+cli_db_sql(cli_db *db, const char *fmt)
+{
+	/* fmt contains one %s per schema reference: at most 4 */
+	size_t		n = strlen(fmt) + 4 * strlen(db->schema) + 1;
+	char	   *sql = malloc(n);
+
+	if (sql == NULL)
+	{
+		fprintf(stderr, "lifeguard %s: out of memory\n", db->cmd);
+		exit(EXIT_CHECK);
+	}
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	snprintf(sql, n, fmt, db->schema, db->schema, db->schema, db->schema);
+#pragma GCC diagnostic pop
+	return sql;
+}
+
+int
+cli_db_find_extension(cli_db *db)
+{
+	lg_error	err;
+	PGresult   *res;
+
+	res = cli_db_query(db,
+					   "SELECT quote_ident(n.nspname), e.extversion, n.nspname"
+					   "  FROM pg_catalog.pg_extension e"
+					   "  JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace"
+					   " WHERE e.extname = 'lifeguard'",
+					   0, NULL, &err);
+	if (res == NULL)
+		return cli_db_query_failed(db, "looking up the lifeguard extension", &err);
+	if (PQntuples(res) == 1)
+	{
+		db->schema = strdup(PQgetvalue(res, 0, 0));
+		db->ext_version = strdup(PQgetvalue(res, 0, 1));
+		snprintf(db->schema_name, sizeof(db->schema_name), "%s", PQgetvalue(res, 0, 2));
+		if (db->schema == NULL || db->ext_version == NULL)
+		{
+			PQclear(res);
+			cli_error(db->cmd, "out of memory");
+			return EXIT_CHECK;
+		}
+	}
+	PQclear(res);
+	return EXIT_OK;
+}
+
+int
+cli_db_require_extension(cli_db *db)
+{
+	int			rc = cli_db_find_extension(db);
+
+	if (rc != EXIT_OK)
+		return rc;
+	if (db->schema == NULL)
+	{
+		cli_error(db->cmd,
+				  "the lifeguard extension is not installed in database \"%s\"; run CREATE EXTENSION lifeguard there first",
+				  PQdb(lg_conn_pgconn(db->conn)));
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
+/*
+ * Whether an entry of shared_preload_libraries names lifeguard: "lifeguard",
+ * "$libdir/lifeguard", "/some/path/lifeguard.so", quoted or not.
+ */
+static bool
+library_is_lifeguard(const char *item, size_t len)
+{
+	const char *slash;
+	size_t		n;
+
+	while (len > 0 && (*item == ' ' || *item == '\t'))
+		item++, len--;
+	while (len > 0 && (item[len - 1] == ' ' || item[len - 1] == '\t'))
+		len--;
+	if (len >= 2 && item[0] == '"' && item[len - 1] == '"')
+		item++, len -= 2;
+	slash = memrchr(item, '/', len);
+	if (slash)
+	{
+		len -= (size_t) (slash + 1 - item);
+		item = slash + 1;
+	}
+	n = strlen("lifeguard");
+	if (len == n + 3 && memcmp(item + n, ".so", 3) == 0)
+		len = n;
+	return len == n && memcmp(item, "lifeguard", n) == 0;
+}
+
+bool
+cli_preload_list_has_lifeguard(const char *list)
+{
+	const char *p = list;
+
+	for (;;)
+	{
+		const char *end = p;
+		bool		quoted = false;
+
+		while (*end && (quoted || *end != ','))
+		{
+			if (*end == '"')
+				quoted = !quoted;
+			end++;
+		}
+		if (library_is_lifeguard(p, (size_t) (end - p)))
+			return true;
+		if (*end == '\0')
+			return false;
+		p = end + 1;
+	}
+}
+
+int
+cli_db_preloaded(cli_db *db)
+{
+	lg_error	err;
+	PGresult   *res;
+	int			result = -1;
+
+	/* the audit functions know best: they raise 55000 when not preloaded */
+	if (db->schema)
+	{
+		char	   *sql = cli_db_sql(db, "SELECT entries FROM %s.pooling_audit_info()");
+
+		res = cli_db_query(db, sql, 0, NULL, &err);
+		free(sql);
+		if (res)
+		{
+			PQclear(res);
+			return 1;
+		}
+		if (strcmp(err.sqlstate, "55000") == 0)
+			return 0;
+		if (err.status == LG_ERR_BROKEN)
+			return -1;
+	}
+
+	/* else the setting, which only privileged roles may read */
+	res = cli_db_query(db,
+					   "SELECT setting FROM pg_catalog.pg_settings"
+					   " WHERE name = 'shared_preload_libraries'",
+					   0, NULL, &err);
+	if (res == NULL)
+		return -1;
+	if (PQntuples(res) == 1)
+		result = cli_preload_list_has_lifeguard(PQgetvalue(res, 0, 0)) ? 1 : 0;
+	PQclear(res);
+	return result;
+}
+
+/* ------------------------------------------------------------------------
+ * pool snapshot (top, metrics)
+ * ------------------------------------------------------------------------
+ */
+
+/*
+ * One row per application pool (database, role, application_name), client
+ * addresses summed, without this command's own backend (which is running
+ * this query, so it is one "active" connection of its own group).
+ * running = active minus waiting; other = connections in no visible state.
+ */
+#define POOL_SQL \
+	"WITH u AS (" \
+	"  SELECT database, role, application_name," \
+	"         sum(connections)::int AS connections, sum(active)::int AS active," \
+	"         sum(idle)::int AS idle, sum(idle_in_transaction)::int AS idle_in_transaction," \
+	"         sum(idle_in_transaction_aborted)::int AS idle_in_transaction_aborted," \
+	"         sum(waiting)::int AS waiting, bool_and(active IS NOT NULL) AS visible" \
+	"    FROM %s.pool_usage GROUP BY 1, 2, 3), " \
+	"s AS (" \
+	"  SELECT database, role, application_name, visible," \
+	"         connections - me AS connections, active - me AS active, idle," \
+	"         idle_in_transaction, idle_in_transaction_aborted, waiting" \
+	"    FROM u, LATERAL (SELECT (database = current_database() AND role = session_user" \
+	"                             AND application_name = current_setting('application_name'))::int AS me) m) " \
+	"SELECT database, role, application_name, connections," \
+	"       coalesce(active - waiting, 0), coalesce(waiting, 0), coalesce(idle, 0)," \
+	"       coalesce(idle_in_transaction, 0), coalesce(idle_in_transaction_aborted, 0)," \
+	"       connections - coalesce(active + idle + idle_in_transaction + idle_in_transaction_aborted, 0)," \
+	"       visible" \
+	"  FROM s WHERE connections > 0" \
+	" ORDER BY connections DESC, database, role, application_name"
+
+int
+cli_pool_snapshot(cli_db *db, cli_pool_row **rows, int *nrows,
+				  cli_headroom *headroom)
+{
+	lg_error	err;
+	PGresult   *res;
+	char	   *sql;
+	int			n;
+
+	*rows = NULL;
+	*nrows = 0;
+	sql = cli_db_sql(db, POOL_SQL);
+	res = cli_db_query(db, sql, 0, NULL, &err);
+	free(sql);
+	if (res == NULL)
+		return cli_db_query_failed(db, "reading pool_usage", &err);
+	n = PQntuples(res);
+	*rows = calloc(n > 0 ? n : 1, sizeof(cli_pool_row));
+	if (*rows == NULL)
+	{
+		PQclear(res);
+		cli_error(db->cmd, "out of memory");
+		return EXIT_CHECK;
+	}
+	for (int i = 0; i < n; i++)
+	{
+		cli_pool_row *r = &(*rows)[i];
+
+		snprintf(r->database, sizeof(r->database), "%s", PQgetvalue(res, i, 0));
+		snprintf(r->role, sizeof(r->role), "%s", PQgetvalue(res, i, 1));
+		snprintf(r->application_name, sizeof(r->application_name), "%s", PQgetvalue(res, i, 2));
+		r->connections = atoi(PQgetvalue(res, i, 3));
+		r->running = atoi(PQgetvalue(res, i, 4));
+		r->waiting = atoi(PQgetvalue(res, i, 5));
+		r->idle = atoi(PQgetvalue(res, i, 6));
+		r->idle_in_transaction = atoi(PQgetvalue(res, i, 7));
+		r->idle_in_transaction_aborted = atoi(PQgetvalue(res, i, 8));
+		r->other = atoi(PQgetvalue(res, i, 9));
+		r->visible = PQgetvalue(res, i, 10)[0] == 't';
+	}
+	*nrows = n;
+	PQclear(res);
+
+	if (headroom)
+	{
+		sql = cli_db_sql(db,
+						 "SELECT max_connections, superuser_reserved_connections,"
+						 "       reserved_connections, in_use, available, utilization"
+						 "  FROM %s.pool_headroom()");
+		res = cli_db_query(db, sql, 0, NULL, &err);
+		free(sql);
+		if (res == NULL)
+		{
+			free(*rows);
+			*rows = NULL;
+			return cli_db_query_failed(db, "reading pool_headroom()", &err);
+		}
+		headroom->max_connections = atoi(PQgetvalue(res, 0, 0));
+		headroom->superuser_reserved_connections = atoi(PQgetvalue(res, 0, 1));
+		headroom->reserved_known = !PQgetisnull(res, 0, 2);
+		headroom->reserved_connections = atoi(PQgetvalue(res, 0, 2));
+		headroom->in_use = atoi(PQgetvalue(res, 0, 3));
+		headroom->available = atoi(PQgetvalue(res, 0, 4));
+		headroom->utilization = atof(PQgetvalue(res, 0, 5));
+		PQclear(res);
+	}
+	return EXIT_OK;
+}

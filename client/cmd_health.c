@@ -1,0 +1,483 @@
+/*-------------------------------------------------------------------------
+ *
+ * cmd_health.c
+ *	  lifeguard health: connect with the resolved configuration and report
+ *	  connect and round-trip latency, the server version, whether lifeguard
+ *	  is installed and preloaded, the server's connection headroom and, with
+ *	  --instances N, whether N pools of the configured size fit.
+ *
+ * Healthy means: connected within the connect timeout, "SELECT 1"
+ * answered, and, when lifeguard is installed, pool_headroom() shows at
+ * least one slot available to regular roles, and, with --instances, the
+ * pools fit (pool_capacity).  --instances needs the extension: without it
+ * the check cannot be made and the result is unhealthy.
+ *
+ * Exit codes: 0 healthy, 1 unhealthy or does not fit, 2 bad usage or
+ * configuration, 3 cannot connect.  With --watch, the exit code of the
+ * last check.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#define CMD "health"
+#define MAX_PROBLEMS 8
+
+static volatile sig_atomic_t interrupted = 0;
+
+static void
+on_signal(int signo)
+{
+	(void) signo;
+	interrupted = 1;
+}
+
+static void
+help(void)
+{
+	printf("Usage: lifeguard health [--json] [--instances N] [--watch SECONDS [--count N]]\n"
+		   "\n"
+		   "Connect with the resolved configuration (see \"lifeguard config\") and report\n"
+		   "connect and round-trip latency, the server version, whether lifeguard is\n"
+		   "installed and preloaded, and the server's connection headroom.\n"
+		   "\n"
+		   "Healthy: connected, \"SELECT 1\" answered, and when lifeguard is installed at\n"
+		   "least one connection slot available to regular roles; with --instances,\n"
+		   "also N pools of the configured max fit (pool_capacity).\n"
+		   "\n"
+		   "Options:\n"
+		   "  --json            one JSON object per check\n"
+		   "  --instances N     check that N instances of this pool fit (needs lifeguard)\n"
+		   "  --watch SECONDS   check again every SECONDS until interrupted\n"
+		   "  --count N         with --watch: stop after N checks\n"
+		   "  --help            this help\n"
+		   "\n"
+		   "Exit codes: 0 healthy, 1 unhealthy or does not fit, 2 bad usage or\n"
+		   "configuration, 3 cannot connect; with --watch, those of the last check.\n");
+}
+
+typedef struct health
+{
+	bool		connected;
+	double		connect_ms;
+	double		round_trip_ms;
+	char		server_version[64];
+	int			server_version_num;
+	char		database[64];
+	char		user[64];
+	bool		installed;
+	char		ext_version[32];
+	char		schema[64];
+	int			preloaded;		/* 1, 0, -1 unknown */
+	bool		have_headroom;
+	cli_headroom headroom;
+	bool		have_capacity;
+	int			instances;
+	int			pool_max;
+	bool		fits;
+	int			needed;
+	int			available;
+	char		limited_by[64];
+	int			suggested_pool_max;
+	int			nproblems;
+	char		problems[MAX_PROBLEMS][256];
+} health;
+
+static void
+problem(health *h, const char *fmt,...) __attribute__((format(printf, 2, 3)));
+
+static void
+problem(health *h, const char *fmt,...)
+{
+	va_list		ap;
+
+	if (h->nproblems >= MAX_PROBLEMS)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(h->problems[h->nproblems++], sizeof(h->problems[0]), fmt, ap);
+	va_end(ap);
+}
+
+static double
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+}
+
+/* One check; returns its exit code.  db is open. */
+static int
+check(cli_db *db, int instances, health *h)
+{
+	lg_error	err;
+	PGresult   *res;
+	PGconn	   *pg = lg_conn_pgconn(db->conn);
+	double		start;
+	int			rc;
+
+	h->connected = true;
+	h->connect_ms = db->connect_ms;
+	snprintf(h->database, sizeof(h->database), "%s", PQdb(pg));
+	snprintf(h->user, sizeof(h->user), "%s", PQuser(pg));
+	snprintf(h->server_version, sizeof(h->server_version), "%s",
+			 PQparameterStatus(pg, "server_version") ? PQparameterStatus(pg, "server_version") : "");
+	h->server_version_num = PQserverVersion(pg);
+
+	start = mono_ms();
+	res = cli_db_query(db, "SELECT 1", 0, NULL, &err);
+	h->round_trip_ms = mono_ms() - start;
+	if (res == NULL)
+	{
+		if (err.status == LG_ERR_BROKEN)
+			return cli_db_query_failed(db, "SELECT 1", &err);
+		problem(h, "SELECT 1 failed: %s", err.message);
+		return EXIT_CHECK;
+	}
+	PQclear(res);
+
+	if ((rc = cli_db_find_extension(db)) != EXIT_OK)
+		return rc;
+	h->installed = db->schema != NULL;
+	if (h->installed)
+	{
+		snprintf(h->ext_version, sizeof(h->ext_version), "%s", db->ext_version);
+		snprintf(h->schema, sizeof(h->schema), "%s", db->schema_name);
+	}
+	h->preloaded = cli_db_preloaded(db);
+
+	if (h->installed)
+	{
+		char	   *sql = cli_db_sql(db,
+									 "SELECT max_connections, superuser_reserved_connections,"
+									 "       reserved_connections, in_use, available, utilization"
+									 "  FROM %s.pool_headroom()");
+
+		res = cli_db_query(db, sql, 0, NULL, &err);
+		free(sql);
+		if (res == NULL)
+			problem(h, "pool_headroom() failed: %s", err.message);
+		else
+		{
+			cli_headroom *r = &h->headroom;
+
+			h->have_headroom = true;
+			r->max_connections = atoi(PQgetvalue(res, 0, 0));
+			r->superuser_reserved_connections = atoi(PQgetvalue(res, 0, 1));
+			r->reserved_known = !PQgetisnull(res, 0, 2);
+			r->reserved_connections = atoi(PQgetvalue(res, 0, 2));
+			r->in_use = atoi(PQgetvalue(res, 0, 3));
+			r->available = atoi(PQgetvalue(res, 0, 4));
+			r->utilization = atof(PQgetvalue(res, 0, 5));
+			PQclear(res);
+			if (r->available <= 0)
+				problem(h, "no connection slot left for regular roles (%d in use of max_connections %d)",
+						r->in_use, r->max_connections);
+		}
+	}
+
+	if (instances > 0)
+	{
+		h->instances = instances;
+		h->pool_max = lg_config_max(db->config);
+		if (!h->installed)
+			problem(h, "cannot check --instances %d: the lifeguard extension is not installed in database \"%s\"",
+					instances, h->database);
+		else
+		{
+			char		inst[16];
+			char		pmax[16];
+			const char *params[2] = {inst, pmax};
+			char	   *sql = cli_db_sql(db,
+										 "SELECT fits, needed, available, limited_by, suggested_pool_max"
+										 "  FROM %s.pool_capacity($1::int, $2::int)");
+
+			snprintf(inst, sizeof(inst), "%d", instances);
+			snprintf(pmax, sizeof(pmax), "%d", h->pool_max);
+			res = cli_db_query(db, sql, 2, params, &err);
+			free(sql);
+			if (res == NULL)
+				problem(h, "pool_capacity() failed: %s", err.message);
+			else
+			{
+				h->have_capacity = true;
+				h->fits = PQgetvalue(res, 0, 0)[0] == 't';
+				h->needed = atoi(PQgetvalue(res, 0, 1));
+				h->available = atoi(PQgetvalue(res, 0, 2));
+				snprintf(h->limited_by, sizeof(h->limited_by), "%s", PQgetvalue(res, 0, 3));
+				h->suggested_pool_max = atoi(PQgetvalue(res, 0, 4));
+				PQclear(res);
+				if (!h->fits)
+					problem(h, "%d instances with a pool of %d need %d connections, but %d are available (limited by %s); a pool max of %d would fit",
+							instances, h->pool_max, h->needed, h->available,
+							h->limited_by, h->suggested_pool_max);
+			}
+		}
+	}
+	return h->nproblems > 0 ? EXIT_CHECK : EXIT_OK;
+}
+
+static void
+timestamp(char *buf, size_t size)
+{
+	time_t		t = time(NULL);
+	struct tm	tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static json_t *
+str_or_null(bool ok, const char *s)
+{
+	return ok ? json_string(s) : json_null();
+}
+
+static json_t *
+tristate(int v)
+{
+	return v < 0 ? json_null() : json_boolean(v);
+}
+
+static void
+print_json(const health *h, const char *url, const char *appname, int rc,
+		   const char *connect_error)
+{
+	json_t	   *o = json_object();
+	json_t	   *problems = json_array();
+	char		ts[32];
+	char	   *text;
+
+	timestamp(ts, sizeof(ts));
+	json_object_set_new(o, "status", json_string(rc == EXIT_OK ? "healthy" :
+												 rc == EXIT_CONNECT ? "unreachable" : "unhealthy"));
+	json_object_set_new(o, "healthy", json_boolean(rc == EXIT_OK));
+	json_object_set_new(o, "exit_code", json_integer(rc));
+	json_object_set_new(o, "checked_at", json_string(ts));
+	json_object_set_new(o, "url", json_string(url));
+	json_object_set_new(o, "application_name", json_string(appname));
+	json_object_set_new(o, "connected", json_boolean(h->connected));
+	json_object_set_new(o, "connect_ms", h->connected ? json_real(round(h->connect_ms * 1000) / 1000) : json_null());
+	json_object_set_new(o, "round_trip_ms", h->connected ? json_real(round(h->round_trip_ms * 1000) / 1000) : json_null());
+	json_object_set_new(o, "server_version", str_or_null(h->connected, h->server_version));
+	json_object_set_new(o, "server_version_num",
+						h->connected ? json_integer(h->server_version_num) : json_null());
+	json_object_set_new(o, "database", str_or_null(h->connected, h->database));
+	json_object_set_new(o, "user", str_or_null(h->connected, h->user));
+	json_object_set_new(o, "installed", h->connected ? json_boolean(h->installed) : json_null());
+	json_object_set_new(o, "extension_version", str_or_null(h->installed, h->ext_version));
+	json_object_set_new(o, "schema", str_or_null(h->installed, h->schema));
+	json_object_set_new(o, "preloaded", h->connected ? tristate(h->preloaded) : json_null());
+	if (h->have_headroom)
+	{
+		const cli_headroom *r = &h->headroom;
+
+		json_object_set_new(o, "headroom", json_pack("{s:i, s:i, s:o, s:i, s:i, s:f}",
+													 "max_connections", r->max_connections,
+													 "superuser_reserved_connections", r->superuser_reserved_connections,
+													 "reserved_connections",
+													 r->reserved_known ? json_integer(r->reserved_connections) : json_null(),
+													 "in_use", r->in_use,
+													 "available", r->available,
+													 "utilization", r->utilization));
+	}
+	else
+		json_object_set_new(o, "headroom", json_null());
+	if (h->have_capacity)
+		json_object_set_new(o, "capacity", json_pack("{s:i, s:i, s:b, s:i, s:i, s:s, s:i}",
+													 "instances", h->instances,
+													 "pool_max", h->pool_max,
+													 "fits", h->fits,
+													 "needed", h->needed,
+													 "available", h->available,
+													 "limited_by", h->limited_by,
+													 "suggested_pool_max", h->suggested_pool_max));
+	else
+		json_object_set_new(o, "capacity", json_null());
+	if (connect_error)
+		json_array_append_new(problems, json_string(connect_error));
+	for (int i = 0; i < h->nproblems; i++)
+		json_array_append_new(problems, json_string(h->problems[i]));
+	json_object_set_new(o, "problems", problems);
+	text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+	if (text)
+		printf("%s\n", text);
+	free(text);
+	json_decref(o);
+}
+
+static void
+print_text(const health *h, const char *url, const char *appname, int rc)
+{
+	printf("%s\n", rc == EXIT_OK ? "healthy" : "unhealthy");
+	for (int i = 0; i < h->nproblems; i++)
+		printf("  problem:     %s\n", h->problems[i]);
+	printf("  server:      %s (application_name %s)\n", url, appname);
+	printf("  connect:     %.1f ms\n", h->connect_ms);
+	printf("  round trip:  %.1f ms\n", h->round_trip_ms);
+	printf("  version:     PostgreSQL %s\n", h->server_version);
+	if (h->installed)
+		printf("  lifeguard:   %s in schema %s, %s\n", h->ext_version, h->schema,
+			   h->preloaded == 1 ? "preloaded" :
+			   h->preloaded == 0 ? "not preloaded (no pooling audit)" :
+			   "preloading unknown");
+	else
+		printf("  lifeguard:   not installed in database %s%s\n", h->database,
+			   h->preloaded == 1 ? " (preloaded)" : "");
+	if (h->have_headroom)
+		printf("  headroom:    %d connections available to regular roles (%d in use, max_connections %d, %.1f%% used)\n",
+			   h->headroom.available, h->headroom.in_use,
+			   h->headroom.max_connections, h->headroom.utilization);
+	if (h->have_capacity)
+		printf("  capacity:    %d instances x pool max %d = %d needed, %d available to role %s (limited by %s): %s\n",
+			   h->instances, h->pool_max, h->needed, h->available, h->user,
+			   h->limited_by, h->fits ? "fits" : "does not fit");
+	if (h->have_capacity && !h->fits)
+		printf("  suggestion:  DATABASE_POOL_MAX=%d\n", h->suggested_pool_max);
+}
+
+/* Connect, check, print; returns the exit code. */
+static int
+run_once(bool as_json, int instances)
+{
+	cli_db		db;
+	health		h;
+	int			rc;
+
+	memset(&h, 0, sizeof(h));
+	h.preloaded = -1;
+	rc = cli_db_open(CMD, &db);
+	if (rc != EXIT_OK)
+	{
+		if (as_json && rc == EXIT_CONNECT)
+		{
+			lg_config  *c;
+			lg_error	err;
+
+			/* the reason went to stderr; the object says "unreachable" */
+			if (lg_config_resolve(NULL, 0, &c, &err) == LG_OK)
+			{
+				size_t		need = lg_config_format_url(c, false, NULL, 0);
+				char	   *url = malloc(need + 1);
+
+				if (url)
+				{
+					lg_config_format_url(c, false, url, need + 1);
+					print_json(&h, url, lg_config_application_name(c), rc,
+							   cli_db_last_error());
+					free(url);
+				}
+				lg_config_free(c);
+			}
+		}
+		fflush(stdout);
+		return rc;
+	}
+	rc = check(&db, instances, &h);
+	if (rc == EXIT_OK || rc == EXIT_CHECK)
+	{
+		if (as_json)
+			print_json(&h, db.url, lg_config_application_name(db.config), rc, NULL);
+		else
+			print_text(&h, db.url, lg_config_application_name(db.config), rc);
+	}
+	fflush(stdout);
+	cli_db_close(&db);
+	return rc;
+}
+
+int
+cmd_health(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"json", no_argument, NULL, 'j'},
+		{"instances", required_argument, NULL, 'i'},
+		{"watch", required_argument, NULL, 'w'},
+		{"count", required_argument, NULL, 'c'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}
+	};
+	bool		as_json = false;
+	int			instances = 0;
+	int			watch = 0;
+	int			count = 0;
+	int			c;
+	int			rc;
+
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1)
+	{
+		switch (c)
+		{
+			case 'j':
+				as_json = true;
+				break;
+			case 'i':
+				if (!cli_parse_int(CMD, "--instances", optarg, 1, 100000, &instances))
+					return EXIT_USAGE;
+				break;
+			case 'w':
+				if (!cli_parse_int(CMD, "--watch", optarg, 1, 86400, &watch))
+					return EXIT_USAGE;
+				break;
+			case 'c':
+				if (!cli_parse_int(CMD, "--count", optarg, 1, 1000000, &count))
+					return EXIT_USAGE;
+				break;
+			case 'h':
+				help();
+				return EXIT_OK;
+			default:
+				return cli_bad_option(CMD, c, argc, argv);
+		}
+	}
+	if (optind < argc)
+	{
+		cli_error(CMD, "unexpected argument \"%s\" (see \"lifeguard health --help\")", argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (count > 0 && watch == 0)
+	{
+		cli_error(CMD, "--count needs --watch");
+		return EXIT_USAGE;
+	}
+	if (watch == 0)
+		return run_once(as_json, instances);
+
+	{
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_signal;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+	}
+	rc = EXIT_OK;
+	for (int n = 1; !interrupted; n++)
+	{
+		struct timespec ts = {watch, 0};
+
+		rc = run_once(as_json, instances);
+		if (rc == EXIT_USAGE || (count > 0 && n >= count))
+			break;
+		if (!as_json)
+			printf("\n");
+		fflush(stdout);
+		while (!interrupted && nanosleep(&ts, &ts) != 0 && errno == EINTR)
+			;
+	}
+	return rc;
+}

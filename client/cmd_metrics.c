@@ -1,0 +1,260 @@
+/*-------------------------------------------------------------------------
+ *
+ * cmd_metrics.c
+ *	  lifeguard metrics: pool usage, connection headroom and the pooling
+ *	  audit in the Prometheus text exposition format (version 0.0.4), for
+ *	  a node_exporter textfile collector or any scraper that runs commands.
+ *
+ * Every metric family has its HELP and TYPE lines and one sample per label
+ * set; label values are escaped (backslash, double quote, newline);
+ * counters end in _total.  The output is built completely before it is
+ * written, so a failure never leaves half a file: nothing goes to stdout
+ * and the exit code says why.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CMD "metrics"
+
+static void
+help(void)
+{
+	printf("Usage: lifeguard metrics\n"
+		   "\n"
+		   "Print pool usage, connection headroom and the pooling audit in the\n"
+		   "Prometheus text exposition format:\n"
+		   "  lifeguard_pool_connections{database,role,application_name,state}\n"
+		   "  lifeguard_max_connections, lifeguard_superuser_reserved_connections,\n"
+		   "  lifeguard_reserved_connections, lifeguard_connections_in_use,\n"
+		   "  lifeguard_connections_available, lifeguard_connections_utilization_ratio,\n"
+		   "  lifeguard_preloaded,\n"
+		   "  lifeguard_pooling_hazards_total{application_name,hazard},\n"
+		   "  lifeguard_pooling_audit_entries, lifeguard_pooling_audit_max_entries,\n"
+		   "  lifeguard_pooling_audit_dropped_total (the last four when preloaded).\n"
+		   "\n"
+		   "Exit codes: 0 ok, 1 a query failed, 2 bad usage or configuration or\n"
+		   "lifeguard not installed, 3 cannot connect.\n");
+}
+
+/* a growing output buffer; exits on out of memory */
+typedef struct obuf
+{
+	char	   *data;
+	size_t		len;
+	size_t		cap;
+} obuf;
+
+static void
+ob_printf(obuf *b, const char *fmt,...) __attribute__((format(printf, 2, 3)));
+
+static void
+ob_printf(obuf *b, const char *fmt,...)
+{
+	va_list		ap;
+	int			n;
+
+	for (;;)
+	{
+		size_t		room = b->cap - b->len;
+
+		va_start(ap, fmt);
+		n = vsnprintf(b->data ? b->data + b->len : NULL, room, fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			abort();
+		if ((size_t) n < room)
+		{
+			b->len += (size_t) n;
+			return;
+		}
+		b->cap = b->cap * 2 + (size_t) n + 256;
+		b->data = realloc(b->data, b->cap);
+		if (b->data == NULL)
+		{
+			fprintf(stderr, "lifeguard metrics: out of memory\n");
+			exit(EXIT_CHECK);
+		}
+	}
+}
+
+/* a label value, escaped as the exposition format wants */
+static void
+ob_label(obuf *b, const char *name, const char *value, bool last)
+{
+	ob_printf(b, "%s=\"", name);
+	for (const char *p = value; *p; p++)
+	{
+		if (*p == '\\')
+			ob_printf(b, "\\\\");
+		else if (*p == '"')
+			ob_printf(b, "\\\"");
+		else if (*p == '\n')
+			ob_printf(b, "\\n");
+		else
+			ob_printf(b, "%c", *p);
+	}
+	ob_printf(b, "\"%s", last ? "" : ",");
+}
+
+static void
+family(obuf *b, const char *name, const char *type, const char *helptext)
+{
+	ob_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, helptext, name, type);
+}
+
+static int
+run(cli_db *db, obuf *b)
+{
+	cli_pool_row *rows;
+	int			nrows;
+	cli_headroom hr;
+	int			preloaded;
+	int			rc;
+	static const char *const states[] = {
+		"active", "waiting", "idle", "idle_in_transaction",
+		"idle_in_transaction_aborted", "other"
+	};
+
+	if ((rc = cli_db_require_extension(db)) != EXIT_OK)
+		return rc;
+	if ((rc = cli_pool_snapshot(db, &rows, &nrows, &hr)) != EXIT_OK)
+		return rc;
+
+	family(b, "lifeguard_pool_connections", "gauge",
+		   "Client backends per application pool (pool_usage summed over client addresses, without this scrape's own connection) by state: active (running, not waiting on a lock), waiting (on a lock), idle, idle_in_transaction, idle_in_transaction_aborted, other (starting, or not visible to the scraping role).");
+	for (int i = 0; i < nrows; i++)
+	{
+		const cli_pool_row *r = &rows[i];
+		const int	values[] = {r->running, r->waiting, r->idle,
+			r->idle_in_transaction, r->idle_in_transaction_aborted, r->other};
+
+		for (int s = 0; s < 6; s++)
+		{
+			ob_printf(b, "lifeguard_pool_connections{");
+			ob_label(b, "database", r->database, false);
+			ob_label(b, "role", r->role, false);
+			ob_label(b, "application_name", r->application_name, false);
+			ob_label(b, "state", states[s], true);
+			ob_printf(b, "} %d\n", values[s]);
+		}
+	}
+	free(rows);
+
+	family(b, "lifeguard_max_connections", "gauge", "The server's max_connections.");
+	ob_printf(b, "lifeguard_max_connections %d\n", hr.max_connections);
+	family(b, "lifeguard_superuser_reserved_connections", "gauge",
+		   "The server's superuser_reserved_connections.");
+	ob_printf(b, "lifeguard_superuser_reserved_connections %d\n", hr.superuser_reserved_connections);
+	if (hr.reserved_known)
+	{
+		family(b, "lifeguard_reserved_connections", "gauge",
+			   "The server's reserved_connections (PostgreSQL 16 and later).");
+		ob_printf(b, "lifeguard_reserved_connections %d\n", hr.reserved_connections);
+	}
+	family(b, "lifeguard_connections_in_use", "gauge",
+		   "Client backends connected (pool_headroom().in_use).");
+	ob_printf(b, "lifeguard_connections_in_use %d\n", hr.in_use);
+	family(b, "lifeguard_connections_available", "gauge",
+		   "Connection slots still open to roles without reserved-slot privileges (pool_headroom().available).");
+	ob_printf(b, "lifeguard_connections_available %d\n", hr.available);
+	family(b, "lifeguard_connections_utilization_ratio", "gauge",
+		   "Share of the slots open to regular roles that are in use (pool_headroom().utilization / 100).");
+	ob_printf(b, "lifeguard_connections_utilization_ratio %.6g\n", hr.utilization / 100.0);
+
+	preloaded = cli_db_preloaded(db);
+	family(b, "lifeguard_preloaded", "gauge",
+		   "1 when the server loads lifeguard through shared_preload_libraries (the pooling audit works), else 0.");
+	ob_printf(b, "lifeguard_preloaded %d\n", preloaded == 1 ? 1 : 0);
+
+	if (preloaded == 1)
+	{
+		lg_error	err;
+		PGresult   *res;
+		char	   *sql;
+
+		sql = cli_db_sql(db,
+						 "SELECT application_name, hazard, sum(count)::bigint"
+						 "  FROM %s.pooling_audit GROUP BY 1, 2 ORDER BY 1, 2");
+		res = cli_db_query(db, sql, 0, NULL, &err);
+		free(sql);
+		if (res == NULL)
+			return cli_db_query_failed(db, "reading pooling_audit", &err);
+		family(b, "lifeguard_pooling_hazards_total", "counter",
+			   "Actions that break under transaction pooling, recorded by the pooling audit, per application and hazard (summed over databases and roles; reset by pooling_audit_reset() and server restarts).");
+		for (int i = 0; i < PQntuples(res); i++)
+		{
+			ob_printf(b, "lifeguard_pooling_hazards_total{");
+			ob_label(b, "application_name", PQgetvalue(res, i, 0), false);
+			ob_label(b, "hazard", PQgetvalue(res, i, 1), true);
+			ob_printf(b, "} %s\n", PQgetvalue(res, i, 2));
+		}
+		PQclear(res);
+
+		sql = cli_db_sql(db, "SELECT entries, max_entries, dropped FROM %s.pooling_audit_info()");
+		res = cli_db_query(db, sql, 0, NULL, &err);
+		free(sql);
+		if (res == NULL)
+			return cli_db_query_failed(db, "reading pooling_audit_info()", &err);
+		family(b, "lifeguard_pooling_audit_entries", "gauge",
+			   "Rows of the pooling audit in shared memory.");
+		ob_printf(b, "lifeguard_pooling_audit_entries %s\n", PQgetvalue(res, 0, 0));
+		family(b, "lifeguard_pooling_audit_max_entries", "gauge",
+			   "lifeguard.audit_max_entries.");
+		ob_printf(b, "lifeguard_pooling_audit_max_entries %s\n", PQgetvalue(res, 0, 1));
+		family(b, "lifeguard_pooling_audit_dropped_total", "counter",
+			   "Hazards not recorded because the audit table was full.");
+		ob_printf(b, "lifeguard_pooling_audit_dropped_total %s\n", PQgetvalue(res, 0, 2));
+		PQclear(res);
+	}
+	return EXIT_OK;
+}
+
+int
+cmd_metrics(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}
+	};
+	cli_db		db;
+	obuf		b = {NULL, 0, 0};
+	int			c;
+	int			rc;
+
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1)
+	{
+		switch (c)
+		{
+			case 'h':
+				help();
+				return EXIT_OK;
+			default:
+				return cli_bad_option(CMD, c, argc, argv);
+		}
+	}
+	if (optind < argc)
+	{
+		cli_error(CMD, "unexpected argument \"%s\" (see \"lifeguard metrics --help\")", argv[optind]);
+		return EXIT_USAGE;
+	}
+	if ((rc = cli_db_open(CMD, &db)) != EXIT_OK)
+		return rc;
+	rc = run(&db, &b);
+	cli_db_close(&db);
+	if (rc == EXIT_OK && b.len > 0)
+		fwrite(b.data, 1, b.len, stdout);
+	free(b.data);
+	if (rc == EXIT_OK && fflush(stdout) != 0)
+	{
+		cli_error(CMD, "could not write the metrics to standard output");
+		return EXIT_CHECK;
+	}
+	return rc;
+}

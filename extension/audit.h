@@ -1,0 +1,84 @@
+/*-------------------------------------------------------------------------
+ *
+ * audit.h
+ *	  Declarations shared by the files of the transaction-pooling audit.
+ *
+ * audit.c          settings, hazard names and hints, enforcement, and the
+ *                  one entry point every detector calls (audit_hazard)
+ * audit_hooks.c    the parser, executor and utility hooks that detect
+ *                  hazards as they happen and count statements
+ * audit_shmem.c    the bounded shared-memory table behind pooling_audit
+ * audit_hazards.c  session_pooling_hazards(): the state of this session
+ * audit_txn_info.c txn_info()
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef LIFEGUARD_AUDIT_H
+#define LIFEGUARD_AUDIT_H
+
+#include "datatype/timestamp.h"
+#include "fmgr.h"
+#include "nodes/execnodes.h"
+
+/* the hazards, in the contract's order; names in audit_hazard_names[] */
+typedef enum AuditHazard
+{
+	AUDIT_HAZARD_SET = 0,
+	AUDIT_HAZARD_PREPARE,
+	AUDIT_HAZARD_PROTOCOL_PREPARE,
+	AUDIT_HAZARD_LISTEN,
+	AUDIT_HAZARD_ADVISORY_LOCK,
+	AUDIT_HAZARD_TEMP_TABLE,
+	AUDIT_HAZARD_WITH_HOLD_CURSOR,
+	AUDIT_HAZARD_LOAD
+} AuditHazard;
+
+#define AUDIT_NUM_HAZARDS	(AUDIT_HAZARD_LOAD + 1)
+
+/* lifeguard.enforce */
+typedef enum AuditEnforce
+{
+	AUDIT_ENFORCE_OFF,
+	AUDIT_ENFORCE_WARN,
+	AUDIT_ENFORCE_ERROR
+} AuditEnforce;
+
+/* lifeguard.protocol_prepared_statements */
+typedef enum AuditProtocolPrepared
+{
+	AUDIT_PROTOCOL_PREPARED_HAZARD,
+	AUDIT_PROTOCOL_PREPARED_SAFE
+} AuditProtocolPrepared;
+
+/* bytes of the sample statement kept per entry (including the NUL) */
+#define AUDIT_SAMPLE_LEN	256
+
+/* settings (audit.c) */
+extern bool audit_enabled;
+extern int	audit_max_entries;
+extern int	audit_enforce;
+extern int	audit_protocol_prepared;
+
+extern const char *const audit_hazard_names[AUDIT_NUM_HAZARDS];
+
+/* audit.c */
+extern void audit_define_gucs(void);
+extern bool audit_is_tracked_parameter(const char *name);
+extern void audit_hazard(AuditHazard hazard, const char *object,
+						 const char *source_text, int location, int len);
+extern void audit_require_preload(const char *funcname);
+extern ReturnSetInfo *audit_init_srf(FunctionCallInfo fcinfo);
+
+/* audit_hooks.c */
+extern void audit_install_hooks(void);
+extern bool audit_temp_table_dropped_at_commit(Oid relid);
+
+/* audit_shmem.c */
+extern void audit_shmem_init(void);
+extern void audit_shmem_record(AuditHazard hazard, const char *source_text,
+							   int location, int len);
+
+/* audit_txn_info.c */
+extern void audit_count_statement(void);
+
+#endif							/* LIFEGUARD_AUDIT_H */

@@ -1,0 +1,216 @@
+/*-------------------------------------------------------------------------
+ *
+ * audit_hazards.c
+ *	  session_pooling_state(): the part of session_pooling_hazards() that
+ *	  needs the server's own data structures: parameters set at session
+ *	  level, session-level advisory locks, and temporary tables that will
+ *	  outlive the transaction.  The SQL function session_pooling_hazards()
+ *	  adds prepared statements, LISTEN channels and WITH HOLD cursors from
+ *	  the system views.  Works without preloading.
+ *
+ * Nothing here is shared; it reads this backend's GUC table, its locks
+ * (through the lock manager's public functions) and pg_class.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_authid.h"
+#include "catalog/pg_class.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "storage/lock.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/guc.h"
+#include "utils/guc_tables.h"
+#include "utils/rel.h"
+
+#include "audit.h"
+#include "lifeguard.h"
+
+#if PG_VERSION_NUM < 140000
+#define ROLE_PG_READ_ALL_SETTINGS DEFAULT_ROLE_READ_ALL_SETTINGS
+#endif
+
+PG_FUNCTION_INFO_V1(lifeguard_session_state);
+
+static void
+put_row(ReturnSetInfo *rsinfo, const char *hazard, const char *object,
+		const char *detail)
+{
+	Datum		values[3];
+	bool		nulls[3] = {0};
+
+	values[0] = CStringGetTextDatum(hazard);
+	values[1] = CStringGetTextDatum(object);
+	values[2] = CStringGetTextDatum(detail);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+}
+
+/*
+ * Will the parameter's value after this transaction commits be one set at
+ * session level?  Without stacked values, its source says so.  With them
+ * (a SET in this transaction), a non-local SET at any level survives the
+ * commit; otherwise commit restores the value from before the transaction.
+ */
+static bool
+guc_is_session_level(struct config_generic *conf)
+{
+	GucStack   *st;
+
+	if (conf->stack == NULL)
+		return conf->source == PGC_S_SESSION;
+	for (st = conf->stack; st != NULL; st = st->prev)
+	{
+		if (st->state == GUC_SET || st->state == GUC_SET_LOCAL)
+			return true;
+	}
+	for (st = conf->stack; st->prev != NULL; st = st->prev)
+		;
+	return st->source == PGC_S_SESSION;
+}
+
+static void
+session_settings(ReturnSetInfo *rsinfo)
+{
+	struct config_generic **vars;
+	int			n;
+	bool		read_all = has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_SETTINGS);
+
+#if PG_VERSION_NUM >= 160000
+	vars = get_guc_variables(&n);
+#else
+	vars = get_guc_variables();
+	n = GetNumConfigOptions();
+#endif
+	for (int i = 0; i < n; i++)
+	{
+		struct config_generic *conf = vars[i];
+		const char *value;
+
+		if (!guc_is_session_level(conf))
+			continue;
+		if (audit_is_tracked_parameter(conf->name) ||
+			pg_strcasecmp(conf->name, "transaction_isolation") == 0 ||
+			pg_strcasecmp(conf->name, "transaction_read_only") == 0 ||
+			pg_strcasecmp(conf->name, "transaction_deferrable") == 0)
+			continue;
+		if ((conf->flags & GUC_SUPERUSER_ONLY) && !read_all)
+			value = NULL;
+		else
+			value = GetConfigOptionByName(conf->name, NULL, true);
+		put_row(rsinfo, "set", conf->name,
+				psprintf("set at session level%s%s%s; use SET LOCAL inside the transaction or ALTER ROLE ... SET",
+						 value ? " to '" : "", value ? value : "", value ? "'" : ""));
+	}
+}
+
+/*
+ * How many times does this backend hold the advisory lock at session
+ * level?  The lock manager keeps that only in the backend-local LOCALLOCK,
+ * which LockAcquireExtended hands back: take the lock once more at session
+ * level (it is already held, so this neither waits nor touches shared
+ * memory), read the owners, and release that one count again.
+ */
+static int64
+advisory_session_count(const LOCKTAG *tag, LOCKMODE mode)
+{
+	LOCALLOCK  *locallock = NULL;
+	LockAcquireResult res;
+	int64		count = 0;
+
+	res = LockAcquireExtended(tag, mode, true, true, true, &locallock);
+	if (res == LOCKACQUIRE_NOT_AVAIL || locallock == NULL)
+		return 0;
+	for (int i = 0; i < locallock->numLockOwners; i++)
+	{
+		if (locallock->lockOwners[i].owner == NULL)
+			count = locallock->lockOwners[i].nLocks - 1;
+	}
+	LockRelease(tag, mode, true);
+	return count;
+}
+
+static void
+session_advisory_locks(ReturnSetInfo *rsinfo)
+{
+	LockData   *data = GetLockStatusData();
+
+	for (int i = 0; i < data->nelements; i++)
+	{
+		LockInstanceData *inst = &data->locks[i];
+		LOCKTAG		tag = inst->locktag;
+
+		if (inst->pid != MyProcPid || tag.locktag_type != LOCKTAG_ADVISORY)
+			continue;
+		for (LOCKMODE mode = 1; mode <= MaxLockMode; mode++)
+		{
+			int64		n;
+			char	   *object;
+
+			if ((inst->holdMask & LOCKBIT_ON(mode)) == 0)
+				continue;
+			n = advisory_session_count(&tag, mode);
+			if (n <= 0)
+				continue;
+			if (tag.locktag_field4 == 1)
+				object = psprintf("%lld", (long long) (((uint64) tag.locktag_field2 << 32) |
+													   tag.locktag_field3));
+			else
+				object = psprintf("%d,%d", (int32) tag.locktag_field2,
+								  (int32) tag.locktag_field3);
+			put_row(rsinfo, "advisory_lock", object,
+					psprintf("%s held at session level (%lld time%s); use pg_advisory_xact_lock() inside a transaction",
+							 GetLockmodeName(tag.locktag_lockmethodid, mode),
+							 (long long) n, n == 1 ? "" : "s"));
+		}
+	}
+}
+
+static void
+session_temp_tables(ReturnSetInfo *rsinfo)
+{
+	Oid			tempns = LookupExplicitNamespace("pg_temp", true);
+	Relation	rel;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tup;
+
+	if (!OidIsValid(tempns))
+		return;
+	ScanKeyInit(&key, Anum_pg_class_relnamespace, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(tempns));
+	rel = table_open(RelationRelationId, AccessShareLock);
+	scan = systable_beginscan(rel, InvalidOid, false, NULL, 1, &key);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_class form = (Form_pg_class) GETSTRUCT(tup);
+
+		if (form->relkind != RELKIND_RELATION &&
+			form->relkind != RELKIND_PARTITIONED_TABLE)
+			continue;
+		if (audit_temp_table_dropped_at_commit(form->oid))
+			continue;
+		put_row(rsinfo, "temp_table", NameStr(form->relname),
+				"temporary table outlives its transaction; create it with ON COMMIT DROP inside the transaction");
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+}
+
+Datum
+lifeguard_session_state(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = audit_init_srf(fcinfo);
+
+	session_settings(rsinfo);
+	session_advisory_locks(rsinfo);
+	session_temp_tables(rsinfo);
+	return (Datum) 0;
+}

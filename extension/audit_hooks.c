@@ -1,0 +1,527 @@
+/*-------------------------------------------------------------------------
+ *
+ * audit_hooks.c
+ *	  The hooks of the transaction-pooling audit: they detect each
+ *	  hazardous statement as it happens and hand it to audit_hazard(), and
+ *	  count the top-level statements of the transaction for txn_info().
+ *
+ * Where each hazard is detected, and so when it is counted:
+ *
+ *	- ProcessUtility_hook, once per execution of the utility statement, at
+ *	  any nesting level, before it runs (so a statement refused by
+ *	  lifeguard.enforce = error is counted too): session-level SET / RESET
+ *	  (not SET LOCAL, not SET TRANSACTION, not the six parameters PgBouncer
+ *	  tracks), SET ROLE, SET SESSION AUTHORIZATION, SET SESSION
+ *	  CHARACTERISTICS (all "set"); PREPARE ("prepare"); LISTEN ("listen");
+ *	  DECLARE ... WITH HOLD ("with_hold_cursor"); CREATE TEMP TABLE and
+ *	  CREATE TEMP TABLE AS / SELECT INTO TEMP without ON COMMIT DROP
+ *	  ("temp_table"); LOAD ("load").
+ *
+ *	- post_parse_analyze_hook, once per parse analysis of a statement:
+ *	  calls of the builtins set_config(..., false) ("set") and
+ *	  pg_advisory_lock*, pg_try_advisory_lock* ("advisory_lock").  Builtin
+ *	  functions bypass fmgr hooks, so the analyzed Query is searched for
+ *	  those FuncExprs.  A statement sent as simple Query is analyzed on each
+ *	  execution; a prepared statement, or a statement inside a PL/pgSQL
+ *	  function, once when it is prepared.
+ *
+ *	- post_parse_analyze_hook, once per Parse message: a named prepared
+ *	  statement of the extended protocol ("protocol_prepare").  PostgreSQL
+ *	  analyzes a named statement in MessageContext, an unnamed one in its
+ *	  own child context, and only Parse and SQL PREPARE analyze with
+ *	  variable parameter types (p_coerce_param_hook set); SQL PREPARE runs
+ *	  in its portal's context, never in MessageContext.
+ *
+ * The hot path: with no hazardous calls, a statement costs the parse hook
+ * a walk over its analyzed Query (only when a statement is analyzed, not
+ * when a prepared statement runs again), and the executor hooks an
+ * increment and a decrement of nesting_level.
+ *
+ * State: nesting_level and the list of this transaction's ON COMMIT DROP
+ * temporary tables are backend-local; nothing here is shared.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "executor/executor.h"
+#include "miscadmin.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/planner.h"
+#include "parser/analyze.h"
+#include "storage/proc.h"
+#include "tcop/utility.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+#include "audit.h"
+#include "lifeguard.h"
+
+#if PG_VERSION_NUM >= 170000
+#define MyLocalTransactionId (MyProc->vxid.lxid)
+#else
+#define MyLocalTransactionId (MyProc->lxid)
+#endif
+
+/* builtin function OIDs were renamed in fmgroids.h in PostgreSQL 14 */
+#if PG_VERSION_NUM < 140000
+#define F_SET_CONFIG F_SET_CONFIG_BY_NAME
+#define F_PG_ADVISORY_LOCK_INT4_INT4 F_PG_ADVISORY_LOCK_INT4
+#define F_PG_ADVISORY_LOCK_SHARED_INT4_INT4 F_PG_ADVISORY_LOCK_SHARED_INT4
+#define F_PG_TRY_ADVISORY_LOCK_INT4_INT4 F_PG_TRY_ADVISORY_LOCK_INT4
+#define F_PG_TRY_ADVISORY_LOCK_SHARED_INT4_INT4 F_PG_TRY_ADVISORY_LOCK_SHARED_INT4
+#endif
+
+static post_parse_analyze_hook_type prev_post_parse_analyze_hook = NULL;
+static planner_hook_type prev_planner_hook = NULL;
+static ExecutorStart_hook_type prev_ExecutorStart = NULL;
+static ExecutorRun_hook_type prev_ExecutorRun = NULL;
+static ExecutorFinish_hook_type prev_ExecutorFinish = NULL;
+static ProcessUtility_hook_type prev_ProcessUtility = NULL;
+
+/* depth of planner, executor and utility calls; 0 means top level */
+static int	nesting_level = 0;
+
+/* temporary tables created ON COMMIT DROP in the transaction drop_list_lxid */
+static List *drop_list = NIL;
+static LocalTransactionId drop_list_lxid = InvalidLocalTransactionId;
+
+/* what the walk over a Query found */
+typedef struct AuditCallState
+{
+	Oid			advisory_funcid;	/* a session-level advisory lock call */
+	char	   *set_name;		/* a session-level set_config call */
+} AuditCallState;
+
+/* is there anything to do: record, or enforce? */
+static inline bool
+audit_active(void)
+{
+	return (audit_enabled && lifeguard_preloaded) ||
+		audit_enforce != AUDIT_ENFORCE_OFF;
+}
+
+/*
+ * Parameters whose "session-level" SET lasts for one transaction only.
+ */
+static bool
+audit_is_transaction_parameter(const char *name)
+{
+	return pg_strcasecmp(name, "transaction_isolation") == 0 ||
+		pg_strcasecmp(name, "transaction_read_only") == 0 ||
+		pg_strcasecmp(name, "transaction_deferrable") == 0;
+}
+
+/*
+ * set_config(name, value, is_local): a hazard unless is_local is the
+ * constant true, or the parameter is one PgBouncer tracks (or one that is
+ * transaction-scoped anyway).  A non-constant is_local is taken as a
+ * hazard: it cannot be shown safe before the statement runs.
+ */
+static void
+audit_check_set_config(FuncExpr *func, AuditCallState *state)
+{
+	Node	   *name_arg;
+	Node	   *local_arg;
+	char	   *name = NULL;
+
+	if (list_length(func->args) != 3)
+		return;
+	name_arg = linitial(func->args);
+	local_arg = lthird(func->args);
+
+	if (IsA(local_arg, Const) && !((Const *) local_arg)->constisnull &&
+		DatumGetBool(((Const *) local_arg)->constvalue))
+		return;
+
+	if (IsA(name_arg, Const) && !((Const *) name_arg)->constisnull)
+	{
+		name = TextDatumGetCString(((Const *) name_arg)->constvalue);
+		if (audit_is_tracked_parameter(name) ||
+			audit_is_transaction_parameter(name))
+			return;
+	}
+	if (state->set_name == NULL)
+		state->set_name = name ? name : pstrdup("(expression)");
+}
+
+static bool
+audit_call_walker(Node *node, AuditCallState *state)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, FuncExpr))
+	{
+		FuncExpr   *func = (FuncExpr *) node;
+
+		switch (func->funcid)
+		{
+			case F_PG_ADVISORY_LOCK_INT8:
+			case F_PG_ADVISORY_LOCK_INT4_INT4:
+			case F_PG_ADVISORY_LOCK_SHARED_INT8:
+			case F_PG_ADVISORY_LOCK_SHARED_INT4_INT4:
+			case F_PG_TRY_ADVISORY_LOCK_INT8:
+			case F_PG_TRY_ADVISORY_LOCK_INT4_INT4:
+			case F_PG_TRY_ADVISORY_LOCK_SHARED_INT8:
+			case F_PG_TRY_ADVISORY_LOCK_SHARED_INT4_INT4:
+				if (!OidIsValid(state->advisory_funcid))
+					state->advisory_funcid = func->funcid;
+				break;
+			case F_SET_CONFIG:
+				audit_check_set_config(func, state);
+				break;
+			default:
+				break;
+		}
+		/* fall through to the arguments */
+	}
+	else if (IsA(node, Query))
+		return query_tree_walker((Query *) node, audit_call_walker,
+								 (void *) state, 0);
+	return expression_tree_walker(node, audit_call_walker, (void *) state);
+}
+
+static void
+audit_post_parse_analyze(ParseState *pstate, Query *query
+#if PG_VERSION_NUM >= 140000
+						 ,JumbleState *jstate
+#endif
+)
+{
+	AuditCallState state = {InvalidOid, NULL};
+	Node	   *walk = (Node *) query;
+
+	if (prev_post_parse_analyze_hook)
+		prev_post_parse_analyze_hook(pstate, query
+#if PG_VERSION_NUM >= 140000
+									 ,jstate
+#endif
+			);
+
+	if (!audit_active())
+		return;
+
+	/* a named prepared statement of the extended protocol (see above) */
+	if (CurrentMemoryContext == MessageContext &&
+		pstate->p_coerce_param_hook != NULL)
+		audit_hazard(AUDIT_HAZARD_PROTOCOL_PREPARE, NULL,
+					 pstate->p_sourcetext, query->stmt_location,
+					 query->stmt_len);
+
+	/* utility statements that run an analyzed query */
+	if (query->commandType == CMD_UTILITY)
+	{
+		Node	   *utility = query->utilityStmt;
+
+		walk = NULL;
+		if (utility == NULL)
+			return;
+		if (IsA(utility, DeclareCursorStmt))
+			walk = ((DeclareCursorStmt *) utility)->query;
+		else if (IsA(utility, CreateTableAsStmt))
+			walk = ((CreateTableAsStmt *) utility)->query;
+		if (walk == NULL || !IsA(walk, Query))
+			return;
+	}
+
+	(void) audit_call_walker(walk, &state);
+
+	if (OidIsValid(state.advisory_funcid))
+	{
+		char	   *fname = get_func_name(state.advisory_funcid);
+
+		audit_hazard(AUDIT_HAZARD_ADVISORY_LOCK, fname ? fname : "pg_advisory_lock",
+					 pstate->p_sourcetext, query->stmt_location, query->stmt_len);
+	}
+	if (state.set_name != NULL)
+		audit_hazard(AUDIT_HAZARD_SET, state.set_name,
+					 pstate->p_sourcetext, query->stmt_location, query->stmt_len);
+}
+
+/*
+ * Planning may run queries (constant-folding a function that runs SQL):
+ * they are nested, not top-level statements.
+ */
+static PlannedStmt *
+audit_planner(Query *parse, const char *query_string, int cursorOptions,
+			  ParamListInfo boundParams)
+{
+	PlannedStmt *result;
+
+	nesting_level++;
+	PG_TRY();
+	{
+		if (prev_planner_hook)
+			result = prev_planner_hook(parse, query_string, cursorOptions,
+									   boundParams);
+		else
+			result = standard_planner(parse, query_string, cursorOptions,
+									  boundParams);
+	}
+	PG_FINALLY();
+	{
+		nesting_level--;
+	}
+	PG_END_TRY();
+	return result;
+}
+
+static void
+audit_ExecutorStart(QueryDesc *queryDesc, int eflags)
+{
+	if (nesting_level == 0)
+		audit_count_statement();
+	if (prev_ExecutorStart)
+		prev_ExecutorStart(queryDesc, eflags);
+	else
+		standard_ExecutorStart(queryDesc, eflags);
+}
+
+static void
+audit_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction,
+				  uint64 count, bool execute_once)
+{
+	nesting_level++;
+	PG_TRY();
+	{
+		if (prev_ExecutorRun)
+			prev_ExecutorRun(queryDesc, direction, count, execute_once);
+		else
+			standard_ExecutorRun(queryDesc, direction, count, execute_once);
+	}
+	PG_FINALLY();
+	{
+		nesting_level--;
+	}
+	PG_END_TRY();
+}
+
+static void
+audit_ExecutorFinish(QueryDesc *queryDesc)
+{
+	nesting_level++;
+	PG_TRY();
+	{
+		if (prev_ExecutorFinish)
+			prev_ExecutorFinish(queryDesc);
+		else
+			standard_ExecutorFinish(queryDesc);
+	}
+	PG_FINALLY();
+	{
+		nesting_level--;
+	}
+	PG_END_TRY();
+}
+
+/* is this RangeVar a temporary relation? */
+static bool
+audit_rangevar_is_temp(RangeVar *rel)
+{
+	if (rel == NULL)
+		return false;
+	if (rel->relpersistence == RELPERSISTENCE_TEMP)
+		return true;
+	return rel->schemaname != NULL && strcmp(rel->schemaname, "pg_temp") == 0;
+}
+
+/*
+ * The hazard of a utility statement, or -1.  *object names what it
+ * touches; *drop_at_commit is set for an ON COMMIT DROP temporary table.
+ */
+static int
+audit_classify_utility(Node *parsetree, const char **object,
+					   RangeVar **drop_at_commit)
+{
+	*object = NULL;
+	*drop_at_commit = NULL;
+
+	switch (nodeTag(parsetree))
+	{
+		case T_VariableSetStmt:
+			{
+				VariableSetStmt *stmt = (VariableSetStmt *) parsetree;
+
+				if (stmt->is_local)
+					return -1;
+				switch (stmt->kind)
+				{
+					case VAR_SET_MULTI:
+						/* SET TRANSACTION ... lasts for the transaction */
+						if (strcmp(stmt->name, "SESSION CHARACTERISTICS") != 0)
+							return -1;
+						*object = "SESSION CHARACTERISTICS";
+						return AUDIT_HAZARD_SET;
+					case VAR_RESET_ALL:
+						*object = "ALL";
+						return AUDIT_HAZARD_SET;
+					default:
+						if (stmt->name == NULL ||
+							audit_is_tracked_parameter(stmt->name) ||
+							audit_is_transaction_parameter(stmt->name))
+							return -1;
+						*object = stmt->name;
+						return AUDIT_HAZARD_SET;
+				}
+			}
+		case T_PrepareStmt:
+			*object = ((PrepareStmt *) parsetree)->name;
+			return AUDIT_HAZARD_PREPARE;
+		case T_ListenStmt:
+			*object = ((ListenStmt *) parsetree)->conditionname;
+			return AUDIT_HAZARD_LISTEN;
+		case T_DeclareCursorStmt:
+			{
+				DeclareCursorStmt *stmt = (DeclareCursorStmt *) parsetree;
+
+				if ((stmt->options & CURSOR_OPT_HOLD) == 0)
+					return -1;
+				*object = stmt->portalname;
+				return AUDIT_HAZARD_WITH_HOLD_CURSOR;
+			}
+		case T_CreateStmt:
+			{
+				CreateStmt *stmt = (CreateStmt *) parsetree;
+
+				if (!audit_rangevar_is_temp(stmt->relation))
+					return -1;
+				if (stmt->oncommit == ONCOMMIT_DROP)
+				{
+					*drop_at_commit = stmt->relation;
+					return -1;
+				}
+				*object = stmt->relation->relname;
+				return AUDIT_HAZARD_TEMP_TABLE;
+			}
+		case T_CreateTableAsStmt:
+			{
+				CreateTableAsStmt *stmt = (CreateTableAsStmt *) parsetree;
+
+				if (stmt->into == NULL || !audit_rangevar_is_temp(stmt->into->rel))
+					return -1;
+				if (stmt->into->onCommit == ONCOMMIT_DROP)
+				{
+					*drop_at_commit = stmt->into->rel;
+					return -1;
+				}
+				*object = stmt->into->rel->relname;
+				return AUDIT_HAZARD_TEMP_TABLE;
+			}
+		case T_LoadStmt:
+			*object = ((LoadStmt *) parsetree)->filename;
+			return AUDIT_HAZARD_LOAD;
+		default:
+			return -1;
+	}
+}
+
+/* remember a temporary table created ON COMMIT DROP in this transaction */
+static void
+audit_remember_drop_at_commit(RangeVar *rel)
+{
+	Oid			relid;
+	MemoryContext oldcontext;
+
+	if (drop_list_lxid != MyLocalTransactionId)
+	{
+		list_free(drop_list);
+		drop_list = NIL;
+		drop_list_lxid = MyLocalTransactionId;
+	}
+	relid = RangeVarGetRelid(rel, NoLock, true);
+	if (!OidIsValid(relid))
+		return;
+	oldcontext = MemoryContextSwitchTo(TopMemoryContext);
+	drop_list = lappend_oid(drop_list, relid);
+	MemoryContextSwitchTo(oldcontext);
+}
+
+/*
+ * Was relid created ON COMMIT DROP in the current transaction (as far as
+ * this backend has seen since lifeguard was loaded)?
+ */
+bool
+audit_temp_table_dropped_at_commit(Oid relid)
+{
+	if (drop_list_lxid != MyLocalTransactionId)
+		return false;
+	return list_member_oid(drop_list, relid);
+}
+
+static void
+audit_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
+#if PG_VERSION_NUM >= 140000
+					 bool readOnlyTree,
+#endif
+					 ProcessUtilityContext context, ParamListInfo params,
+					 QueryEnvironment *queryEnv, DestReceiver *dest,
+					 QueryCompletion *qc)
+{
+	Node	   *parsetree = pstmt->utilityStmt;
+	RangeVar   *drop_at_commit = NULL;
+
+	if (nesting_level == 0 && !IsA(parsetree, TransactionStmt))
+		audit_count_statement();
+
+	if (audit_active())
+	{
+		const char *object;
+		int			hazard;
+
+		hazard = audit_classify_utility(parsetree, &object, &drop_at_commit);
+		if (hazard >= 0)
+			audit_hazard((AuditHazard) hazard, object, queryString,
+						 pstmt->stmt_location, pstmt->stmt_len);
+	}
+
+	nesting_level++;
+	PG_TRY();
+	{
+		if (prev_ProcessUtility)
+			prev_ProcessUtility(pstmt, queryString,
+#if PG_VERSION_NUM >= 140000
+								readOnlyTree,
+#endif
+								context, params, queryEnv, dest, qc);
+		else
+			standard_ProcessUtility(pstmt, queryString,
+#if PG_VERSION_NUM >= 140000
+									readOnlyTree,
+#endif
+									context, params, queryEnv, dest, qc);
+	}
+	PG_FINALLY();
+	{
+		nesting_level--;
+	}
+	PG_END_TRY();
+
+	if (drop_at_commit != NULL)
+		audit_remember_drop_at_commit(drop_at_commit);
+}
+
+/*
+ * Install the hooks (from _PG_init, preloaded or not: enforcement works in
+ * any session that has loaded lifeguard; recording needs preloading).
+ */
+void
+audit_install_hooks(void)
+{
+	prev_post_parse_analyze_hook = post_parse_analyze_hook;
+	post_parse_analyze_hook = audit_post_parse_analyze;
+	prev_planner_hook = planner_hook;
+	planner_hook = audit_planner;
+	prev_ExecutorStart = ExecutorStart_hook;
+	ExecutorStart_hook = audit_ExecutorStart;
+	prev_ExecutorRun = ExecutorRun_hook;
+	ExecutorRun_hook = audit_ExecutorRun;
+	prev_ExecutorFinish = ExecutorFinish_hook;
+	ExecutorFinish_hook = audit_ExecutorFinish;
+	prev_ProcessUtility = ProcessUtility_hook;
+	ProcessUtility_hook = audit_ProcessUtility;
+}

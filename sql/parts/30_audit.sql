@@ -1,0 +1,90 @@
+
+--
+-- Transaction-pooling audit (extension/audit*.c)
+--
+
+CREATE FUNCTION session_pooling_state(OUT hazard text, OUT object text, OUT detail text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'lifeguard_session_state'
+LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION session_pooling_state() IS
+'internal to session_pooling_hazards(): session-level parameters, session advisory locks, lasting temporary tables';
+
+CREATE FUNCTION session_pooling_hazards(OUT hazard text, OUT object text, OUT detail text)
+RETURNS SETOF record
+LANGUAGE sql VOLATILE PARALLEL RESTRICTED
+AS $$
+	SELECT s.hazard, s.object, s.detail
+	  FROM (
+		SELECT CASE WHEN p.from_sql THEN 'prepare' ELSE 'protocol_prepare' END,
+		       p.name,
+		       CASE WHEN p.from_sql
+		            THEN 'SQL prepared statement; missing on the next transaction''s connection: run the statement directly'
+		            ELSE 'named protocol-level prepared statement; missing on the next transaction''s connection: use unnamed statements or PgBouncer max_prepared_statements'
+		       END
+		  FROM pg_catalog.pg_prepared_statements p
+		 WHERE p.from_sql
+		    OR pg_catalog.current_setting('lifeguard.protocol_prepared_statements', true)
+		       IS DISTINCT FROM 'safe'
+		UNION ALL
+		SELECT 'listen', c,
+		       'notifications reach whichever client holds this connection; LISTEN on a direct connection'
+		  FROM pg_catalog.pg_listening_channels() c
+		UNION ALL
+		SELECT 'with_hold_cursor', c.name,
+		       'WITH HOLD cursor outlives its transaction; fetch inside one transaction without WITH HOLD'
+		  FROM pg_catalog.pg_cursors c
+		 WHERE c.is_holdable
+		UNION ALL
+		SELECT st.hazard, st.object, st.detail
+		  FROM @extschema@.session_pooling_state() st
+	  ) s (hazard, object, detail)
+	 ORDER BY 1, 2
+$$;
+
+COMMENT ON FUNCTION session_pooling_hazards() IS
+'the state of the current session that would break under transaction pooling now';
+
+CREATE FUNCTION pooling_audit(
+	OUT database name, OUT role name, OUT application_name text, OUT hazard text,
+	OUT count bigint, OUT first_seen timestamptz, OUT last_seen timestamptz, OUT sample text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'lifeguard_pooling_audit'
+LANGUAGE C VOLATILE STRICT PARALLEL SAFE;
+
+CREATE VIEW pooling_audit AS SELECT * FROM @extschema@.pooling_audit();
+
+COMMENT ON VIEW pooling_audit IS
+'hazards under transaction pooling seen since the last reset, per database, role, application_name and hazard';
+
+GRANT SELECT ON pooling_audit TO PUBLIC;
+
+CREATE FUNCTION pooling_audit_info(
+	OUT entries integer, OUT max_entries integer, OUT dropped bigint, OUT since timestamptz)
+RETURNS record
+AS 'MODULE_PATHNAME', 'lifeguard_pooling_audit_info'
+LANGUAGE C VOLATILE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION pooling_audit_info() IS
+'the pooling audit table: entries in use, lifeguard.audit_max_entries, events dropped because it was full, since when';
+
+CREATE FUNCTION pooling_audit_reset()
+RETURNS void
+AS 'MODULE_PATHNAME', 'lifeguard_pooling_audit_reset'
+LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION pooling_audit_reset() IS
+'forget every pooling audit entry and the dropped count';
+
+REVOKE ALL ON FUNCTION pooling_audit_reset() FROM PUBLIC;
+
+CREATE FUNCTION txn_info(
+	OUT backend_pid integer, OUT xid xid8, OUT xact_start timestamptz,
+	OUT in_transaction_block boolean, OUT statements_in_transaction integer)
+RETURNS record
+AS 'MODULE_PATHNAME', 'lifeguard_txn_info'
+LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION txn_info() IS
+'the current transaction: backend pid, xid if assigned, start, whether in a transaction block, top-level statements so far';

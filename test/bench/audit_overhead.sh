@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# test/bench/audit_overhead.sh: the cost of the audit's hooks.
+#
+# pgbench select-only (-S) and the default TPC-B-like script against the
+# harness's cluster (lifeguard preloaded, lifeguard.audit = on) and against
+# a peer cluster started here with the same settings and without lifeguard,
+# in the same run, interleaved ROUNDS times.  Prints each run's TPS, the
+# median TPS per cluster and the ratio.  Single client, prepared protocol
+# (-M simple is the other hot path; BENCH_MODE=simple selects it).  Then
+# instructions per transaction under callgrind (BENCH_CALLGRIND=0 skips).
+set -euo pipefail
+
+ROUNDS="${BENCH_ROUNDS:-5}"
+SECS="${BENCH_SECONDS:-8}"
+MODE="${BENCH_MODE:-prepared}"
+
+as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+# the peer: same settings as the harness's cluster, no shared_preload_libraries
+peer="$LG_TMP/bench_peer"
+mkdir -p "$peer"; [ "$(id -u)" -eq 0 ] && chown postgres "$peer"
+peer_port="$(perl -MIO::Socket::INET -e 'for(1..50){my $p=20000+int(rand(40000));my $s=IO::Socket::INET->new(LocalAddr=>"127.0.0.1",LocalPort=>$p,Proto=>"tcp",Listen=>1) or next;close $s;print $p;exit 0}exit 1')"
+(cd "$LG_TMP" && as_pg "$LG_BINDIR/initdb" -D "$peer/data" -U postgres --auth=trust -E UTF8 --locale=C >/dev/null)
+grep -E '^(max_connections|shared_buffers|fsync|synchronous_commit|full_page_writes|log_min_messages) ' "$LG_DATA/postgresql.conf" >> "$peer/data/postgresql.conf"
+{
+	echo "port = $peer_port"
+	echo "listen_addresses = '127.0.0.1'"
+	echo "unix_socket_directories = '$LG_TMP/sock'"
+} >> "$peer/data/postgresql.conf"
+echo "$peer/data" >> "$LG_TMP/clusters"
+(cd "$LG_TMP" && as_pg "$LG_BINDIR/pg_ctl" -D "$peer/data" -l "$peer/server.log" -w start >/dev/null)
+
+echo "lifeguard cluster: port $PGPORT, shared_preload_libraries = '$(psql -XAtc 'SHOW shared_preload_libraries')', lifeguard.audit = $(psql -XAtc 'SHOW lifeguard.audit')"
+echo "peer cluster:      port $peer_port, shared_preload_libraries = '$(psql -XAt -p "$peer_port" -d postgres -c 'SHOW shared_preload_libraries')'"
+for port in "$PGPORT" "$peer_port"; do
+	psql -X -q -p "$port" -d postgres -c 'SET client_min_messages = warning' -c 'DROP DATABASE IF EXISTS lg_bench' -c 'CREATE DATABASE lg_bench'
+	pgbench -q -i -s 5 -p "$port" lg_bench >/dev/null 2>&1
+	psql -X -q -p "$port" -d lg_bench -c 'VACUUM ANALYZE'
+done
+
+run() { # port extra-args... -> tps
+	pgbench -n -M "$MODE" -c 1 -j 1 -T "$SECS" -p "$1" "${@:2}" lg_bench 2>/dev/null |
+		sed -n 's/^tps = \([0-9.]*\) .*/\1/p'
+}
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+
+for script in select-only tpcb-like; do
+	args=(); [ "$script" = select-only ] && args=(-S)
+	: > "$LG_TMP/bench_lg" ; : > "$LG_TMP/bench_peer_tps"
+	echo
+	echo "== $script, -M $MODE, 1 client, ${SECS}s x $ROUNDS rounds, interleaved"
+	for r in $(seq 1 "$ROUNDS"); do
+		# alternate which cluster goes first in each round
+		if [ $((r % 2)) -eq 1 ]; then order=(lg peer); else order=(peer lg); fi
+		for who in "${order[@]}"; do
+			if [ "$who" = lg ]; then
+				t="$(run "$PGPORT" "${args[@]}")"; echo "$t" >> "$LG_TMP/bench_lg"
+			else
+				t="$(run "$peer_port" "${args[@]}")"; echo "$t" >> "$LG_TMP/bench_peer_tps"
+			fi
+			printf '  round %d  %-9s %10.1f tps\n' "$r" "$who" "$t"
+		done
+	done
+	lg="$(median < "$LG_TMP/bench_lg")"
+	pr="$(median < "$LG_TMP/bench_peer_tps")"
+	awk -v a="$lg" -v b="$pr" -v s="$script" 'BEGIN {
+		printf "  median: lifeguard %.1f tps, not loaded %.1f tps, ratio %.4f (overhead %+.2f%%)\n", a, b, a / b, (1 - a / b) * 100 }'
+done
+(cd "$LG_TMP" && as_pg "$LG_BINDIR/pg_ctl" -D "$peer/data" -m fast -w stop >/dev/null)
+
+# Instructions per transaction under callgrind, single-user mode, on the
+# peer's (stopped) data directory with the same postgres binary: once with
+# shared_preload_libraries = 'lifeguard', once without.  Statements go as
+# simple queries, so every one is parsed (the audit's parse hook runs each
+# time).  Startup is cancelled out by running N and 2N transactions.
+[ "${BENCH_CALLGRIND:-1}" = 1 ] && command -v valgrind >/dev/null || exit 0
+N="${BENCH_CALLGRIND_N:-300}"
+gen() { # kind count
+	awk -v kind="$1" -v n="$2" 'BEGIN { srand(42);
+		for (i = 0; i < n; i++) {
+			aid = int(rand() * 500000) + 1; bid = int(rand() * 5) + 1; tid = int(rand() * 50) + 1; d = int(rand() * 10001) - 5000;
+			if (kind == "select-only") print "SELECT abalance FROM pgbench_accounts WHERE aid = " aid ";";
+			else {
+				print "BEGIN;";
+				print "UPDATE pgbench_accounts SET abalance = abalance + " d " WHERE aid = " aid ";";
+				print "SELECT abalance FROM pgbench_accounts WHERE aid = " aid ";";
+				print "UPDATE pgbench_tellers SET tbalance = tbalance + " d " WHERE tid = " tid ";";
+				print "UPDATE pgbench_branches SET bbalance = bbalance + " d " WHERE bid = " bid ";";
+				print "INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) VALUES (" tid ", " bid ", " aid ", " d ", CURRENT_TIMESTAMP);";
+				print "END;";
+			}
+		} }'
+}
+instr() { # kind count preload
+	local f="$LG_RUNDIR/cg.$1.$2.$3" opts=()
+	[ "$3" = yes ] && opts=(-c "shared_preload_libraries=lifeguard")
+	gen "$1" "$2" > "$f.sql"
+	chmod 644 "$f.sql"
+	(cd "$LG_TMP" && as_pg valgrind --tool=callgrind --callgrind-out-file="$f.out" \
+		"$LG_BINDIR/postgres" --single -D "$peer/data" "${opts[@]}" -c fsync=off lg_bench \
+		< "$f.sql" > "$f.log" 2>&1) || { tail -5 "$f.log" >&2; return 1; }
+	sed -n 's/^summary: *\([0-9]*\).*/\1/p; s/^totals: *\([0-9]*\).*/\1/p' "$f.out" | head -1
+}
+echo
+echo "== instructions per transaction (callgrind, single-user mode, $N vs $((2 * N)) transactions)"
+for kind in select-only tpcb-like; do
+	# a warm-up pass sets hint bits and prunes pages, so that no measured
+	# run pays for that; then the runs alternate between the two set-ups
+	instr "$kind" "$N" no > /dev/null
+	pr1="$(instr "$kind" "$N" no)"; lg1="$(instr "$kind" "$N" yes)"
+	pr2="$(instr "$kind" $((2 * N)) no)"; lg2="$(instr "$kind" $((2 * N)) yes)"
+	awk -v a1="$lg1" -v a2="$lg2" -v b1="$pr1" -v b2="$pr2" -v n="$N" -v k="$kind" 'BEGIN {
+		a = (a2 - a1) / n; b = (b2 - b1) / n;
+		printf "  %-11s lifeguard %.0f, not loaded %.0f instructions/transaction, ratio %.4f (overhead %+.2f%%)\n", k, a, b, a / b, (a / b - 1) * 100 }'
+done

@@ -1,0 +1,268 @@
+# ops_metrics.t: `lifeguard metrics`.  The output is parsed by a strict
+# parser of the Prometheus text exposition format (written here) and every
+# sample is compared with the same facts read by SQL: pool_usage per
+# application pool and state, pool_headroom(), the pooling audit.  Sessions
+# in known states (idle, idle in transaction, running, waiting on a lock)
+# and an application_name with a double quote and a backslash make the
+# numbers and the escaping worth checking.
+use strict;
+use warnings;
+use Test::More;
+use FindBin;
+use lib $FindBin::Bin;
+use LG qw(psql free_port);
+use LGClient qw(binaries sanitizer_clean);
+use LGOps qw(session stop_sessions wait_states ops_cli);
+
+my $hidden_pid;
+my $ODD = 'ops-metrics "odd" \\ name';
+
+psql('DROP DATABASE IF EXISTS ops_metrics_noext');
+psql('DROP ROLE IF EXISTS ops_metrics_viewer; CREATE ROLE ops_metrics_viewer LOGIN', port => $ENV{LG_NOPRELOAD_PORT});
+psql('CREATE DATABASE ops_metrics_noext');
+psql('DROP TABLE IF EXISTS ops_metrics_t; CREATE TABLE ops_metrics_t (id int PRIMARY KEY, v int); INSERT INTO ops_metrics_t VALUES (1, 0)');
+
+END {
+	stop_sessions();
+	eval { psql('DROP DATABASE IF EXISTS ops_metrics_noext');
+psql('DROP ROLE IF EXISTS ops_metrics_viewer; CREATE ROLE ops_metrics_viewer LOGIN', port => $ENV{LG_NOPRELOAD_PORT}); psql('DROP TABLE IF EXISTS ops_metrics_t') };
+}
+
+# ---------------------------------------------------------------------------
+# a strict parser: returns {families => {name => {type, help}}, samples =>
+# [[name, {labels}, value]]} or dies with the line at fault
+
+sub parse_exposition {
+	my ($text) = @_;
+	my (%fam, @samples, %seen, %done, $current);
+	die "no final newline\n" unless $text =~ /\n\z/;
+	my $n = 0;
+	for my $line (split /\n/, $text) {
+		$n++;
+		die "line $n: empty line\n" if $line eq '';
+		if ($line =~ /^# HELP ([a-zA-Z_:][a-zA-Z0-9_:]*) (.*)$/) {
+			my ($name, $help) = ($1, $2);
+			die "line $n: second HELP for $name\n" if defined $fam{$name}{help};
+			die "line $n: bad escape in HELP\n" if $help =~ /\\(?![\\n])/;
+			die "line $n: family $name comes back after others\n" if $done{$name};
+			$done{$current} = 1 if defined $current && $current ne $name;
+			$current = $name;
+			$fam{$name}{help} = $help;
+			next;
+		}
+		if ($line =~ /^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram|summary|untyped)$/) {
+			my ($name, $type) = ($1, $2);
+			die "line $n: second TYPE for $name\n" if defined $fam{$name}{type};
+			die "line $n: TYPE after samples of $name\n" if grep { $_->[0] eq $name } @samples;
+			die "line $n: family $name comes back after others\n" if $done{$name};
+			$done{$current} = 1 if defined $current && $current ne $name;
+			$current = $name;
+			$fam{$name}{type} = $type;
+			next;
+		}
+		die "line $n: a comment that is neither HELP nor TYPE: $line\n" if $line =~ /^#/;
+		$line =~ /^([a-zA-Z_:][a-zA-Z0-9_:]*)(.*)$/ or die "line $n: no metric name: $line\n";
+		my ($name, $rest) = ($1, $2);
+		my %labels;
+		if ($rest =~ s/^\{//) {
+			until ($rest =~ s/^\}//) {
+				$rest =~ s/^([a-zA-Z_][a-zA-Z0-9_]*)="// or die "line $n: bad label: $line\n";
+				my $lname = $1;
+				my $val = '';
+				while (1) {
+					if ($rest =~ s/^\\(.)//) {
+						my $c = $1;
+						$val .= $c eq 'n' ? "\n" : $c eq '\\' ? '\\' : $c eq '"' ? '"'
+							: die "line $n: bad escape \\$c\n";
+					} elsif ($rest =~ s/^"//) {
+						last;
+					} elsif ($rest =~ s/^([^"\\]+)//) {
+						$val .= $1;
+					} else {
+						die "line $n: unterminated label value\n";
+					}
+				}
+				die "line $n: label $lname twice\n" if exists $labels{$lname};
+				$labels{$lname} = $val;
+				$rest =~ s/^,(?=[a-zA-Z_])// or $rest =~ /^\}/ or die "line $n: bad label separator: $line\n";
+			}
+		}
+		$rest =~ /^ (-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|NaN|[+-]Inf)$/
+			or die "line $n: bad value: $line\n";
+		my $value = $1;
+		die "line $n: sample $name without TYPE\n" unless $fam{$name}{type};
+		die "line $n: sample $name is not of the current family $current\n" unless $name eq $current;
+		die "line $n: counter $name does not end in _total\n"
+			if $fam{$name}{type} eq 'counter' && $name !~ /_total$/;
+		my $key = join("\0", $name, map { "$_=$labels{$_}" } sort keys %labels);
+		die "line $n: duplicate label set for $name\n" if $seen{$key}++;
+		push @samples, [$name, \%labels, $value];
+	}
+	for (keys %fam) {
+		die "family $_ without HELP\n" unless defined $fam{$_}{help};
+		die "family $_ without TYPE\n" unless defined $fam{$_}{type};
+	}
+	return {families => \%fam, samples => \@samples};
+}
+
+# the parser itself must reject what it should
+for my $bad (
+	["x 1\n", 'no TYPE'],
+	["# TYPE x gauge\n# HELP x h\nx{a=\"1\"} 1\nx{a=\"1\"} 2\n", 'duplicate'],
+	["# HELP x h\n# TYPE x counter\nx 1\n", 'counter without _total'],
+	["# HELP x h\n# TYPE x gauge\nx{a=\"\\q\"} 1\n", 'bad escape'],
+	["# HELP x h\n# TYPE x gauge\nx{a=\"b} 1\n", 'unterminated'],
+	["# HELP x h\n# TYPE x gauge\nx 1", 'no newline'],
+	["# HELP x h\n# TYPE x gauge\nx one\n", 'bad value'],
+) {
+	ok(!eval { parse_exposition($bad->[0]); 1 }, "the parser rejects: $bad->[1]");
+}
+
+# ---------------------------------------------------------------------------
+# sessions in known states, a hazard recorded by a known application
+
+session(app => 'ops-metrics-idle', sql => 'SELECT 1;') for 1 .. 3;
+session(app => 'ops-metrics-holder', sql => 'BEGIN; UPDATE ops_metrics_t SET v = v + 1 WHERE id = 1;');
+wait_states({'ops-metrics-holder' => 'idle in transaction:1'}) or BAIL_OUT('holder not ready');
+session(app => 'ops-metrics-busy', sql => 'SELECT pg_sleep(120);');
+session(app => 'ops-metrics-busy', sql => 'UPDATE ops_metrics_t SET v = v + 1 WHERE id = 1;');
+session(app => $ODD, sql => 'SELECT 1;');
+psql('BEGIN; SET work_mem = \'8MB\'; COMMIT; SET work_mem = \'9MB\'; SELECT pg_advisory_lock(42)', app => 'ops-metrics-hazard');
+ok(wait_states({'ops-metrics-idle' => 'idle:3', 'ops-metrics-holder' => 'idle in transaction:1',
+	'ops-metrics-busy' => 'active:1,waiting:1', $ODD => 'idle:1'}), 'sessions in their states');
+
+# facts by SQL, the way the metrics define them; the checking psql itself
+# (application_name ops-metrics-check) is left out as the CLI leaves itself out
+sub sql_facts {
+	my (%o) = @_;
+	my %pool;
+	for (split /\n/, psql(q{
+		SELECT database, role, application_name, coalesce(sum(active - waiting), 0),
+		       coalesce(sum(waiting), 0), coalesce(sum(idle), 0),
+		       coalesce(sum(idle_in_transaction), 0), coalesce(sum(idle_in_transaction_aborted), 0),
+		       sum(connections) - coalesce(sum(active + idle + idle_in_transaction + idle_in_transaction_aborted), 0)
+		  FROM pool_usage WHERE application_name <> 'ops-metrics-check' GROUP BY 1, 2, 3},
+		app => 'ops-metrics-check', %o)) {
+		my @f = split /\|/, $_, -1;
+		my %s;
+		@s{qw(active waiting idle idle_in_transaction idle_in_transaction_aborted other)} = @f[3 .. 8];
+		$pool{join("\0", @f[0 .. 2])} = \%s;
+	}
+	my %h;
+	@h{qw(max sres inuse avail util)} = split /\|/, psql(
+		'SELECT max_connections, superuser_reserved_connections, in_use, available, utilization FROM pool_headroom()',
+		app => 'ops-metrics-check', %o);
+	return (\%pool, \%h);
+}
+
+for my $b (binaries()) {
+	my $v = $b->[0];
+
+	# --- preloaded ----------------------------------------------------------------
+	my ($rc, $out, $err) = ops_cli($v, {}, 'metrics');
+	is($rc, 0, "$v: exit 0") or diag $err;
+	ok(sanitizer_clean($err), "$v: no sanitizer report");
+	is($err, '', "$v: nothing on stderr");
+	my ($pool, $h) = sql_facts();
+	my $m = eval { parse_exposition($out) };
+	ok($m, "$v: the output parses") or diag $@;
+	if ($m) {
+		my %types = map { $_ => $m->{families}{$_}{type} } keys %{ $m->{families} };
+		is_deeply(\%types, {
+			lifeguard_pool_connections => 'gauge', lifeguard_max_connections => 'gauge',
+			lifeguard_superuser_reserved_connections => 'gauge', lifeguard_connections_in_use => 'gauge',
+			lifeguard_connections_available => 'gauge', lifeguard_connections_utilization_ratio => 'gauge',
+			lifeguard_preloaded => 'gauge', lifeguard_pooling_hazards_total => 'counter',
+			lifeguard_pooling_audit_entries => 'gauge', lifeguard_pooling_audit_max_entries => 'gauge',
+			lifeguard_pooling_audit_dropped_total => 'counter',
+		}, "$v: the families and their types (PostgreSQL 15: no reserved_connections)");
+
+		my %got_pool;
+		my %got_haz;
+		my %single;
+		for my $s (@{ $m->{samples} }) {
+			my ($name, $l, $val) = @$s;
+			if ($name eq 'lifeguard_pool_connections') {
+				is_deeply([sort keys %$l], [qw(application_name database role state)], "$v: pool labels")
+					or next;
+				$got_pool{join("\0", @$l{qw(database role application_name)})}{$l->{state}} = $val;
+			} elsif ($name eq 'lifeguard_pooling_hazards_total') {
+				is_deeply([sort keys %$l], [qw(application_name hazard)], "$v: hazard labels") or next;
+				$got_haz{"$l->{application_name}\0$l->{hazard}"} = $val;
+			} else {
+				is_deeply($l, {}, "$v: $name has no labels");
+				$single{$name} = $val;
+			}
+		}
+		is_deeply(\%got_pool, $pool, "$v: every pool sample equals pool_usage by state (and no other)");
+		ok(exists $got_pool{"$ENV{PGDATABASE}\0$ENV{PGUSER}\0$ODD"}, "$v: the odd application_name came through the escaping");
+		is_deeply($got_pool{"$ENV{PGDATABASE}\0$ENV{PGUSER}\0ops-metrics-busy"},
+			{active => 1, waiting => 1, idle => 0, idle_in_transaction => 0,
+			 idle_in_transaction_aborted => 0, other => 0}, "$v: busy pool: one running, one waiting");
+		is($got_pool{"$ENV{PGDATABASE}\0$ENV{PGUSER}\0ops-metrics-holder"}{idle_in_transaction}, 1,
+			"$v: holder: idle in transaction");
+		is($got_pool{"$ENV{PGDATABASE}\0$ENV{PGUSER}\0ops-metrics-idle"}{idle}, 3, "$v: three idle");
+		like($out, qr/application_name="ops-metrics \\"odd\\" \\\\ name"/, "$v: escaped on the wire");
+
+		is($single{lifeguard_max_connections}, $h->{max}, "$v: max_connections");
+		is($single{lifeguard_superuser_reserved_connections}, $h->{sres}, "$v: superuser_reserved_connections");
+		is($single{lifeguard_connections_in_use}, $h->{inuse}, "$v: in_use");
+		is($single{lifeguard_connections_available}, $h->{avail}, "$v: available");
+		ok(abs($single{lifeguard_connections_utilization_ratio} - $h->{util} / 100) < 1e-6,
+			"$v: utilization ratio");
+		is($single{lifeguard_preloaded}, 1, "$v: preloaded");
+
+		my %sql_haz = map { my @f = split /\|/, $_, -1; ("$f[0]\0$f[1]" => $f[2]) }
+			split /\n/, psql('SELECT application_name, hazard, sum(count) FROM pooling_audit GROUP BY 1, 2');
+		is_deeply(\%got_haz, \%sql_haz, "$v: every hazard sample equals pooling_audit");
+		ok($got_haz{"ops-metrics-hazard\0set"} >= 1, "$v: the SET was counted");
+		ok($got_haz{"ops-metrics-hazard\0advisory_lock"} >= 1, "$v: the advisory lock was counted");
+		my ($entries, $maxe, $dropped) = split /\|/, psql('SELECT entries, max_entries, dropped FROM pooling_audit_info()');
+		is($single{lifeguard_pooling_audit_entries}, $entries, "$v: audit entries");
+		is($single{lifeguard_pooling_audit_max_entries}, $maxe, "$v: audit max_entries");
+		is($single{lifeguard_pooling_audit_dropped_total}, $dropped, "$v: audit dropped");
+	}
+
+	# --- created but not preloaded ---------------------------------------------
+	($rc, $out, $err) = ops_cli($v, {_port => $ENV{LG_NOPRELOAD_PORT}}, 'metrics');
+	is($rc, 0, "$v: not preloaded: exit 0") or diag $err;
+	$m = eval { parse_exposition($out) };
+	ok($m, "$v: not preloaded: parses") or diag $@;
+	ok($m && !$m->{families}{lifeguard_pooling_hazards_total}, "$v: not preloaded: no hazard family");
+	like($out, qr/^lifeguard_preloaded 0$/m, "$v: not preloaded: lifeguard_preloaded 0");
+	my ($npool, $nh) = sql_facts(port => $ENV{LG_NOPRELOAD_PORT});
+	like($out, qr/^lifeguard_max_connections $nh->{max}$/m, "$v: not preloaded: max_connections");
+
+	# a role that may not see other roles' activity: their pools are all "other"
+	$hidden_pid //= session(app => 'ops-metrics-hidden', sql => 'SELECT 1;', port => $ENV{LG_NOPRELOAD_PORT});
+	ok(wait_states({'ops-metrics-hidden' => 'idle:1'}, port => $ENV{LG_NOPRELOAD_PORT}), "$v: hidden session idle");
+	($rc, $out, $err) = ops_cli($v, {DATABASE_URL =>
+		"postgresql://ops_metrics_viewer\@$ENV{PGHOST}:$ENV{LG_NOPRELOAD_PORT}/$ENV{PGDATABASE}"}, 'metrics');
+	is($rc, 0, "$v: unprivileged: exit 0") or diag $err;
+	$m = eval { parse_exposition($out) };
+	ok($m, "$v: unprivileged: parses") or diag $@;
+	my %hid = map { ($_->[1]{state} => $_->[2]) } grep { $_->[0] eq 'lifeguard_pool_connections'
+		&& $_->[1]{application_name} eq 'ops-metrics-hidden' } @{ $m ? $m->{samples} : [] };
+	is_deeply(\%hid, {active => 0, waiting => 0, idle => 0, idle_in_transaction => 0,
+		idle_in_transaction_aborted => 0, other => 1}, "$v: unprivileged: another role's pool counts as other");
+	($npool) = sql_facts(port => $ENV{LG_NOPRELOAD_PORT}, user => 'ops_metrics_viewer');
+	is_deeply($npool->{"$ENV{PGDATABASE}\0$ENV{PGUSER}\0ops-metrics-hidden"}, \%hid,
+		"$v: unprivileged: as SQL shows it to that role");
+
+	# --- without the extension, cannot connect --------------------------------
+	($rc, $out, $err) = ops_cli($v, {_db => 'ops_metrics_noext'}, 'metrics');
+	is($rc, 2, "$v: no extension: exit 2");
+	is($out, '', "$v: no extension: nothing on stdout");
+	like($err, qr/\Alifeguard metrics: the lifeguard extension is not installed in database "ops_metrics_noext"; run CREATE EXTENSION lifeguard there first\n\z/,
+		"$v: no extension: one line");
+	my $port = free_port();
+	($rc, $out, $err) = ops_cli($v, {DATABASE_URL => "postgresql://postgres:pw12345\@127.0.0.1:$port/x"}, 'metrics');
+	is($rc, 3, "$v: cannot connect: exit 3");
+	is($out, '', "$v: cannot connect: nothing on stdout");
+	like($err, qr/\Alifeguard metrics: could not connect to .*\n\z/, "$v: cannot connect: one line");
+	unlike($err, qr/pw12345/, "$v: cannot connect: no password");
+	($rc, $out, $err) = ops_cli($v, {}, 'metrics', 'extra');
+	is($rc, 2, "$v: extra argument: exit 2");
+}
+
+done_testing();

@@ -1,0 +1,32 @@
+// audit_node.js: node-postgres (the pinned `pg`) doing what applications do.
+//   node audit_node.js named APP     a named query ({ name, text }), twice
+//   node audit_node.js unnamed APP   parameterised queries without a name
+// Connection from the PG* environment variables.
+'use strict';
+const { Client } = require('pg');
+
+async function main() {
+	const [mode, app] = process.argv.slice(2);
+	const client = new Client({ application_name: app });
+	await client.connect();
+	try {
+		if (mode === 'named') {
+			for (let i = 0; i < 2; i++) {
+				const r = await client.query({ name: 'lg-fetch-one', text: 'SELECT $1::int + 1 AS n', values: [i] });
+				if (r.rows[0].n !== i + 1) throw new Error('bad result');
+			}
+		} else if (mode === 'unnamed') {
+			for (let i = 0; i < 3; i++) {
+				const r = await client.query('SELECT $1::int + 1 AS n', [i]);
+				if (r.rows[0].n !== i + 1) throw new Error('bad result');
+			}
+			await client.query('SELECT 1');
+		} else {
+			throw new Error('usage: audit_node.js named|unnamed APP');
+		}
+	} finally {
+		await client.end();
+	}
+}
+
+main().catch((e) => { console.error(e.message); process.exit(1); });
