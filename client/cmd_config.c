@@ -108,6 +108,7 @@ config_json(const lg_config *c, bool show_password)
 	json_object_set_new(o, "application_name", jstr(lg_config_application_name(c)));
 	json_object_set_new(o, "prepared_statements", json_boolean(lg_config_prepared_statements(c)));
 	json_object_set_new(o, "session_settings", json_boolean(lg_config_session_settings(c)));
+	json_object_set_new(o, "statement_cache", json_boolean(lg_config_statement_cache(c)));
 	json_object_set_new(o, "startup_options", json_boolean(lg_config_pool_mode(c) == LG_POOL_SESSION));
 	json_object_set_new(o, "has_password", json_boolean(lg_config_has_password(c)));
 	free(url);

@@ -922,6 +922,25 @@ resolve(const char *const *env, int options, lg_config *c, lg_error *err)
 	hosts = lg_param_get(c->url, c->nurl, "host");
 	if (hosts == NULL)
 		hosts = lg_param_get(c->url, c->nurl, "hostaddr");
+	/*
+	 * The statement cache of lg_conn_query: named prepared statements, so
+	 * opt-in, and never under transaction pooling.  Off by default because
+	 * a named statement is exactly what lifeguard's own pooling audit
+	 * reports (and refuses under lifeguard.enforce = error).
+	 */
+	if ((v = getvar(env, "DATABASE_STATEMENT_CACHE")) != NULL)
+	{
+		if (strcmp(v, "on") == 0)
+			c->statement_cache = true;
+		else if (strcmp(v, "off") != 0)
+			return lg_fail(err, LG_ERR_CONFIG,
+						   "invalid DATABASE_STATEMENT_CACHE \"%.100s\": expected on or off",
+						   v);
+		if (c->statement_cache && c->pool_mode == LG_POOL_TRANSACTION)
+			return lg_fail(err, LG_ERR_CONFIG,
+						   "invalid DATABASE_STATEMENT_CACHE \"on\": the pool mode is transaction, where named prepared statements break; use off");
+	}
+
 	c->host = hosts;
 	c->port = 5432;
 	if (ports != NULL)
@@ -1071,6 +1090,12 @@ bool
 lg_config_prepared_statements(const lg_config *c)
 {
 	return c->pool_mode == LG_POOL_SESSION;
+}
+
+bool
+lg_config_statement_cache(const lg_config *c)
+{
+	return c->statement_cache;
 }
 
 bool

@@ -35,6 +35,7 @@ struct lg_config
 	int			idle_timeout_ms;
 	int			connect_timeout_ms;
 	bool		keepalive;
+	bool		statement_cache;	/* DATABASE_STATEMENT_CACHE=on */
 	char	   *application_name;
 	char	   *sslmode;
 

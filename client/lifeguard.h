@@ -131,6 +131,11 @@ extern const char *lg_config_sslmode(const lg_config *config);
 /* whether named prepared statements / session SET may be used */
 extern bool lg_config_prepared_statements(const lg_config *config);
 extern bool lg_config_session_settings(const lg_config *config);
+/*
+ * whether lg_conn_query keeps a per-connection cache of named prepared
+ * statements (DATABASE_STATEMENT_CACHE=on; session pooling only)
+ */
+extern bool lg_config_statement_cache(const lg_config *config);
 /* first host and port as given (NULL host: libpq's default) */
 extern const char *lg_config_host(const lg_config *config);
 extern int	lg_config_port(const lg_config *config);
@@ -243,9 +248,11 @@ extern PGconn *lg_conn_pgconn(lg_conn *conn);
 
 /*
  * Run one SQL statement with optional text parameters ($1, $2, ...).
- * Under transaction pooling it goes through the unnamed statement only
- * (the extended protocol with no named prepared statement).  Under session
- * pooling each distinct statement is prepared once per connection, as
+ * By default it goes through the unnamed statement only (the extended
+ * protocol with no named prepared statement), which is safe under
+ * transaction pooling and invisible to lifeguard's pooling audit.  With
+ * DATABASE_STATEMENT_CACHE=on (session pooling only) each distinct
+ * statement is prepared once per connection, as
  * lg_<generation>_<n>, and reused (up to 64 per connection; statement names
  * starting with "lg_" are reserved).  Outside a transaction, a cached
  * statement whose plan went stale ("cached plan must not change result

@@ -53,6 +53,7 @@ struct lg_conn
 {
 	PGconn	   *pg;
 	lg_pool_mode mode;
+	bool		statement_cache;	/* named statements in lg_conn_query */
 	bool		broken;			/* a call saw the connection fail */
 	int64_t		idle_since_ms;	/* when it was last released */
 	lg_conn    *next;			/* idle list */
@@ -462,6 +463,9 @@ open_in_slot(lg_pool *pool, int64_t deadline_ms, lg_conn **out, lg_error *err)
 	pthread_mutex_unlock(&pool->lock);
 	c->pg = pg;
 	c->mode = pool->config->pool_mode;
+	/* the config refuses the cache under transaction pooling */
+	c->statement_cache = pool->config->statement_cache &&
+		c->mode == LG_POOL_SESSION;
 	*out = c;
 	return LG_OK;
 }
@@ -856,7 +860,7 @@ lg_conn_query(lg_conn *c, const char *sql, int nparams,
 
 	if (result)
 		*result = NULL;
-	if (c->mode == LG_POOL_SESSION)
+	if (c->statement_cache)
 		res = exec_cached(c, sql, nparams, params, &fallback);
 	if (fallback)
 		res = PQexecParams(c->pg, sql, nparams, NULL, params, NULL, NULL, 0);

@@ -4,11 +4,11 @@
 #
 #   8 threads, primary-key SELECT on pgbench_accounts, for LG_BENCH_SECONDS
 #   (default 10) each:
-#     lifeguard      liblifeguard pool, max 8 (test/client/pool_bench.c);
-#                    session pooling, so each statement is prepared once
-#                    per connection
-#     lifeguard/txn  the same under transaction pooling: unnamed statements
-#                    only, as through PgBouncer (for reference)
+#     lifeguard      liblifeguard pool, max 8 (test/client/pool_bench.c),
+#                    as configured by default: unnamed statements only
+#     lifeguard/cache  the same with DATABASE_STATEMENT_CACHE=on: each
+#                    statement prepared once per connection (session
+#                    pooling only; opt-in, see the README)
 #     node-postgres  pg 8.23.1 Pool, max 8 (test/integration/client_pool_bench.js)
 #     pgbench        pgbench -S -c 8 -j 8: no pool at all, the ceiling
 #   then the uncontended acquire+release cost of the lifeguard pool.
@@ -31,18 +31,18 @@ psql -X -q -d "$DB" -c "VACUUM ANALYZE" >/dev/null
 
 value() { sed -n "s/^$1=//p"; }
 
-echo "== lifeguard pool (max 8), 8 threads, ${SECONDS_EACH}s"
+echo "== lifeguard pool (max 8), 8 threads, default: unnamed statements only, ${SECONDS_EACH}s"
 lg_out="$(env DATABASE_URL="$URL" APP_NAME=bench-lifeguard DATABASE_POOL_MAX=8 \
 	"$LG_ROOT/client/build-opt/pool_bench" 8 "$SECONDS_EACH" "$ROWS")"
 echo "$lg_out" | sed 's/^/   /'
 lg_tps="$(echo "$lg_out" | value tps)"
 lg_ns="$(echo "$lg_out" | value acquire_release_ns)"
 
-echo "== lifeguard pool (max 8), transaction pooling (unnamed statements only), ${SECONDS_EACH}s"
-lgt_out="$(env DATABASE_URL="$URL" APP_NAME=bench-lifeguard DATABASE_POOL_MAX=8 \
-	DATABASE_POOL_MODE=transaction "$LG_ROOT/client/build-opt/pool_bench" 8 "$SECONDS_EACH" "$ROWS")"
-echo "$lgt_out" | grep -v acquire_release | sed 's/^/   /'
-lgt_tps="$(echo "$lgt_out" | value tps)"
+echo "== lifeguard pool (max 8), DATABASE_STATEMENT_CACHE=on (named statements, session pooling), ${SECONDS_EACH}s"
+lgc_out="$(env DATABASE_URL="$URL" APP_NAME=bench-lifeguard DATABASE_POOL_MAX=8 \
+	DATABASE_STATEMENT_CACHE=on "$LG_ROOT/client/build-opt/pool_bench" 8 "$SECONDS_EACH" "$ROWS")"
+echo "$lgc_out" | grep -v acquire_release | sed 's/^/   /'
+lgc_tps="$(echo "$lgc_out" | value tps)"
 
 echo "== node-postgres Pool (max 8), 8 concurrent loops, ${SECONDS_EACH}s"
 node_out="$(cd "$LG_ROOT/test/integration" && env DATABASE_URL="$URL" \
@@ -58,12 +58,12 @@ echo "   tps=${pgb_tps%.*}"
 psql -X -q -d postgres -c "DROP DATABASE $DB"
 
 echo "== client_pool results"
-awk -v lg="$lg_tps" -v lgt="$lgt_tps" -v node="$node_tps" -v pgb="$pgb_tps" -v ns="$lg_ns" 'BEGIN {
-	printf "   lifeguard pool      %8.0f tps\n", lg
-	printf "   lifeguard, txn mode %8.0f tps (unnamed statements; %.2fx node-postgres)\n", lgt, lgt / node
-	printf "   node-postgres Pool  %8.0f tps\n", node
-	printf "   pgbench -S          %8.0f tps\n", pgb
-	printf "   lifeguard / node-postgres = %.2fx (goal >= 1.5x)\n", lg / node
-	printf "   lifeguard / pgbench       = %.2fx (goal >= 0.9x)\n", lg / pgb
+awk -v lg="$lg_tps" -v lgc="$lgc_tps" -v node="$node_tps" -v pgb="$pgb_tps" -v ns="$lg_ns" 'BEGIN {
+	printf "   lifeguard pool (default, unnamed)  %8.0f tps\n", lg
+	printf "   lifeguard pool, statement cache on %8.0f tps\n", lgc
+	printf "   node-postgres Pool                 %8.0f tps\n", node
+	printf "   pgbench -S                         %8.0f tps\n", pgb
+	printf "   lifeguard / node-postgres = %.2fx (goal >= 1.5x); with the statement cache %.2fx\n", lg / node, lgc / node
+	printf "   lifeguard / pgbench       = %.2fx (goal >= 0.9x); with the statement cache %.2fx\n", lg / pgb, lgc / pgb
 	printf "   uncontended acquire+release: %.0f ns\n", ns
 }'

@@ -28,7 +28,11 @@ my @table = (
 		environment => 'development', driver => 'pg', pool_mode => 'session',
 		max => 5, idle_timeout_ms => 30000, connect_timeout_ms => 10000,
 		keepalive => 0, sslmode => 'prefer', application_name => 'app-dev',
-		prepared_statements => 1, session_settings => 1 }],
+		prepared_statements => 1, session_settings => 1, statement_cache => 0 }],
+	['DATABASE_STATEMENT_CACHE=on in session pooling', {DATABASE_URL => $PLAIN, DATABASE_STATEMENT_CACHE => 'on'}, [], {
+		pool_mode => 'session', statement_cache => 1 }],
+	['DATABASE_STATEMENT_CACHE=off', {DATABASE_URL => $PLAIN, DATABASE_STATEMENT_CACHE => 'off'}, [], {
+		statement_cache => 0 }],
 	['profile production', {DATABASE_URL => $PLAIN, APP_ENV => 'production'}, [], {
 		environment => 'production', max => 20, idle_timeout_ms => 30000,
 		connect_timeout_ms => 10000, keepalive => 1, application_name => 'app-prod' }],
@@ -171,6 +175,8 @@ my @bad = (
 	['driver in capitals', {DATABASE_URL => $PLAIN, DATABASE_DRIVER => 'Neon'}, [], 2, qr/invalid DATABASE_DRIVER "Neon": unknown driver/],
 	['NEON_DATABASE=yes', {DATABASE_URL => $PLAIN, NEON_DATABASE => 'yes'}, [], 2, qr/invalid NEON_DATABASE "yes": expected true or false/],
 	['NEON_DATABASE=true with DATABASE_DRIVER=pgbouncer', {DATABASE_URL => $PLAIN, NEON_DATABASE => 'true', DATABASE_DRIVER => 'pgbouncer'}, [], 2, qr/invalid DATABASE_DRIVER "pgbouncer": conflicts with NEON_DATABASE=true/],
+	['unknown statement cache setting', {DATABASE_URL => $PLAIN, DATABASE_STATEMENT_CACHE => 'yes'}, [], 2, qr/^lifeguard config: invalid DATABASE_STATEMENT_CACHE "yes": expected on or off$/],
+	['statement cache under transaction pooling', {DATABASE_URL => $BOUNCER, DATABASE_STATEMENT_CACHE => 'on'}, [], 2, qr/^lifeguard config: invalid DATABASE_STATEMENT_CACHE "on": the pool mode is transaction, where named prepared statements break; use off$/],
 	['unknown pool mode', {DATABASE_URL => $PLAIN, DATABASE_POOL_MODE => 'statement'}, [], 2, qr/invalid DATABASE_POOL_MODE "statement": unknown pool mode; expected session or transaction/],
 	['port out of range', {DATABASE_URL => 'postgresql://u:hunter2@h:99999/db'}, [], 2, qr/invalid DATABASE_URL "postgresql:\/\/u:\*\*\*\*\@h:99999\/db": port "99999" is not a number from 1 to 65535/],
 	['non-numeric port', {DATABASE_URL => 'postgresql://u@h:abc/db'}, [], 2, qr/port "abc" is not a number/],

@@ -204,7 +204,8 @@ for my $b (binaries()) {
 	# --- session pooling prepares each statement once per connection;
 	# transaction pooling never does
 	{
-		my ($rc, $out, $err) = program($v, 'pool_test', env_for(APP_NAME => "lgcache$v", DATABASE_POOL_MAX => 1), 'statement-cache');
+		my ($rc, $out, $err) = program($v, 'pool_test', env_for(APP_NAME => "lgcache$v", DATABASE_POOL_MAX => 1,
+			DATABASE_STATEMENT_CACHE => 'on'), 'statement-cache');
 		my $r = kv($out);
 		is($rc, 0, "[$v] statement cache: exit 0") or diag("$out\n$err");
 		ok(sanitizer_clean($err), "[$v] statement cache: sanitizer clean") or diag($err);
@@ -219,6 +220,14 @@ for my $b (binaries()) {
 		# again when stale), ALTER, the EXECUTE (it parses; it fails when
 		# run), DROP, the count itself; not SELEC, which does not parse
 		is($r->{cached_total}, 6, "[$v] session pooling: statements cached, unparsable ones not kept");
+		# session pooling without DATABASE_STATEMENT_CACHE=on: the default
+		# is unnamed statements only, so lifeguard's audit sees nothing
+		($rc, $out, $err) = program($v, 'pool_test', env_for(APP_NAME => "lgcached$v", DATABASE_POOL_MAX => 1), 'statement-cache');
+		$r = kv($out);
+		is($rc, 0, "[$v] statement cache off by default: exit 0") or diag("$out\n$err");
+		is($r->{cached_select}, 0, "[$v] session pooling, cache off (default): no named statement on the server");
+		is($r->{cached_total}, 0, "[$v] session pooling, cache off (default): none at all");
+		is($r->{stale_plan_ok}, 1, "[$v] session pooling, cache off (default): queries work");
 		($rc, $out, $err) = program($v, 'pool_test', env_for(APP_NAME => "lgcachet$v", DATABASE_POOL_MAX => 1,
 			DATABASE_POOL_MODE => 'transaction'), 'statement-cache');
 		$r = kv($out);
