@@ -21,7 +21,8 @@
  *	  calls of the builtins set_config(..., false) ("set") and
  *	  pg_advisory_lock*, pg_try_advisory_lock* ("advisory_lock").  Builtin
  *	  functions bypass fmgr hooks, so the analyzed Query is searched for
- *	  those FuncExprs.  A statement sent as simple Query is analyzed on each
+ *	  those FuncExprs (only when the statement's text names one of them, a
+ *	  cheap scan).  A statement sent as simple Query is analyzed on each
  *	  execution; a prepared statement, or a statement inside a PL/pgSQL
  *	  function, once when it is prepared.
  *
@@ -33,9 +34,10 @@
  *	  in its portal's context, never in MessageContext.
  *
  * The hot path: with no hazardous calls, a statement costs the parse hook
- * a walk over its analyzed Query (only when a statement is analyzed, not
- * when a prepared statement runs again), and the executor hooks an
- * increment and a decrement of nesting_level.
+ * a pointer comparison and a scan of its text for "advisory" and
+ * "set_config" (only when a statement is analyzed, not when a prepared
+ * statement runs again), and the planner and executor hooks an increment
+ * and a decrement of nesting_level.
  *
  * State: nesting_level and the list of this transaction's ON COMMIT DROP
  * temporary tables are backend-local; nothing here is shared.
@@ -186,6 +188,42 @@ audit_call_walker(Node *node, AuditCallState *state)
 	return expression_tree_walker(node, audit_call_walker, (void *) state);
 }
 
+/*
+ * Might the statement text call set_config or an advisory lock function?
+ * A call names the function in the text (possibly quoted or qualified), so
+ * a statement without "advisory" or "set_config" in it, in any case, needs
+ * no walk.  This scan is cheaper than the walk it saves on every ordinary
+ * statement; a hit is confirmed on the analyzed tree.
+ */
+static bool
+audit_text_may_call(const char *text, int location, int len)
+{
+	const char *s;
+	int			n;
+
+	if (text == NULL)
+		return true;
+	if (location < 0)
+	{
+		location = 0;
+		len = 0;
+	}
+	s = text + location;
+	n = (len > 0) ? len : (int) strlen(s);
+	for (int i = 0; i + 8 <= n; i++)
+	{
+		char		c = s[i] | 0x20;
+
+		if (c == 'a' && (s[i + 1] | 0x20) == 'd' &&
+			pg_strncasecmp(s + i, "advisory", 8) == 0)
+			return true;
+		if (c == 's' && s[i + 3] == '_' && i + 10 <= n &&
+			pg_strncasecmp(s + i, "set_config", 10) == 0)
+			return true;
+	}
+	return false;
+}
+
 static void
 audit_post_parse_analyze(ParseState *pstate, Query *query
 #if PG_VERSION_NUM >= 140000
@@ -229,6 +267,9 @@ audit_post_parse_analyze(ParseState *pstate, Query *query
 			return;
 	}
 
+	if (!audit_text_may_call(pstate->p_sourcetext, query->stmt_location,
+							 query->stmt_len))
+		return;
 	(void) audit_call_walker(walk, &state);
 
 	if (OidIsValid(state.advisory_funcid))

@@ -66,6 +66,8 @@ for script in select-only tpcb-like; do
 	awk -v a="$lg" -v b="$pr" -v s="$script" 'BEGIN {
 		printf "  median: lifeguard %.1f tps, not loaded %.1f tps, ratio %.4f (overhead %+.2f%%)\n", a, b, a / b, (1 - a / b) * 100 }'
 done
+# hint bits set and pages pruned once, before the data directory is copied
+psql -X -q -p "$peer_port" -d lg_bench -c 'VACUUM ANALYZE' -c 'SELECT count(*) FROM pgbench_accounts' >/dev/null
 (cd "$LG_TMP" && as_pg "$LG_BINDIR/pg_ctl" -D "$peer/data" -m fast -w stop >/dev/null)
 
 # Instructions per transaction under callgrind, single-user mode, on the
@@ -96,17 +98,18 @@ instr() { # kind count preload
 	[ "$3" = yes ] && opts=(-c "shared_preload_libraries=lifeguard")
 	gen "$1" "$2" > "$f.sql"
 	chmod 644 "$f.sql"
+	# every run starts from the same copy of the data directory
+	rm -rf "$LG_RUNDIR/cgdata"
+	cp -a "$peer/data" "$LG_RUNDIR/cgdata"
 	(cd "$LG_TMP" && as_pg valgrind --tool=callgrind --callgrind-out-file="$f.out" \
-		"$LG_BINDIR/postgres" --single -D "$peer/data" "${opts[@]}" -c fsync=off lg_bench \
+		"$LG_BINDIR/postgres" --single -D "$LG_RUNDIR/cgdata" "${opts[@]}" -c fsync=off lg_bench \
 		< "$f.sql" > "$f.log" 2>&1) || { tail -5 "$f.log" >&2; return 1; }
 	sed -n 's/^summary: *\([0-9]*\).*/\1/p; s/^totals: *\([0-9]*\).*/\1/p' "$f.out" | head -1
 }
 echo
 echo "== instructions per transaction (callgrind, single-user mode, $N vs $((2 * N)) transactions)"
 for kind in select-only tpcb-like; do
-	# a warm-up pass sets hint bits and prunes pages, so that no measured
-	# run pays for that; then the runs alternate between the two set-ups
-	instr "$kind" "$N" no > /dev/null
+	# the runs alternate between the two set-ups, each on a fresh copy
 	pr1="$(instr "$kind" "$N" no)"; lg1="$(instr "$kind" "$N" yes)"
 	pr2="$(instr "$kind" $((2 * N)) no)"; lg2="$(instr "$kind" $((2 * N)) yes)"
 	awk -v a1="$lg1" -v a2="$lg2" -v b1="$pr1" -v b2="$pr2" -v n="$N" -v k="$kind" 'BEGIN {

@@ -190,8 +190,10 @@ SELECT x FROM (SELECT pg_try_advisory_lock(97) AS x) s WHERE EXISTS (SELECT pg_a
 CREATE FUNCTION pg_temp.lg_locker() RETURNS void LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_advisory_lock(95); END $$;
 SELECT pg_temp.lg_locker();
 SELECT pg_temp.lg_locker();
-SELECT is(pg_temp.audit('lg_audit_forms'), 'advisory_lock=4, set=5, temp_table=3',
-          'non-constant and NULL is_local, SESSION CHARACTERISTICS, SESSION AUTHORIZATION, RESET; ON COMMIT DELETE ROWS, SELECT INTO TEMP, pg_temp.name; EXPLAIN with or without ANALYZE, subqueries, PL/pgSQL once per plan');
+SELECT PG_CATALOG."pg_advisory_lock"(94);
+SELECT Set_Config('work_mem', '4MB', FALSE);
+SELECT is(pg_temp.audit('lg_audit_forms'), 'advisory_lock=5, set=6, temp_table=3',
+          'non-constant and NULL is_local, SESSION CHARACTERISTICS, SESSION AUTHORIZATION, RESET; ON COMMIT DELETE ROWS, SELECT INTO TEMP, pg_temp.name; EXPLAIN with or without ANALYZE, subqueries, PL/pgSQL once per plan, qualified, quoted and mixed-case names');
 SET application_name = 'lg_audit_off';
 SET LOCAL lifeguard.audit = off;
 SET work_mem = '4MB';
