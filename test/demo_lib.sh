@@ -6,7 +6,7 @@
 bold=$'\033[1m'; dim=$'\033[2m'; off=$'\033[0m'
 [ -t 1 ] || { bold=; dim=; off=; }
 
-screen() { printf '\n%s━━ %s %s\n\n' "$bold" "$*" "$off"; }
+screen() { printf "\n%s== %s%s\n\n" "$bold" "$*" "$off"; }
 say() { printf '%s\n' "$*"; }
 show() {
 	printf '%s=> %s%s\n' "$dim" "$1" "$off"

@@ -3,7 +3,7 @@
 set -euo pipefail
 source "$LG_ROOT/test/demo_lib.sh"
 
-screen "1. Prefixed CUID2 ids, made in the database"
+screen "Prefixed CUID2 ids, made in the database"
 say "The same ids as @paralleldrive/cuid2's createId(), behind a prefix, from a column DEFAULT."
 show "CREATE EXTENSION lifeguard;"
 show "CREATE TABLE workshop (id text PRIMARY KEY DEFAULT gen_prefixed_id('ws'), name text NOT NULL);"
