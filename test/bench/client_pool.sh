@@ -11,6 +11,8 @@
 #                    pooling only; opt-in, see the README)
 #     node-postgres  pg 8.23.1 Pool, max 8 (test/integration/client_pool_bench.js)
 #     pgbench        pgbench -S -c 8 -j 8: no pool at all, the ceiling
+#                    (simple protocol), and -M extended, the protocol of the
+#                    default unnamed statements
 #   then the uncontended acquire+release cost of the lifeguard pool.
 #
 # Goal: lifeguard >= 1.5x node-postgres and >= 0.9x pgbench.
@@ -55,15 +57,22 @@ pgb_out="$(pgbench -n -S -c 8 -j 8 -T "$SECONDS_EACH" "$DB" 2>&1)"
 pgb_tps="$(echo "$pgb_out" | sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p')"
 echo "   tps=${pgb_tps%.*}"
 
+echo "== pgbench -S -M extended -c 8 -j 8, ${SECONDS_EACH}s (the protocol of unnamed statements)"
+pgbx_out="$(pgbench -n -S -M extended -c 8 -j 8 -T "$SECONDS_EACH" "$DB" 2>&1)"
+pgbx_tps="$(echo "$pgbx_out" | sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p')"
+echo "   tps=${pgbx_tps%.*}"
+
 psql -X -q -d postgres -c "DROP DATABASE $DB"
 
 echo "== client_pool results"
-awk -v lg="$lg_tps" -v lgc="$lgc_tps" -v node="$node_tps" -v pgb="$pgb_tps" -v ns="$lg_ns" 'BEGIN {
+awk -v lg="$lg_tps" -v lgc="$lgc_tps" -v node="$node_tps" -v pgb="$pgb_tps" -v pgbx="$pgbx_tps" -v ns="$lg_ns" 'BEGIN {
 	printf "   lifeguard pool (default, unnamed)  %8.0f tps\n", lg
 	printf "   lifeguard pool, statement cache on %8.0f tps\n", lgc
 	printf "   node-postgres Pool                 %8.0f tps\n", node
 	printf "   pgbench -S                         %8.0f tps\n", pgb
+	printf "   pgbench -S -M extended             %8.0f tps\n", pgbx
 	printf "   lifeguard / node-postgres = %.2fx (goal >= 1.5x); with the statement cache %.2fx\n", lg / node, lgc / node
 	printf "   lifeguard / pgbench       = %.2fx (goal >= 0.9x); with the statement cache %.2fx\n", lg / pgb, lgc / pgb
+	printf "   lifeguard / pgbench -M extended (same protocol as the default) = %.2fx\n", lg / pgbx
 	printf "   uncontended acquire+release: %.0f ns\n", ns
 }'
