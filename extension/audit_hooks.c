@@ -49,6 +49,7 @@
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "commands/defrem.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
@@ -88,6 +89,13 @@ static ProcessUtility_hook_type prev_ProcessUtility = NULL;
 
 /* depth of planner, executor and utility calls; 0 means top level */
 static int	nesting_level = 0;
+
+/*
+ * Depth of utility statements that analyze a query without running it
+ * (CREATE VIEW, CREATE RULE, CREATE FUNCTION's body validation): a call
+ * in such a query is not made now, so it is neither recorded nor refused.
+ */
+static int	analyze_only_level = 0;
 
 /* temporary tables created ON COMMIT DROP in the transaction drop_list_lxid */
 static List *drop_list = NIL;
@@ -210,14 +218,17 @@ audit_text_may_call(const char *text, int location, int len)
 	}
 	s = text + location;
 	n = (len > 0) ? len : (int) strlen(s);
-	for (int i = 0; i + 8 <= n; i++)
+	for (int i = 0; i + 1 < n; i++)
 	{
 		char		c = s[i] | 0x20;
 
-		if (c == 'a' && (s[i + 1] | 0x20) == 'd' &&
+		/* a U&"..." identifier can spell any name with escapes */
+		if (c == 'u' && s[i + 1] == '&')
+			return true;
+		if (c == 'a' && i + 8 <= n && (s[i + 1] | 0x20) == 'd' &&
 			pg_strncasecmp(s + i, "advisory", 8) == 0)
 			return true;
-		if (c == 's' && s[i + 3] == '_' && i + 10 <= n &&
+		if (c == 's' && i + 10 <= n && s[i + 3] == '_' &&
 			pg_strncasecmp(s + i, "set_config", 10) == 0)
 			return true;
 	}
@@ -267,6 +278,9 @@ audit_post_parse_analyze(ParseState *pstate, Query *query
 			return;
 	}
 
+	/* a view's or function's query is stored, not run (see above) */
+	if (analyze_only_level > 0)
+		return;
 	if (!audit_text_may_call(pstate->p_sourcetext, query->stmt_location,
 							 query->stmt_len))
 		return;
@@ -402,7 +416,9 @@ audit_classify_utility(Node *parsetree, const char **object,
 						*object = "ALL";
 						return AUDIT_HAZARD_SET;
 					default:
+						/* lifeguard.* configures the audit itself */
 						if (stmt->name == NULL ||
+							pg_strncasecmp(stmt->name, "lifeguard.", 10) == 0 ||
 							audit_is_tracked_parameter(stmt->name) ||
 							audit_is_transaction_parameter(stmt->name))
 							return -1;
@@ -456,6 +472,28 @@ audit_classify_utility(Node *parsetree, const char **object,
 		case T_LoadStmt:
 			*object = ((LoadStmt *) parsetree)->filename;
 			return AUDIT_HAZARD_LOAD;
+		case T_ExplainStmt:
+			{
+				/* EXPLAIN ANALYZE runs CREATE TABLE AS, and so creates it */
+				ExplainStmt *stmt = (ExplainStmt *) parsetree;
+				Query	   *q = (Query *) stmt->query;
+				bool		analyze = false;
+				ListCell   *lc;
+
+				foreach(lc, stmt->options)
+				{
+					DefElem    *opt = lfirst_node(DefElem, lc);
+
+					if (strcmp(opt->defname, "analyze") == 0)
+						analyze = defGetBoolean(opt);
+				}
+				if (analyze && q != NULL && IsA(q, Query) &&
+					q->commandType == CMD_UTILITY && q->utilityStmt != NULL &&
+					IsA(q->utilityStmt, CreateTableAsStmt))
+					return audit_classify_utility(q->utilityStmt, object,
+												  drop_at_commit);
+				return -1;
+			}
 		default:
 			return -1;
 	}
@@ -505,6 +543,8 @@ audit_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 {
 	Node	   *parsetree = pstmt->utilityStmt;
 	RangeVar   *drop_at_commit = NULL;
+	bool		analyze_only = IsA(parsetree, ViewStmt) ||
+		IsA(parsetree, RuleStmt) || IsA(parsetree, CreateFunctionStmt);
 
 	if (nesting_level == 0 && !IsA(parsetree, TransactionStmt))
 		audit_count_statement();
@@ -521,6 +561,8 @@ audit_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	}
 
 	nesting_level++;
+	if (analyze_only)
+		analyze_only_level++;
 	PG_TRY();
 	{
 		if (prev_ProcessUtility)
@@ -539,6 +581,8 @@ audit_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	PG_FINALLY();
 	{
 		nesting_level--;
+		if (analyze_only)
+			analyze_only_level--;
 	}
 	PG_END_TRY();
 

@@ -313,8 +313,16 @@ lifeguard_pooling_audit(PG_FUNCTION_ARGS)
 	rsinfo = audit_init_srf(fcinfo);
 
 	/* copy the entries under the lock, build tuples after releasing it */
-	maxrows = audit_max_entries;
-	rows = (AuditRow *) palloc(sizeof(AuditRow) * maxrows);
+	/*
+	 * Size the copy by the entries there are, not by the table's capacity.
+	 * Entries are added only under the exclusive lock, so more may appear
+	 * between the two shared acquisitions; the loop below stops at maxrows
+	 * and leaves those for the next call.
+	 */
+	LWLockAcquire(audit_shared->lock, LW_SHARED);
+	maxrows = hash_get_num_entries(audit_hash);
+	LWLockRelease(audit_shared->lock);
+	rows = (AuditRow *) palloc(sizeof(AuditRow) * Max(maxrows, 1));
 	LWLockAcquire(audit_shared->lock, LW_SHARED);
 	hash_seq_init(&hash_seq, audit_hash);
 	while ((entry = hash_seq_search(&hash_seq)) != NULL)

@@ -287,6 +287,32 @@ SELECT is(pg_temp.err($$SET application_name = 'lg_audit_enforce'$$), 'no error'
 SELECT is(pg_temp.audit('lg_audit_enforce'),
           'advisory_lock=2, listen=1, load=1, prepare=1, set=2, temp_table=1, with_hold_cursor=1',
           'refused statements are counted');
+-- what is only analyzed, not run, is neither refused nor counted
+SET application_name = 'lg_audit_ddl';
+SELECT is(pg_temp.err($$CREATE TEMP VIEW lg_v AS SELECT set_config('work_mem', '1MB', false), pg_try_advisory_lock(1)$$),
+          'no error', 'CREATE VIEW over set_config(..., false) and pg_try_advisory_lock passes (nothing runs)');
+-- (two statements, so the planner cannot inline it: inlined SQL
+-- functions are a documented blind spot)
+SELECT is(pg_temp.err($$CREATE FUNCTION pg_temp.lg_f() RETURNS text LANGUAGE sql AS 'SELECT 1; SELECT set_config(''work_mem'', ''1MB'', false)'$$),
+          'no error', 'CREATE FUNCTION whose SQL body calls set_config(..., false) passes (validated, not run)');
+SELECT is(pg_temp.err($$SELECT pg_temp.lg_f()$$),
+          '0A000: session-level SET of "work_mem" breaks under transaction pooling (lifeguard hazard "set") | Use SET LOCAL or set_config(..., true) inside a transaction, or ALTER ROLE ... SET / ALTER DATABASE ... SET for a lasting default.',
+          '... but calling that function is refused');
+SET application_name = 'lg_audit_enforce';
+-- a Unicode-escaped name does not hide the call
+SELECT is(pg_temp.err($$SELECT U&"set\005fconfig"('work_mem', '2MB', false)$$),
+          '0A000: session-level SET of "work_mem" breaks under transaction pooling (lifeguard hazard "set") | Use SET LOCAL or set_config(..., true) inside a transaction, or ALTER ROLE ... SET / ALTER DATABASE ... SET for a lasting default.',
+          'U&"set\005fconfig"(..., false) is refused like set_config');
+-- EXPLAIN ANALYZE runs CREATE TEMP TABLE AS; plain EXPLAIN does not
+SELECT is(pg_temp.err($$EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) CREATE TEMP TABLE lg_t5 AS SELECT 1 AS x$$),
+          '0A000: temporary table "lg_t5" outlives its transaction and breaks under transaction pooling (lifeguard hazard "temp_table") | Create it inside a transaction with ON COMMIT DROP.',
+          'EXPLAIN ANALYZE CREATE TEMP TABLE AS is refused');
+SELECT is(pg_temp.err($$EXPLAIN CREATE TEMP TABLE lg_t6 AS SELECT 1 AS x$$), 'no error',
+          'plain EXPLAIN CREATE TEMP TABLE AS passes (nothing is created)');
+-- lifeguard's own settings are not hazards: a superuser can turn enforcement off
+SELECT is(pg_temp.err($$SET lifeguard.enforce = 'warn'$$), 'no error',
+          'SET lifeguard.enforce is not refused under enforce = error');
+SET LOCAL lifeguard.enforce = 'error';
 SET LOCAL lifeguard.enforce = 'warn';
 SELECT is(pg_temp.err($$SET work_mem = '3MB'$$), 'no error', 'enforce = warn lets the statement run');
 SET LOCAL lifeguard.enforce = 'off';
