@@ -203,6 +203,11 @@ audit_call_walker(Node *node, AuditCallState *state)
  * no walk.  This scan is cheaper than the walk it saves on every ordinary
  * statement; a hit is confirmed on the analyzed tree.
  */
+/* the characters that can start "advisory", "set_config" or "U&" */
+static const bool audit_scan_start[256] = {
+	['a'] = true,['A'] = true,['s'] = true,['S'] = true,['u'] = true,['U'] = true
+};
+
 static bool
 audit_text_may_call(const char *text, int location, int len)
 {
@@ -220,8 +225,12 @@ audit_text_may_call(const char *text, int location, int len)
 	n = (len > 0) ? len : (int) strlen(s);
 	for (int i = 0; i + 1 < n; i++)
 	{
-		char		c = s[i] | 0x20;
+		char		c;
 
+		/* one load and one branch for almost every character */
+		if (likely(!audit_scan_start[(unsigned char) s[i]]))
+			continue;
+		c = s[i] | 0x20;
 		/* a U&"..." identifier can spell any name with escapes */
 		if (c == 'u' && s[i + 1] == '&')
 			return true;
