@@ -67,7 +67,6 @@ extern bool audit_is_tracked_parameter(const char *name);
 extern void audit_hazard(AuditHazard hazard, const char *object,
 						 const char *source_text, int location, int len);
 extern void audit_require_preload(const char *funcname);
-extern ReturnSetInfo *audit_init_srf(FunctionCallInfo fcinfo);
 
 /* audit_hooks.c */
 extern void audit_install_hooks(void);

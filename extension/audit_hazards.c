@@ -207,7 +207,7 @@ session_temp_tables(ReturnSetInfo *rsinfo)
 Datum
 lifeguard_session_state(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = audit_init_srf(fcinfo);
+	ReturnSetInfo *rsinfo = lifeguard_init_srf(fcinfo);
 
 	session_settings(rsinfo);
 	session_advisory_locks(rsinfo);

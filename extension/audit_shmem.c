@@ -310,7 +310,7 @@ lifeguard_pooling_audit(PG_FUNCTION_ARGS)
 	long		maxrows;
 
 	audit_check_available("pooling_audit");
-	rsinfo = audit_init_srf(fcinfo);
+	rsinfo = lifeguard_init_srf(fcinfo);
 
 	/* copy the entries under the lock, build tuples after releasing it */
 	/*

@@ -14,8 +14,17 @@
 
 #include "postgres.h"
 
+#include "fmgr.h"
+#include "nodes/execnodes.h"
+
 /* true when the library was loaded by shared_preload_libraries */
 extern bool lifeguard_preloaded;
+
+/*
+ * Set up materialize mode for a set-returning function (lifeguard.c):
+ * InitMaterializedSRF from PostgreSQL 15, its equivalent before.
+ */
+extern ReturnSetInfo *lifeguard_init_srf(FunctionCallInfo fcinfo);
 
 /* the transaction-pooling audit (audit.c) */
 extern void lifeguard_audit_init(void);

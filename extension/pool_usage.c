@@ -142,44 +142,6 @@ typedef struct RoleVisibility
 #define POOL_USAGE_COLS		13
 
 /*
- * The materialize-mode set-up of PG 15's InitMaterializedSRF(), for the
- * versions that lack it.
- */
-static void
-init_materialized_srf(FunctionCallInfo fcinfo)
-{
-#if PG_VERSION_NUM >= 150000
-	InitMaterializedSRF(fcinfo, 0);
-#else
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	MemoryContext per_query_ctx;
-	MemoryContext oldcontext;
-	TupleDesc	tupdesc;
-
-	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("set-valued function called in context that cannot accept a set")));
-	if (!(rsinfo->allowedModes & SFRM_Materialize))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("materialize mode required, but it is not allowed in this context")));
-
-	per_query_ctx = rsinfo->econtext->ecxt_per_query_memory;
-	oldcontext = MemoryContextSwitchTo(per_query_ctx);
-
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-
-	rsinfo->returnMode = SFRM_Materialize;
-	rsinfo->setResult = tuplestore_begin_heap(true, false, work_mem);
-	rsinfo->setDesc = tupdesc;
-
-	MemoryContextSwitchTo(oldcontext);
-#endif
-}
-
-/*
  * HAS_PGSTAT_PERMISSIONS of pgstatfuncs.c: may the current user see the
  * activity of backends of this role?
  */
@@ -331,7 +293,7 @@ lifeguard_pool_usage(PG_FUNCTION_ARGS)
 	int			num_backends;
 	int			i;
 
-	init_materialized_srf(fcinfo);
+	(void) lifeguard_init_srf(fcinfo);
 
 	work_cxt = AllocSetContextCreate(CurrentMemoryContext,
 									 "lifeguard pool_usage",
