@@ -577,6 +577,29 @@ lifeguard_pool_headroom(PG_FUNCTION_ARGS)
 }
 
 /*
+ * Apply one connection limit (a database's or a role's) to *available: no
+ * connection at all when connecting is not allowed, else at most the limit
+ * less the connections already held (-1 is no limit; superusers ignore
+ * limits).  A limit that equals the current value takes over limited_by,
+ * so of equal limits the one applied last is named.
+ */
+static void
+apply_connection_limit(int32 *available, const char **limited_by, bool allowed,
+					   bool rolsuper, int connlimit, int held, const char *name)
+{
+	if (!allowed)
+	{
+		*available = 0;
+		*limited_by = name;
+	}
+	else if (!rolsuper && connlimit >= 0 && connlimit - held <= *available)
+	{
+		*available = connlimit - held;
+		*limited_by = name;
+	}
+}
+
+/*
  * pool_capacity(instances, pool_max, role, database): would instances pools
  * of pool_max connections each, connecting as role to database, fit?
  *
@@ -718,31 +741,13 @@ lifeguard_pool_capacity(PG_FUNCTION_ARGS)
 	}
 	limited_by = "max_connections";
 
-	/* the database's limit */
-	if (!datallowconn)
-	{
-		available = 0;
-		limited_by = "database connection limit";
-	}
-	else if (!rolsuper && datconnlimit >= 0 &&
-			 datconnlimit - counts.of_database <= available)
-	{
-		available = datconnlimit - counts.of_database;
-		limited_by = "database connection limit";
-	}
-
-	/* the role's limit */
-	if (!rolcanlogin)
-	{
-		available = 0;
-		limited_by = "role connection limit";
-	}
-	else if (!rolsuper && rolconnlimit >= 0 &&
-			 rolconnlimit - counts.of_role <= available)
-	{
-		available = rolconnlimit - counts.of_role;
-		limited_by = "role connection limit";
-	}
+	/* the database's limit, then the role's (it wins a tie) */
+	apply_connection_limit(&available, &limited_by, datallowconn, rolsuper,
+						   datconnlimit, counts.of_database,
+						   "database connection limit");
+	apply_connection_limit(&available, &limited_by, rolcanlogin, rolsuper,
+						   rolconnlimit, counts.of_role,
+						   "role connection limit");
 
 	available = Max(available, 0);
 
