@@ -52,6 +52,15 @@ extern int	cli_exit_code(lg_status st);
  */
 extern int	cli_bad_option(const char *cmd, int c, int argc, char **argv);
 
+/*
+ * After getopt: refuse a leftover argument of a command that takes none
+ * (one line on stderr); returns EXIT_OK or EXIT_USAGE.
+ */
+extern int	cli_no_arguments(const char *cmd, int argc, char **argv);
+
+/* A monotonic clock in milliseconds, for latencies. */
+extern double cli_now_ms(void);
+
 /* Strict decimal integer in [min, max] for option opt; false after error. */
 extern bool cli_parse_int(const char *cmd, const char *opt, const char *value,
 						  int min, int max, int *out);

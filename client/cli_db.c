@@ -20,16 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-static double
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
-}
 
 /* Replace every occurrence of the URL's password in s by "****". */
 static void
@@ -115,9 +105,9 @@ cli_db_open(const char *cmd, cli_db *db)
 		cli_db_close(db);
 		return EXIT_CHECK;
 	}
-	start = now_ms();
+	start = cli_now_ms();
 	st = lg_pool_acquire(db->pool, &db->conn, &err);
-	db->connect_ms = now_ms() - start;
+	db->connect_ms = cli_now_ms() - start;
 	if (st != LG_OK)
 	{
 		const char *reason = err.message;

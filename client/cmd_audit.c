@@ -236,11 +236,8 @@ cmd_audit(int argc, char **argv)
 				return cli_bad_option(CMD, c, argc, argv);
 		}
 	}
-	if (optind < argc)
-	{
-		cli_error(CMD, "unexpected argument \"%s\" (see \"lifeguard audit --help\")", argv[optind]);
-		return EXIT_USAGE;
-	}
+	if ((rc = cli_no_arguments(CMD, argc, argv)) != EXIT_OK)
+		return rc;
 	if ((rc = cli_db_open(CMD, &db)) != EXIT_OK)
 		return rc;
 	rc = run(&db, as_json, fail_on_hazards);

@@ -432,12 +432,8 @@ cmd_config(int argc, char **argv)
 				return cli_bad_option(CMD, ch, argc, argv);
 		}
 	}
-	if (optind < argc)
-	{
-		cli_error(CMD, "unexpected argument \"%s\" (see \"lifeguard config --help\")",
-				  argv[optind]);
-		return EXIT_USAGE;
-	}
+	if ((rc = cli_no_arguments(CMD, argc, argv)) != EXIT_OK)
+		return rc;
 
 	if (lg_config_resolve(NULL, direct ? LG_CONFIG_DIRECT : 0, &c, &err) != LG_OK)
 	{

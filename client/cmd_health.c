@@ -110,15 +110,6 @@ problem(health *h, const char *fmt,...)
 	va_end(ap);
 }
 
-static double
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
-}
-
 /* One check; returns its exit code.  db is open. */
 static int
 check(cli_db *db, int instances, health *h)
@@ -137,9 +128,9 @@ check(cli_db *db, int instances, health *h)
 			 PQparameterStatus(pg, "server_version") ? PQparameterStatus(pg, "server_version") : "");
 	h->server_version_num = PQserverVersion(pg);
 
-	start = mono_ms();
+	start = cli_now_ms();
 	res = cli_db_query(db, "SELECT 1", 0, NULL, &err);
-	h->round_trip_ms = mono_ms() - start;
+	h->round_trip_ms = cli_now_ms() - start;
 	if (res == NULL)
 	{
 		if (err.status == LG_ERR_BROKEN)
@@ -443,11 +434,8 @@ cmd_health(int argc, char **argv)
 				return cli_bad_option(CMD, c, argc, argv);
 		}
 	}
-	if (optind < argc)
-	{
-		cli_error(CMD, "unexpected argument \"%s\" (see \"lifeguard health --help\")", argv[optind]);
-		return EXIT_USAGE;
-	}
+	if ((rc = cli_no_arguments(CMD, argc, argv)) != EXIT_OK)
+		return rc;
 	if (count > 0 && watch == 0)
 	{
 		cli_error(CMD, "--count needs --watch");

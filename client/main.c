@@ -16,6 +16,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 static const cli_command commands[] = {
 	{"config", cmd_config,
@@ -107,6 +108,25 @@ cli_bad_option(const char *cmd, int c, int argc, char **argv)
 	else
 		cli_error(cmd, "unknown option \"%s\" (see \"lifeguard %s --help\")", arg, cmd);
 	return EXIT_USAGE;
+}
+
+int
+cli_no_arguments(const char *cmd, int argc, char **argv)
+{
+	if (optind >= argc)
+		return EXIT_OK;
+	cli_error(cmd, "unexpected argument \"%s\" (see \"lifeguard %s --help\")",
+			  argv[optind], cmd);
+	return EXIT_USAGE;
+}
+
+double
+cli_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
 }
 
 bool
