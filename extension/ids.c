@@ -84,16 +84,11 @@ get_generator(void)
 		len = snprintf(identity, sizeof(identity), "%s:" UINT64_FORMAT ":" INT64_FORMAT ":%d",
 					   host, GetSystemIdentifier(), (int64) PgStartTime,
 					   MyProcPid);
-		generator.initialized = false;
+		/* on failure the state stays uninitialised, so the next call retries */
 		st = lg_cuid2_init(&generator, server_random, identity,
 						   (size_t) Min(len, (int) sizeof(identity) - 1));
 		if (st != LG_CUID2_OK)
-		{
-			generator.initialized = false;
 			report_core_error(st);
-		}
-		/* the core records getpid(); keep MyProcPid for the check above */
-		generator.pid = MyProcPid;
 	}
 	return &generator;
 }
