@@ -41,7 +41,7 @@ extern "C"
 {
 #endif
 
-#define LG_VERSION "0.1.0"
+#define LG_VERSION "0.2.0"
 
 /*
  * Status codes.  The values of LG_ERR_CONFIG and LG_ERR_CONNECT are the CLI

@@ -1,4 +1,4 @@
--- lifeguard--0.1.0.sql: made by the Makefile from the files in sql/parts
+-- lifeguard--<version>.sql: made by the Makefile from the files in sql/parts
 
 -- complain if script is sourced in psql, rather than via CREATE EXTENSION
 \echo Use "CREATE EXTENSION lifeguard" to load this file. \quit

@@ -31,7 +31,7 @@ like($out, qr{-I/opt/lg/include}, 'pkg-config --cflags: the include directory');
 like($out, qr{-L/opt/lg/lib -llifeguard}, 'pkg-config --libs: -llifeguard');
 like($out, qr{-lpq}, 'pkg-config --libs: libpq (lifeguard.h exposes PGresult)');
 ($rc, $out) = run_cmd(['pkg-config', '--modversion', 'lifeguard'], env => \%pc);
-is($out, "0.1.0\n", 'pkg-config --modversion');
+is($out, "0.2.0\n", 'pkg-config --modversion');
 
 # the soname, and only the public API exported
 ($rc, $out) = run_cmd(['sh', '-c', "objdump -p $p/lib/liblifeguard.so.0 | grep SONAME"]);
