@@ -1,7 +1,7 @@
 # lifeguard: PGXS build of the extension; drives client/, test, demo, bench.
 #
 #   make && make install          build and install into the server that
-#                                 $(PG_CONFIG) describes (PG 13 to 17)
+#                                 $(PG_CONFIG) describes (PG 14 to 18)
 #   make test                     install what is missing, build with
 #                                 -Werror, run every test on a throwaway
 #                                 cluster (see test/harness.sh)

@@ -130,6 +130,17 @@ audit_is_tracked_parameter(const char *name)
 }
 
 /*
+ * Parameters whose "session-level" SET lasts for one transaction only.
+ */
+bool
+audit_is_transaction_parameter(const char *name)
+{
+	return pg_strcasecmp(name, "transaction_isolation") == 0 ||
+		pg_strcasecmp(name, "transaction_read_only") == 0 ||
+		pg_strcasecmp(name, "transaction_deferrable") == 0;
+}
+
+/*
  * ereport the hazard at elevel (WARNING or ERROR): the message names the
  * hazard and its object, the hint names the safe alternative.
  */

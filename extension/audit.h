@@ -64,6 +64,7 @@ extern const char *const audit_hazard_names[AUDIT_NUM_HAZARDS];
 /* audit.c */
 extern void audit_define_gucs(void);
 extern bool audit_is_tracked_parameter(const char *name);
+extern bool audit_is_transaction_parameter(const char *name);
 extern void audit_hazard(AuditHazard hazard, const char *object,
 						 const char *source_text, int location, int len);
 extern void audit_require_preload(const char *funcname);

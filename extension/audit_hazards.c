@@ -32,11 +32,8 @@
 #include "utils/rel.h"
 
 #include "audit.h"
+#include "compat.h"
 #include "lifeguard.h"
-
-#if PG_VERSION_NUM < 140000
-#define ROLE_PG_READ_ALL_SETTINGS DEFAULT_ROLE_READ_ALL_SETTINGS
-#endif
 
 PG_FUNCTION_INFO_V1(lifeguard_session_state);
 
@@ -83,12 +80,7 @@ session_settings(ReturnSetInfo *rsinfo)
 	int			n;
 	bool		read_all = has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_SETTINGS);
 
-#if PG_VERSION_NUM >= 160000
-	vars = get_guc_variables(&n);
-#else
-	vars = get_guc_variables();
-	n = GetNumConfigOptions();
-#endif
+	vars = lg_guc_variables(&n);
 	for (int i = 0; i < n; i++)
 	{
 		struct config_generic *conf = vars[i];
@@ -97,9 +89,7 @@ session_settings(ReturnSetInfo *rsinfo)
 		if (!guc_is_session_level(conf))
 			continue;
 		if (audit_is_tracked_parameter(conf->name) ||
-			pg_strcasecmp(conf->name, "transaction_isolation") == 0 ||
-			pg_strcasecmp(conf->name, "transaction_read_only") == 0 ||
-			pg_strcasecmp(conf->name, "transaction_deferrable") == 0)
+			audit_is_transaction_parameter(conf->name))
 			continue;
 		if ((conf->flags & GUC_SUPERUSER_ONLY) && !read_all)
 			value = NULL;
@@ -125,7 +115,7 @@ advisory_session_count(const LOCKTAG *tag, LOCKMODE mode)
 	LockAcquireResult res;
 	int64		count = 0;
 
-	res = LockAcquireExtended(tag, mode, true, true, true, &locallock);
+	res = lg_lock_acquire_nowait(tag, mode, true, &locallock);
 	if (res == LOCKACQUIRE_NOT_AVAIL || locallock == NULL)
 		return 0;
 	for (int i = 0; i < locallock->numLockOwners; i++)

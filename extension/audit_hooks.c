@@ -63,22 +63,8 @@
 #include "utils/memutils.h"
 
 #include "audit.h"
+#include "compat.h"
 #include "lifeguard.h"
-
-#if PG_VERSION_NUM >= 170000
-#define MyLocalTransactionId (MyProc->vxid.lxid)
-#else
-#define MyLocalTransactionId (MyProc->lxid)
-#endif
-
-/* builtin function OIDs were renamed in fmgroids.h in PostgreSQL 14 */
-#if PG_VERSION_NUM < 140000
-#define F_SET_CONFIG F_SET_CONFIG_BY_NAME
-#define F_PG_ADVISORY_LOCK_INT4_INT4 F_PG_ADVISORY_LOCK_INT4
-#define F_PG_ADVISORY_LOCK_SHARED_INT4_INT4 F_PG_ADVISORY_LOCK_SHARED_INT4
-#define F_PG_TRY_ADVISORY_LOCK_INT4_INT4 F_PG_TRY_ADVISORY_LOCK_INT4
-#define F_PG_TRY_ADVISORY_LOCK_SHARED_INT4_INT4 F_PG_TRY_ADVISORY_LOCK_SHARED_INT4
-#endif
 
 static post_parse_analyze_hook_type prev_post_parse_analyze_hook = NULL;
 static planner_hook_type prev_planner_hook = NULL;
@@ -114,17 +100,6 @@ audit_active(void)
 {
 	return (audit_enabled && lifeguard_preloaded) ||
 		audit_enforce != AUDIT_ENFORCE_OFF;
-}
-
-/*
- * Parameters whose "session-level" SET lasts for one transaction only.
- */
-static bool
-audit_is_transaction_parameter(const char *name)
-{
-	return pg_strcasecmp(name, "transaction_isolation") == 0 ||
-		pg_strcasecmp(name, "transaction_read_only") == 0 ||
-		pg_strcasecmp(name, "transaction_deferrable") == 0;
 }
 
 /*
@@ -245,21 +220,14 @@ audit_text_may_call(const char *text, int location, int len)
 }
 
 static void
-audit_post_parse_analyze(ParseState *pstate, Query *query
-#if PG_VERSION_NUM >= 140000
-						 ,JumbleState *jstate
-#endif
-)
+audit_post_parse_analyze(ParseState *pstate, Query *query,
+						 JumbleState *jstate)
 {
 	AuditCallState state = {InvalidOid, NULL};
 	Node	   *walk = (Node *) query;
 
 	if (prev_post_parse_analyze_hook)
-		prev_post_parse_analyze_hook(pstate, query
-#if PG_VERSION_NUM >= 140000
-									 ,jstate
-#endif
-			);
+		prev_post_parse_analyze_hook(pstate, query, jstate);
 
 	if (!audit_active())
 		return;
@@ -347,16 +315,15 @@ audit_ExecutorStart(QueryDesc *queryDesc, int eflags)
 }
 
 static void
-audit_ExecutorRun(QueryDesc *queryDesc, ScanDirection direction,
-				  uint64 count, bool execute_once)
+audit_ExecutorRun(LG_EXECUTOR_RUN_PARAMS)
 {
 	nesting_level++;
 	PG_TRY();
 	{
 		if (prev_ExecutorRun)
-			prev_ExecutorRun(queryDesc, direction, count, execute_once);
+			prev_ExecutorRun(LG_EXECUTOR_RUN_ARGS);
 		else
-			standard_ExecutorRun(queryDesc, direction, count, execute_once);
+			standard_ExecutorRun(LG_EXECUTOR_RUN_ARGS);
 	}
 	PG_FINALLY();
 	{
@@ -515,11 +482,11 @@ audit_remember_drop_at_commit(RangeVar *rel)
 	Oid			relid;
 	MemoryContext oldcontext;
 
-	if (drop_list_lxid != MyLocalTransactionId)
+	if (drop_list_lxid != LG_MY_LXID)
 	{
 		list_free(drop_list);
 		drop_list = NIL;
-		drop_list_lxid = MyLocalTransactionId;
+		drop_list_lxid = LG_MY_LXID;
 	}
 	relid = RangeVarGetRelid(rel, NoLock, true);
 	if (!OidIsValid(relid))
@@ -536,16 +503,14 @@ audit_remember_drop_at_commit(RangeVar *rel)
 bool
 audit_temp_table_dropped_at_commit(Oid relid)
 {
-	if (drop_list_lxid != MyLocalTransactionId)
+	if (drop_list_lxid != LG_MY_LXID)
 		return false;
 	return list_member_oid(drop_list, relid);
 }
 
 static void
 audit_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
-#if PG_VERSION_NUM >= 140000
 					 bool readOnlyTree,
-#endif
 					 ProcessUtilityContext context, ParamListInfo params,
 					 QueryEnvironment *queryEnv, DestReceiver *dest,
 					 QueryCompletion *qc)
@@ -576,15 +541,11 @@ audit_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	{
 		if (prev_ProcessUtility)
 			prev_ProcessUtility(pstmt, queryString,
-#if PG_VERSION_NUM >= 140000
 								readOnlyTree,
-#endif
 								context, params, queryEnv, dest, qc);
 		else
 			standard_ProcessUtility(pstmt, queryString,
-#if PG_VERSION_NUM >= 140000
 									readOnlyTree,
-#endif
 									context, params, queryEnv, dest, qc);
 	}
 	PG_FINALLY();

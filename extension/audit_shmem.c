@@ -51,11 +51,8 @@
 #include "utils/timestamp.h"
 
 #include "audit.h"
+#include "compat.h"
 #include "lifeguard.h"
-
-#if PG_VERSION_NUM < 140000
-#define ROLE_PG_READ_ALL_STATS DEFAULT_ROLE_READ_ALL_STATS
-#endif
 
 typedef struct AuditKey
 {
@@ -86,7 +83,7 @@ typedef struct AuditShared
 static AuditShared *audit_shared = NULL;
 static HTAB *audit_hash = NULL;
 
-#if PG_VERSION_NUM >= 150000
+#ifdef LG_HAVE_SHMEM_REQUEST_HOOK
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 #endif
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
@@ -105,7 +102,7 @@ audit_memsize(void)
 static void
 audit_shmem_request(void)
 {
-#if PG_VERSION_NUM >= 150000
+#ifdef LG_HAVE_SHMEM_REQUEST_HOOK
 	if (prev_shmem_request_hook)
 		prev_shmem_request_hook();
 #endif
@@ -151,7 +148,7 @@ audit_shmem_startup(void)
 void
 audit_shmem_init(void)
 {
-#if PG_VERSION_NUM >= 150000
+#ifdef LG_HAVE_SHMEM_REQUEST_HOOK
 	prev_shmem_request_hook = shmem_request_hook;
 	shmem_request_hook = audit_shmem_request;
 #else

@@ -27,13 +27,8 @@
 #include "utils/xid8.h"
 
 #include "audit.h"
+#include "compat.h"
 #include "lifeguard.h"
-
-#if PG_VERSION_NUM >= 170000
-#define MyLocalTransactionId (MyProc->vxid.lxid)
-#else
-#define MyLocalTransactionId (MyProc->lxid)
-#endif
 
 static LocalTransactionId counted_lxid = InvalidLocalTransactionId;
 static int	counted_statements = 0;
@@ -46,9 +41,9 @@ audit_count_statement(void)
 {
 	if (MyProc == NULL)
 		return;
-	if (counted_lxid != MyLocalTransactionId)
+	if (counted_lxid != LG_MY_LXID)
 	{
-		counted_lxid = MyLocalTransactionId;
+		counted_lxid = LG_MY_LXID;
 		counted_statements = 0;
 	}
 	counted_statements++;
@@ -74,7 +69,7 @@ lifeguard_txn_info(PG_FUNCTION_ARGS)
 	values[2] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
 	values[3] = BoolGetDatum(IsTransactionBlock());
 	if (lifeguard_preloaded)
-		values[4] = Int32GetDatum(counted_lxid == MyLocalTransactionId ?
+		values[4] = Int32GetDatum(counted_lxid == LG_MY_LXID ?
 								  counted_statements : 0);
 	else
 		nulls[4] = true;

@@ -18,6 +18,7 @@
 #include "utils/guc.h"
 #include "utils/tuplestore.h"
 
+#include "compat.h"
 #include "lifeguard.h"
 
 PG_MODULE_MAGIC;
@@ -33,47 +34,17 @@ _PG_init(void)
 
 	lifeguard_audit_init();
 
-#if PG_VERSION_NUM >= 150000
-	MarkGUCPrefixReserved("lifeguard");
-#else
-	EmitWarningsOnPlaceholders("lifeguard");
-#endif
+	lg_reserve_guc_prefix("lifeguard");
 }
 
 /*
  * Prepare a set-returning function to return its rows in a tuplestore
- * (materialize mode), as InitMaterializedSRF does from PostgreSQL 15 on.
- * Shared by every set-returning function of the extension.
+ * (materialize mode).  Shared by every set-returning function of the
+ * extension.
  */
 ReturnSetInfo *
 lifeguard_init_srf(FunctionCallInfo fcinfo)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-
-#if PG_VERSION_NUM >= 150000
-	InitMaterializedSRF(fcinfo, 0);
-#else
-	TupleDesc	tupdesc;
-	MemoryContext per_query_ctx;
-	MemoryContext oldcontext;
-
-	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("set-valued function called in context that cannot accept a set")));
-	if (!(rsinfo->allowedModes & SFRM_Materialize))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("materialize mode required, but it is not allowed in this context")));
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-
-	per_query_ctx = rsinfo->econtext->ecxt_per_query_memory;
-	oldcontext = MemoryContextSwitchTo(per_query_ctx);
-	rsinfo->returnMode = SFRM_Materialize;
-	rsinfo->setResult = tuplestore_begin_heap(true, false, work_mem);
-	rsinfo->setDesc = CreateTupleDescCopy(tupdesc);
-	MemoryContextSwitchTo(oldcontext);
-#endif
-	return rsinfo;
+	lg_init_materialized_srf(fcinfo);
+	return (ReturnSetInfo *) fcinfo->resultinfo;
 }

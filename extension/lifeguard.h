@@ -21,8 +21,8 @@
 extern bool lifeguard_preloaded;
 
 /*
- * Set up materialize mode for a set-returning function (lifeguard.c):
- * InitMaterializedSRF from PostgreSQL 15, its equivalent before.
+ * Set up materialize mode for a set-returning function (lifeguard.c,
+ * through compat.h).
  */
 extern ReturnSetInfo *lifeguard_init_srf(FunctionCallInfo fcinfo);
 

@@ -55,43 +55,15 @@
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
-#if PG_VERSION_NUM >= 140000
 #include "utils/backend_status.h"
 #include "utils/wait_event.h"
-#endif
 
+#include "compat.h"
 #include "lifeguard.h"
 
 PG_FUNCTION_INFO_V1(lifeguard_pool_usage);
 PG_FUNCTION_INFO_V1(lifeguard_pool_headroom);
 PG_FUNCTION_INFO_V1(lifeguard_pool_capacity);
-
-/*
- * Version differences.
- *
- * The local copy of a backend's status is fetched by a 1-based index into
- * the snapshot; PG 17 renamed the accessor.  The connection-slot settings
- * were renamed in PG 16, which also added reserved_connections and the
- * pg_use_reserved_connections role.  pg_read_all_stats was
- * DEFAULT_ROLE_READ_ALL_STATS before PG 14.
- */
-#if PG_VERSION_NUM >= 170000
-#define lg_local_beentry(idx)	pgstat_get_local_beentry_by_index(idx)
-#else
-#define lg_local_beentry(idx)	pgstat_fetch_stat_local_beentry(idx)
-#endif
-
-#if PG_VERSION_NUM >= 160000
-#define LG_SUPERUSER_RESERVED	SuperuserReservedConnections
-#define LG_RESERVED				ReservedConnections
-#else
-#define LG_SUPERUSER_RESERVED	ReservedBackends
-#define LG_RESERVED				0
-#endif
-
-#if PG_VERSION_NUM < 140000
-#define ROLE_PG_READ_ALL_STATS	DEFAULT_ROLE_READ_ALL_STATS
-#endif
 
 /* the wait class part of wait_event_info (see utils/wait_event.h) */
 #define LG_WAIT_CLASS_MASK		0xFF000000U
@@ -148,13 +120,8 @@ typedef struct RoleVisibility
 static bool
 may_see_activity_of(Oid userid)
 {
-#if PG_VERSION_NUM >= 140000
 	return has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS) ||
 		has_privs_of_role(GetUserId(), userid);
-#else
-	return is_member_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS) ||
-		has_privs_of_role(GetUserId(), userid);
-#endif
 }
 
 /*
@@ -388,6 +355,7 @@ lifeguard_pool_usage(PG_FUNCTION_ARGS)
 				break;
 			case STATE_UNDEFINED:
 			case STATE_DISABLED:
+				LG_CASE_STATE_STARTING
 				break;
 		}
 	}
@@ -515,13 +483,8 @@ percent_datum(int64 a, int64 b)
 	Datum		den;
 	Datum		ratio;
 
-#if PG_VERSION_NUM >= 140000
 	num = NumericGetDatum(int64_to_numeric(a * 100));
 	den = NumericGetDatum(int64_to_numeric(b));
-#else
-	num = DirectFunctionCall1(int8_numeric, Int64GetDatum(a * 100));
-	den = DirectFunctionCall1(int8_numeric, Int64GetDatum(b));
-#endif
 	ratio = DirectFunctionCall2(numeric_div, num, den);
 	return DirectFunctionCall2(numeric_round, ratio, Int32GetDatum(1));
 }
@@ -555,12 +518,12 @@ lifeguard_pool_headroom(PG_FUNCTION_ARGS)
 		elog(ERROR, "return type must be a row type");
 
 	count_client_backends(InvalidOid, InvalidOid, false, &counts);
-	usable = MaxConnections - LG_SUPERUSER_RESERVED - LG_RESERVED;
+	usable = MaxConnections - LG_SUPERUSER_RESERVED - LG_RESERVED_CONNECTIONS;
 
 	memset(nulls, false, sizeof(nulls));
 	values[0] = Int32GetDatum(MaxConnections);
 	values[1] = Int32GetDatum(LG_SUPERUSER_RESERVED);
-#if PG_VERSION_NUM >= 160000
+#ifdef LG_HAVE_RESERVED_CONNECTIONS
 	values[2] = Int32GetDatum(ReservedConnections);
 #else
 	values[2] = (Datum) 0;
@@ -734,7 +697,7 @@ lifeguard_pool_capacity(PG_FUNCTION_ARGS)
 	if (!rolsuper)
 	{
 		available -= LG_SUPERUSER_RESERVED;
-#if PG_VERSION_NUM >= 160000
+#ifdef LG_HAVE_RESERVED_CONNECTIONS
 		if (!has_privs_of_role(roleid, ROLE_PG_USE_RESERVED_CONNECTIONS))
 			available -= ReservedConnections;
 #endif

@@ -59,4 +59,9 @@ ok(-f "$ENV{LG_INSTALL}" . `pg_config --docdir` =~ s/\s+$//r . '/extension/READM
 	|| -f "$ENV{LG_INSTALL}" . `pg_config --sharedir` =~ s/\s+$//r . '/doc/extension/README.md',
 	'make install installed the README as documentation');
 
+# every difference between PostgreSQL majors lives in extension/compat.h
+my @version_tests = grep { !m{/compat\.h:} }
+	split /\n/, `grep -rn PG_VERSION_NUM $root/extension $root/common`;
+is_deeply(\@version_tests, [], 'PG_VERSION_NUM is tested only in extension/compat.h');
+
 done_testing();

@@ -1,0 +1,185 @@
+/*-------------------------------------------------------------------------
+ *
+ * compat.h
+ *	  Every difference between the PostgreSQL majors lifeguard supports
+ *	  (14 to 18), in one place.
+ *
+ * No other file of the extension tests PG_VERSION_NUM (a test in
+ * test/integration/packaging.t keeps it so): each difference is a macro
+ * or an inline function here, named for what it does, and the code that
+ * needs it uses that name.  To support a new major, read its release notes'
+ * "Source code" section and the headers of the hooks and functions used
+ * below, and add the difference here.
+ *
+ * 15, 17 and 18 are built and tested on every change (make test,
+ * make test-matrix); 14 and 16 compile from these guards but no reachable
+ * package archive carries them, so they are not tested here.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef LIFEGUARD_COMPAT_H
+#define LIFEGUARD_COMPAT_H
+
+#include "postgres.h"
+
+#include "executor/executor.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "storage/lock.h"
+#include "storage/proc.h"
+#include "utils/backend_status.h"
+#include "utils/guc.h"
+#include "utils/guc_tables.h"
+#include "utils/tuplestore.h"
+
+#if PG_VERSION_NUM < 140000
+#error "lifeguard supports PostgreSQL 14 and later"
+#endif
+
+/*
+ * The local transaction id of this backend: MyProc->lxid moved into
+ * MyProc->vxid in PostgreSQL 17.
+ */
+#if PG_VERSION_NUM >= 170000
+#define LG_MY_LXID	(MyProc->vxid.lxid)
+#else
+#define LG_MY_LXID	(MyProc->lxid)
+#endif
+
+/*
+ * A backend's status entry by its index in the local snapshot, 1-based
+ * (renamed in PostgreSQL 17).
+ */
+#if PG_VERSION_NUM >= 170000
+#define lg_local_beentry(idx)	pgstat_get_local_beentry_by_index(idx)
+#else
+#define lg_local_beentry(idx)	pgstat_fetch_stat_local_beentry(idx)
+#endif
+
+/*
+ * Reserved connection slots: superuser_reserved_connections was
+ * ReservedBackends before PostgreSQL 16, which added reserved_connections
+ * (for members of pg_use_reserved_connections).
+ */
+#if PG_VERSION_NUM >= 160000
+#define LG_HAVE_RESERVED_CONNECTIONS 1
+#define LG_SUPERUSER_RESERVED	SuperuserReservedConnections
+#define LG_RESERVED_CONNECTIONS ReservedConnections
+#else
+#define LG_SUPERUSER_RESERVED	ReservedBackends
+#define LG_RESERVED_CONNECTIONS 0
+#endif
+
+/*
+ * Backend states: PostgreSQL 18 reports a backend that is still
+ * authenticating as STATE_STARTING.  LG_CASE_STATE_STARTING is the case
+ * label for it where it exists, and nothing before.
+ */
+#if PG_VERSION_NUM >= 180000
+#define LG_CASE_STATE_STARTING	case STATE_STARTING:
+#else
+#define LG_CASE_STATE_STARTING
+#endif
+
+/*
+ * ExecutorRun_hook lost its execute_once argument in PostgreSQL 18.
+ * LG_EXECUTOR_RUN_PARAMS declares the hook's parameters and
+ * LG_EXECUTOR_RUN_ARGS passes them on.
+ */
+#if PG_VERSION_NUM >= 180000
+#define LG_EXECUTOR_RUN_PARAMS \
+	QueryDesc *queryDesc, ScanDirection direction, uint64 count
+#define LG_EXECUTOR_RUN_ARGS	queryDesc, direction, count
+#else
+#define LG_EXECUTOR_RUN_PARAMS \
+	QueryDesc *queryDesc, ScanDirection direction, uint64 count, \
+	bool execute_once
+#define LG_EXECUTOR_RUN_ARGS	queryDesc, direction, count, execute_once
+#endif
+
+/*
+ * LockAcquireExtended, without waiting, reporting out-of-memory, and never
+ * logging a failure to get the lock (PostgreSQL 18 added that argument for
+ * log_lock_failure).
+ */
+static inline LockAcquireResult
+lg_lock_acquire_nowait(const LOCKTAG *tag, LOCKMODE mode, bool session_lock,
+					   LOCALLOCK **locallockp)
+{
+#if PG_VERSION_NUM >= 180000
+	return LockAcquireExtended(tag, mode, session_lock, true, true,
+							   locallockp, false);
+#else
+	return LockAcquireExtended(tag, mode, session_lock, true, true,
+							   locallockp);
+#endif
+}
+
+/*
+ * All configuration parameters: get_guc_variables() returns the count
+ * itself from PostgreSQL 16 on.
+ */
+static inline struct config_generic **
+lg_guc_variables(int *num_vars)
+{
+#if PG_VERSION_NUM >= 160000
+	return get_guc_variables(num_vars);
+#else
+	*num_vars = GetNumConfigOptions();
+	return get_guc_variables();
+#endif
+}
+
+/*
+ * Reserve the "lifeguard." prefix for this library's settings, so that a
+ * misspelled one is reported (EmitWarningsOnPlaceholders before 15).
+ */
+#if PG_VERSION_NUM >= 150000
+#define lg_reserve_guc_prefix(prefix)	MarkGUCPrefixReserved(prefix)
+#else
+#define lg_reserve_guc_prefix(prefix)	EmitWarningsOnPlaceholders(prefix)
+#endif
+
+/*
+ * Shared memory is requested from shmem_request_hook from PostgreSQL 15
+ * on; before, directly from _PG_init.
+ */
+#if PG_VERSION_NUM >= 150000
+#define LG_HAVE_SHMEM_REQUEST_HOOK 1
+#endif
+
+/*
+ * Put a set-returning function in materialize mode: InitMaterializedSRF
+ * from PostgreSQL 15 on, its equivalent before.
+ */
+static inline void
+lg_init_materialized_srf(FunctionCallInfo fcinfo)
+{
+#if PG_VERSION_NUM >= 150000
+	InitMaterializedSRF(fcinfo, 0);
+#else
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	TupleDesc	tupdesc;
+	MemoryContext oldcontext;
+
+	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("set-valued function called in context that cannot accept a set")));
+	if (!(rsinfo->allowedModes & SFRM_Materialize))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("materialize mode required, but it is not allowed in this context")));
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+
+	oldcontext = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+	rsinfo->returnMode = SFRM_Materialize;
+	rsinfo->setResult = tuplestore_begin_heap(true, false, work_mem);
+	rsinfo->setDesc = CreateTupleDescCopy(tupdesc);
+	MemoryContextSwitchTo(oldcontext);
+#endif
+}
+
+#endif							/* LIFEGUARD_COMPAT_H */
