@@ -28,6 +28,9 @@
 #include "miscadmin.h"
 #include "storage/lock.h"
 #include "storage/proc.h"
+#include "catalog/pg_authid.h"
+#include "catalog/pg_database.h"
+#include "utils/acl.h"
 #include "utils/backend_status.h"
 #include "utils/guc.h"
 #include "utils/guc_tables.h"
@@ -69,6 +72,28 @@
 #else
 #define LG_SUPERUSER_RESERVED	ReservedBackends
 #define LG_RESERVED_CONNECTIONS 0
+#endif
+
+/* may the role use the reserved_connections slots (PostgreSQL 16+)? */
+static inline bool
+lg_may_use_reserved_connections(Oid roleid)
+{
+#ifdef LG_HAVE_RESERVED_CONNECTIONS
+	return has_privs_of_role(roleid, ROLE_PG_USE_RESERVED_CONNECTIONS);
+#else
+	return true;
+#endif
+}
+
+/*
+ * A database left invalid by an interrupted DROP DATABASE: the catalog
+ * marks it from PostgreSQL 16 on (and in the 15.4, 14.9 ... minor
+ * releases), with DATCONNLIMIT_INVALID_DB.
+ */
+#ifdef DATCONNLIMIT_INVALID_DB
+#define lg_database_is_invalid(form)	database_is_invalid_form(form)
+#else
+#define lg_database_is_invalid(form)	false
 #endif
 
 /*

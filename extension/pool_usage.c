@@ -111,7 +111,24 @@ typedef struct RoleVisibility
 	bool		visible;
 } RoleVisibility;
 
-#define POOL_USAGE_COLS		13
+/* the columns of pool_usage(), in the order of its OUT parameters */
+typedef enum PoolUsageColumn
+{
+	PU_DATABASE,
+	PU_ROLE,
+	PU_APPLICATION_NAME,
+	PU_CLIENT_ADDR,
+	PU_CONNECTIONS,
+	PU_ACTIVE,
+	PU_IDLE,
+	PU_IDLE_IN_TRANSACTION,
+	PU_IDLE_IN_TRANSACTION_ABORTED,
+	PU_WAITING,
+	PU_OLDEST_XACT_AGE,
+	PU_LONGEST_IDLE_IN_TRANSACTION,
+	PU_LONGEST_QUERY,
+	POOL_USAGE_COLS
+} PoolUsageColumn;
 
 /*
  * HAS_PGSTAT_PERMISSIONS of pgstatfuncs.c: may the current user see the
@@ -244,28 +261,77 @@ keep_oldest(TimestampTz *oldest, TimestampTz ts)
  * caller may not see, client_addr, the state columns and the intervals are
  * all NULL, and backends of different addresses fall into one row.
  */
-Datum
-lifeguard_pool_usage(PG_FUNCTION_ARGS)
+/* a group's entry in the grouping table, zeroed when it is new */
+static PoolEntry *
+group_entry(HTAB *groups, const PoolKey *key, bool visible)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	MemoryContext work_cxt;
-	MemoryContext oldcxt;
+	PoolEntry  *entry;
+	bool		found;
+
+	entry = hash_search(groups, key, HASH_ENTER, &found);
+	if (!found)
+	{
+		entry->visible = visible;
+		entry->connections = 0;
+		entry->active = 0;
+		entry->idle = 0;
+		entry->idle_in_transaction = 0;
+		entry->idle_in_transaction_aborted = 0;
+		entry->waiting = 0;
+		entry->oldest_xact_start = NO_TIMESTAMP;
+		entry->oldest_idle_in_transaction = NO_TIMESTAMP;
+		entry->oldest_query_start = NO_TIMESTAMP;
+	}
+	return entry;
+}
+
+/* count one visible backend's state into its group */
+static void
+count_backend_state(PoolEntry *entry, const PgBackendStatus *be, HTAB *waiters)
+{
+	keep_oldest(&entry->oldest_xact_start, be->st_xact_start_timestamp);
+	switch (be->st_state)
+	{
+		case STATE_RUNNING:
+		case STATE_FASTPATH:
+			entry->active++;
+			keep_oldest(&entry->oldest_query_start,
+						be->st_activity_start_timestamp);
+			if (hash_search(waiters, &be->st_procpid, HASH_FIND, NULL))
+				entry->waiting++;
+			break;
+		case STATE_IDLE:
+			entry->idle++;
+			break;
+		case STATE_IDLEINTRANSACTION:
+			entry->idle_in_transaction++;
+			keep_oldest(&entry->oldest_idle_in_transaction,
+						be->st_state_start_timestamp);
+			break;
+		case STATE_IDLEINTRANSACTION_ABORTED:
+			entry->idle_in_transaction_aborted++;
+			keep_oldest(&entry->oldest_idle_in_transaction,
+						be->st_state_start_timestamp);
+			break;
+		case STATE_UNDEFINED:
+		case STATE_DISABLED:
+			LG_CASE_STATE_STARTING
+			break;
+	}
+}
+
+/*
+ * Group the client backends of the current status snapshot: one pass, with
+ * the privacy rule asked once per role.  The tables live in work_cxt.
+ */
+static HTAB *
+group_client_backends(MemoryContext work_cxt)
+{
 	HASHCTL		ctl;
 	HTAB	   *groups;
 	HTAB	   *roles;
 	HTAB	   *waiters;
-	HASH_SEQ_STATUS seq;
-	PoolEntry  *entry;
-	TimestampTz now;
 	int			num_backends;
-	int			i;
-
-	(void) lifeguard_init_srf(fcinfo);
-
-	work_cxt = AllocSetContextCreate(CurrentMemoryContext,
-									 "lifeguard pool_usage",
-									 ALLOCSET_DEFAULT_SIZES);
-	oldcxt = MemoryContextSwitchTo(work_cxt);
 
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.keysize = sizeof(PoolKey);
@@ -284,11 +350,12 @@ lifeguard_pool_usage(PG_FUNCTION_ARGS)
 	waiters = lock_waiter_pids(work_cxt);
 
 	num_backends = pgstat_fetch_stat_numbackends();
-	for (i = 1; i <= num_backends; i++)
+	for (int i = 1; i <= num_backends; i++)
 	{
 		LocalPgBackendStatus *local = lg_local_beentry(i);
 		PgBackendStatus *be;
 		RoleVisibility *rv;
+		PoolEntry  *entry;
 		PoolKey		key;
 		bool		found;
 
@@ -310,124 +377,107 @@ lifeguard_pool_usage(PG_FUNCTION_ARGS)
 		if (rv->visible)
 			key_set_client_addr(&key, &be->st_clientaddr);
 
-		entry = hash_search(groups, &key, HASH_ENTER, &found);
-		if (!found)
-		{
-			entry->visible = rv->visible;
-			entry->connections = 0;
-			entry->active = 0;
-			entry->idle = 0;
-			entry->idle_in_transaction = 0;
-			entry->idle_in_transaction_aborted = 0;
-			entry->waiting = 0;
-			entry->oldest_xact_start = NO_TIMESTAMP;
-			entry->oldest_idle_in_transaction = NO_TIMESTAMP;
-			entry->oldest_query_start = NO_TIMESTAMP;
-		}
-
+		entry = group_entry(groups, &key, rv->visible);
 		entry->connections++;
-		if (!entry->visible)
-			continue;
-
-		keep_oldest(&entry->oldest_xact_start, be->st_xact_start_timestamp);
-		switch (be->st_state)
-		{
-			case STATE_RUNNING:
-			case STATE_FASTPATH:
-				entry->active++;
-				keep_oldest(&entry->oldest_query_start,
-							be->st_activity_start_timestamp);
-				if (hash_search(waiters, &be->st_procpid, HASH_FIND, NULL))
-					entry->waiting++;
-				break;
-			case STATE_IDLE:
-				entry->idle++;
-				break;
-			case STATE_IDLEINTRANSACTION:
-				entry->idle_in_transaction++;
-				keep_oldest(&entry->oldest_idle_in_transaction,
-							be->st_state_start_timestamp);
-				break;
-			case STATE_IDLEINTRANSACTION_ABORTED:
-				entry->idle_in_transaction_aborted++;
-				keep_oldest(&entry->oldest_idle_in_transaction,
-							be->st_state_start_timestamp);
-				break;
-			case STATE_UNDEFINED:
-			case STATE_DISABLED:
-				LG_CASE_STATE_STARTING
-				break;
-		}
+		if (entry->visible)
+			count_backend_state(entry, be, waiters);
 	}
+	return groups;
+}
+
+/* set a column to an interval since start, unless nothing qualified */
+static void
+put_age(Datum *values, bool *nulls, PoolUsageColumn col, TimestampTz now,
+		TimestampTz start)
+{
+	if (start == NO_TIMESTAMP)
+		return;
+	values[col] = age_datum(now, start);
+	nulls[col] = false;
+}
+
+/* one group's row of pool_usage() */
+static void
+put_group_row(ReturnSetInfo *rsinfo, const PoolEntry *entry, TimestampTz now)
+{
+	Datum		values[POOL_USAGE_COLS];
+	bool		nulls[POOL_USAGE_COLS];
+	char	   *dbname = NULL;
+	char	   *rolename = NULL;
+	NameData	dbname_data;
+	NameData	rolename_data;
+
+	memset(nulls, true, sizeof(nulls));
+
+	if (OidIsValid(entry->key.databaseid))
+		dbname = get_database_name(entry->key.databaseid);
+	if (dbname)
+	{
+		namestrcpy(&dbname_data, dbname);
+		values[PU_DATABASE] = NameGetDatum(&dbname_data);
+		nulls[PU_DATABASE] = false;
+	}
+	if (OidIsValid(entry->key.userid))
+		rolename = GetUserNameFromId(entry->key.userid, true);
+	if (rolename)
+	{
+		namestrcpy(&rolename_data, rolename);
+		values[PU_ROLE] = NameGetDatum(&rolename_data);
+		nulls[PU_ROLE] = false;
+	}
+	values[PU_APPLICATION_NAME] = CStringGetTextDatum(entry->key.appname);
+	nulls[PU_APPLICATION_NAME] = false;
+	if (entry->key.family != 0)
+	{
+		values[PU_CLIENT_ADDR] = key_client_addr_datum(&entry->key);
+		nulls[PU_CLIENT_ADDR] = false;
+	}
+	values[PU_CONNECTIONS] = Int32GetDatum(entry->connections);
+	nulls[PU_CONNECTIONS] = false;
+
+	if (entry->visible)
+	{
+		values[PU_ACTIVE] = Int32GetDatum(entry->active);
+		values[PU_IDLE] = Int32GetDatum(entry->idle);
+		values[PU_IDLE_IN_TRANSACTION] = Int32GetDatum(entry->idle_in_transaction);
+		values[PU_IDLE_IN_TRANSACTION_ABORTED] =
+			Int32GetDatum(entry->idle_in_transaction_aborted);
+		values[PU_WAITING] = Int32GetDatum(entry->waiting);
+		for (int col = PU_ACTIVE; col <= PU_WAITING; col++)
+			nulls[col] = false;
+		put_age(values, nulls, PU_OLDEST_XACT_AGE, now, entry->oldest_xact_start);
+		put_age(values, nulls, PU_LONGEST_IDLE_IN_TRANSACTION, now,
+				entry->oldest_idle_in_transaction);
+		put_age(values, nulls, PU_LONGEST_QUERY, now, entry->oldest_query_start);
+	}
+
+	/* the tuplestore copies the values into the per-query context */
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+}
+
+Datum
+lifeguard_pool_usage(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = lifeguard_init_srf(fcinfo);
+	MemoryContext work_cxt;
+	MemoryContext oldcxt;
+	HTAB	   *groups;
+	HASH_SEQ_STATUS seq;
+	PoolEntry  *entry;
+	TimestampTz now;
+
+	work_cxt = AllocSetContextCreate(CurrentMemoryContext,
+									 "lifeguard pool_usage",
+									 ALLOCSET_DEFAULT_SIZES);
+	oldcxt = MemoryContextSwitchTo(work_cxt);
+
+	groups = group_client_backends(work_cxt);
 
 	/* one row per group; names are looked up once per group */
 	now = GetCurrentTimestamp();
 	hash_seq_init(&seq, groups);
 	while ((entry = hash_seq_search(&seq)) != NULL)
-	{
-		Datum		values[POOL_USAGE_COLS];
-		bool		nulls[POOL_USAGE_COLS];
-		char	   *dbname = NULL;
-		char	   *rolename = NULL;
-		NameData	dbname_data;
-		NameData	rolename_data;
-
-		memset(nulls, true, sizeof(nulls));
-
-		if (OidIsValid(entry->key.databaseid))
-			dbname = get_database_name(entry->key.databaseid);
-		if (dbname)
-		{
-			namestrcpy(&dbname_data, dbname);
-			values[0] = NameGetDatum(&dbname_data);
-			nulls[0] = false;
-		}
-		if (OidIsValid(entry->key.userid))
-			rolename = GetUserNameFromId(entry->key.userid, true);
-		if (rolename)
-		{
-			namestrcpy(&rolename_data, rolename);
-			values[1] = NameGetDatum(&rolename_data);
-			nulls[1] = false;
-		}
-		values[2] = CStringGetTextDatum(entry->key.appname);
-		nulls[2] = false;
-		if (entry->key.family != 0)
-		{
-			values[3] = key_client_addr_datum(&entry->key);
-			nulls[3] = false;
-		}
-		values[4] = Int32GetDatum(entry->connections);
-		nulls[4] = false;
-
-		if (entry->visible)
-		{
-			values[5] = Int32GetDatum(entry->active);
-			values[6] = Int32GetDatum(entry->idle);
-			values[7] = Int32GetDatum(entry->idle_in_transaction);
-			values[8] = Int32GetDatum(entry->idle_in_transaction_aborted);
-			values[9] = Int32GetDatum(entry->waiting);
-			nulls[5] = nulls[6] = nulls[7] = nulls[8] = nulls[9] = false;
-			if (entry->oldest_xact_start != NO_TIMESTAMP)
-			{
-				values[10] = age_datum(now, entry->oldest_xact_start);
-				nulls[10] = false;
-			}
-			if (entry->oldest_idle_in_transaction != NO_TIMESTAMP)
-			{
-				values[11] = age_datum(now, entry->oldest_idle_in_transaction);
-				nulls[11] = false;
-			}
-			if (entry->oldest_query_start != NO_TIMESTAMP)
-			{
-				values[12] = age_datum(now, entry->oldest_query_start);
-				nulls[12] = false;
-			}
-		}
-
-		/* the tuplestore copies the values into the per-query context */
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-	}
+		put_group_row(rsinfo, entry, now);
 
 	MemoryContextSwitchTo(oldcxt);
 	MemoryContextDelete(work_cxt);
@@ -563,6 +613,60 @@ apply_connection_limit(int32 *available, const char **limited_by, bool allowed,
 }
 
 /*
+ * What pool_capacity() needs of a role or a database: may it connect at all
+ * (the role LOGIN, the database ALLOW_CONNECTIONS and valid), its
+ * CONNECTION LIMIT, and for a role whether it is a superuser.
+ */
+typedef struct LimitedObject
+{
+	Oid			oid;
+	bool		allowed;
+	int32		connlimit;
+	bool		super;
+} LimitedObject;
+
+static void
+lookup_role(const char *rolename, LimitedObject *role)
+{
+	HeapTuple	tuple = SearchSysCache1(AUTHNAME, CStringGetDatum(rolename));
+	Form_pg_authid form;
+
+	if (!HeapTupleIsValid(tuple))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("role \"%s\" does not exist", rolename),
+				 errhint("Pass the role the application's pools connect as.")));
+	form = (Form_pg_authid) GETSTRUCT(tuple);
+	role->oid = form->oid;
+	role->allowed = form->rolcanlogin;
+	role->connlimit = form->rolconnlimit;
+	role->super = form->rolsuper;
+	ReleaseSysCache(tuple);
+}
+
+static void
+lookup_database(const char *dbname, LimitedObject *db)
+{
+	Oid			dbid = get_database_oid(dbname, true);
+	HeapTuple	tuple = NULL;
+	Form_pg_database form;
+
+	if (OidIsValid(dbid))
+		tuple = SearchSysCache1(DATABASEOID, ObjectIdGetDatum(dbid));
+	if (!HeapTupleIsValid(tuple))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("database \"%s\" does not exist", dbname),
+				 errhint("Pass the database the application's pools connect to.")));
+	form = (Form_pg_database) GETSTRUCT(tuple);
+	db->oid = dbid;
+	db->allowed = form->datallowconn && !lg_database_is_invalid(form);
+	db->connlimit = form->datconnlimit;
+	db->super = false;
+	ReleaseSysCache(tuple);
+}
+
+/*
  * pool_capacity(instances, pool_max, role, database): would instances pools
  * of pool_max connections each, connecting as role to database, fit?
  *
@@ -601,14 +705,8 @@ lifeguard_pool_capacity(PG_FUNCTION_ARGS)
 	char	   *rolename;
 	char	   *dbname;
 	int32		needed;
-	HeapTuple	tuple;
-	Oid			roleid;
-	Oid			dbid;
-	bool		rolsuper;
-	bool		rolcanlogin;
-	int32		rolconnlimit;
-	bool		datallowconn;
-	int32		datconnlimit;
+	LimitedObject role;
+	LimitedObject db;
 	ClientCounts counts;
 	int32		available;
 	const char *limited_by;
@@ -650,66 +748,27 @@ lifeguard_pool_capacity(PG_FUNCTION_ARGS)
 				 errdetail("%d instances with a pool of %d connections each need more than %d connections.",
 						   instances, pool_max, PG_INT32_MAX)));
 
-	tuple = SearchSysCache1(AUTHNAME, CStringGetDatum(rolename));
-	if (!HeapTupleIsValid(tuple))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("role \"%s\" does not exist", rolename),
-				 errhint("Pass the role the application's pools connect as.")));
-	{
-		Form_pg_authid form = (Form_pg_authid) GETSTRUCT(tuple);
+	lookup_role(rolename, &role);
+	lookup_database(dbname, &db);
 
-		roleid = form->oid;
-		rolsuper = form->rolsuper;
-		rolcanlogin = form->rolcanlogin;
-		rolconnlimit = form->rolconnlimit;
-	}
-	ReleaseSysCache(tuple);
-
-	dbid = get_database_oid(dbname, true);
-	if (!OidIsValid(dbid))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("database \"%s\" does not exist", dbname),
-				 errhint("Pass the database the application's pools connect to.")));
-	tuple = SearchSysCache1(DATABASEOID, ObjectIdGetDatum(dbid));
-	if (!HeapTupleIsValid(tuple))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("database \"%s\" does not exist", dbname),
-				 errhint("Pass the database the application's pools connect to.")));
-	{
-		Form_pg_database form = (Form_pg_database) GETSTRUCT(tuple);
-
-		datallowconn = form->datallowconn;
-		datconnlimit = form->datconnlimit;
-#ifdef DATCONNLIMIT_INVALID_DB
-		if (database_is_invalid_form(form))
-			datallowconn = false;
-#endif
-	}
-	ReleaseSysCache(tuple);
-
-	count_client_backends(roleid, dbid, true, &counts);
+	count_client_backends(role.oid, db.oid, true, &counts);
 
 	/* max_connections, less the slots this role may not use */
 	available = MaxConnections - counts.total;
-	if (!rolsuper)
+	if (!role.super)
 	{
 		available -= LG_SUPERUSER_RESERVED;
-#ifdef LG_HAVE_RESERVED_CONNECTIONS
-		if (!has_privs_of_role(roleid, ROLE_PG_USE_RESERVED_CONNECTIONS))
-			available -= ReservedConnections;
-#endif
+		if (!lg_may_use_reserved_connections(role.oid))
+			available -= LG_RESERVED_CONNECTIONS;
 	}
 	limited_by = "max_connections";
 
 	/* the database's limit, then the role's (it wins a tie) */
-	apply_connection_limit(&available, &limited_by, datallowconn, rolsuper,
-						   datconnlimit, counts.of_database,
+	apply_connection_limit(&available, &limited_by, db.allowed, role.super,
+						   db.connlimit, counts.of_database,
 						   "database connection limit");
-	apply_connection_limit(&available, &limited_by, rolcanlogin, rolsuper,
-						   rolconnlimit, counts.of_role,
+	apply_connection_limit(&available, &limited_by, role.allowed, role.super,
+						   role.connlimit, counts.of_role,
 						   "role connection limit");
 
 	available = Max(available, 0);
