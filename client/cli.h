@@ -147,6 +147,13 @@ typedef struct cli_headroom
 } cli_headroom;
 
 /*
+ * pool_headroom() into *headroom.  Returns false (and fills err) when the
+ * query failed.
+ */
+extern bool cli_headroom_read(cli_db *db, cli_headroom *headroom,
+							  lg_error *err);
+
+/*
  * The application pools (largest first, without this command's own
  * connection) and, when headroom is not NULL, pool_headroom().  *rows is
  * malloc'd.  Returns an exit code (after printing the error).

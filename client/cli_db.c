@@ -394,28 +394,34 @@ cli_pool_snapshot(cli_db *db, cli_pool_row **rows, int *nrows,
 	*nrows = n;
 	PQclear(res);
 
-	if (headroom)
+	if (headroom && !cli_headroom_read(db, headroom, &err))
 	{
-		sql = cli_db_sql(db,
-						 "SELECT max_connections, superuser_reserved_connections,"
-						 "       reserved_connections, in_use, available, utilization"
-						 "  FROM %s.pool_headroom()");
-		res = cli_db_query(db, sql, 0, NULL, &err);
-		free(sql);
-		if (res == NULL)
-		{
-			free(*rows);
-			*rows = NULL;
-			return cli_db_query_failed(db, "reading pool_headroom()", &err);
-		}
-		headroom->max_connections = atoi(PQgetvalue(res, 0, 0));
-		headroom->superuser_reserved_connections = atoi(PQgetvalue(res, 0, 1));
-		headroom->reserved_known = !PQgetisnull(res, 0, 2);
-		headroom->reserved_connections = atoi(PQgetvalue(res, 0, 2));
-		headroom->in_use = atoi(PQgetvalue(res, 0, 3));
-		headroom->available = atoi(PQgetvalue(res, 0, 4));
-		headroom->utilization = atof(PQgetvalue(res, 0, 5));
-		PQclear(res);
+		free(*rows);
+		*rows = NULL;
+		return cli_db_query_failed(db, "reading pool_headroom()", &err);
 	}
 	return EXIT_OK;
+}
+
+bool
+cli_headroom_read(cli_db *db, cli_headroom *headroom, lg_error *err)
+{
+	char	   *sql = cli_db_sql(db,
+								 "SELECT max_connections, superuser_reserved_connections,"
+								 "       reserved_connections, in_use, available, utilization"
+								 "  FROM %s.pool_headroom()");
+	PGresult   *res = cli_db_query(db, sql, 0, NULL, err);
+
+	free(sql);
+	if (res == NULL)
+		return false;
+	headroom->max_connections = atoi(PQgetvalue(res, 0, 0));
+	headroom->superuser_reserved_connections = atoi(PQgetvalue(res, 0, 1));
+	headroom->reserved_known = !PQgetisnull(res, 0, 2);
+	headroom->reserved_connections = atoi(PQgetvalue(res, 0, 2));
+	headroom->in_use = atoi(PQgetvalue(res, 0, 3));
+	headroom->available = atoi(PQgetvalue(res, 0, 4));
+	headroom->utilization = atof(PQgetvalue(res, 0, 5));
+	PQclear(res);
+	return true;
 }

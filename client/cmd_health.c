@@ -152,31 +152,14 @@ check(cli_db *db, int instances, health *h)
 
 	if (h->installed)
 	{
-		char	   *sql = cli_db_sql(db,
-									 "SELECT max_connections, superuser_reserved_connections,"
-									 "       reserved_connections, in_use, available, utilization"
-									 "  FROM %s.pool_headroom()");
-
-		res = cli_db_query(db, sql, 0, NULL, &err);
-		free(sql);
-		if (res == NULL)
+		if (!cli_headroom_read(db, &h->headroom, &err))
 			problem(h, "pool_headroom() failed: %s", err.message);
 		else
 		{
-			cli_headroom *r = &h->headroom;
-
 			h->have_headroom = true;
-			r->max_connections = atoi(PQgetvalue(res, 0, 0));
-			r->superuser_reserved_connections = atoi(PQgetvalue(res, 0, 1));
-			r->reserved_known = !PQgetisnull(res, 0, 2);
-			r->reserved_connections = atoi(PQgetvalue(res, 0, 2));
-			r->in_use = atoi(PQgetvalue(res, 0, 3));
-			r->available = atoi(PQgetvalue(res, 0, 4));
-			r->utilization = atof(PQgetvalue(res, 0, 5));
-			PQclear(res);
-			if (r->available <= 0)
+			if (h->headroom.available <= 0)
 				problem(h, "no connection slot left for regular roles (%d in use of max_connections %d)",
-						r->in_use, r->max_connections);
+						h->headroom.in_use, h->headroom.max_connections);
 		}
 	}
 
