@@ -11,6 +11,7 @@
 #define LG_CLI_H
 
 #include "lifeguard.h"
+#include "lg_clock.h"
 
 /* Exit codes of the contract. */
 #define EXIT_OK			0
@@ -58,8 +59,8 @@ extern int	cli_bad_option(const char *cmd, int c, int argc, char **argv);
  */
 extern int	cli_no_arguments(const char *cmd, int argc, char **argv);
 
-/* A monotonic clock in milliseconds, for latencies. */
-extern double cli_now_ms(void);
+/* A monotonic clock in milliseconds, for latencies (common/lg_clock.h). */
+#define cli_now_ms()	(lg_clock_us(CLOCK_MONOTONIC) / 1000.0)
 
 /* Strict decimal integer in [min, max] for option opt; false after error. */
 extern bool cli_parse_int(const char *cmd, const char *opt, const char *value,

@@ -71,8 +71,7 @@ extern const char *lg_param_get(const lg_param *params, int n,
 extern lg_config *lg_config_dup(const lg_config *src);
 
 /* Monotonic clock in milliseconds and microseconds. */
-extern int64_t lg_mono_ms(void);
-extern int64_t lg_mono_us(void);
+#include "lg_clock.h"
 
 /*
  * Open a connection with the parameters of config, bounded by an absolute

@@ -120,15 +120,6 @@ cli_no_arguments(const char *cmd, int argc, char **argv)
 	return EXIT_USAGE;
 }
 
-double
-cli_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
-}
-
 bool
 cli_parse_int(const char *cmd, const char *opt, const char *value, int min,
 			  int max, int *out)

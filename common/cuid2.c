@@ -18,6 +18,7 @@
  *-------------------------------------------------------------------------
  */
 #include "cuid2.h"
+#include "lg_clock.h"
 
 #include <string.h>
 #include <time.h>
@@ -72,15 +73,6 @@ get_sha3_512(void)
 		md = expected;
 	}
 	return md;
-}
-
-int64_t
-lg_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Write v in base36 into out (no terminator); returns the number of digits. */
@@ -334,7 +326,7 @@ lg_cuid2_generate(lg_cuid2_state *state, int length, char *out)
 		return LG_CUID2_ERR_RANDOM;
 	if (!random_base36(state, salt, (size_t) length))
 		return LG_CUID2_ERR_RANDOM;
-	return lg_cuid2_compose(lg_now_ms(), salt, state->counter++,
+	return lg_cuid2_compose(lg_clock_us(CLOCK_REALTIME) / 1000, salt, state->counter++,
 							state->fingerprint, (char) ('a' + letter),
 							length, out);
 }

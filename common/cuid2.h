@@ -117,7 +117,4 @@ extern bool lg_is_prefixed_id(const char *s, size_t len,
 							  const char *want_prefix, size_t want_len,
 							  size_t *prefix_len);
 
-/* Current time in milliseconds since the Unix epoch. */
-extern int64_t lg_now_ms(void);
-
 #endif							/* LIFEGUARD_CUID2_H */
