@@ -8,8 +8,6 @@ use strict;
 use warnings;
 use Test::More;
 use JSON::PP;
-use FindBin;
-use lib $FindBin::Bin;
 use LG qw(psql free_port);
 use LGClient qw(binaries sanitizer_clean);
 use LGOps qw(ops_cli);
