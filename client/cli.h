@@ -12,7 +12,7 @@
 
 #include "lifeguard.h"
 
-/* Exit codes of the contract. */
+/* Exit codes (docs/cli.md). */
 #define EXIT_OK			0
 #define EXIT_CHECK		1		/* a check failed */
 #define EXIT_USAGE		2		/* bad usage or configuration */
@@ -154,7 +154,7 @@ typedef struct cli_headroom
 extern int	cli_pool_snapshot(cli_db *db, cli_pool_row **rows, int *nrows,
 							  cli_headroom *headroom);
 
-/* The safe alternative to a pooling hazard (contract names), or NULL. */
+/* The safe alternative to a pooling hazard (the names of docs/transaction-pooling.md), or NULL. */
 extern const char *cli_hazard_alternative(const char *hazard);
 
 #endif							/* LG_CLI_H */
