@@ -13,7 +13,7 @@
 #include "lifeguard.h"
 #include "lg_clock.h"
 
-/* Exit codes of the contract. */
+/* Exit codes (docs/cli.md). */
 #define EXIT_OK			0
 #define EXIT_CHECK		1		/* a check failed */
 #define EXIT_USAGE		2		/* bad usage or configuration */
@@ -162,7 +162,7 @@ extern bool cli_headroom_read(cli_db *db, cli_headroom *headroom,
 extern int	cli_pool_snapshot(cli_db *db, cli_pool_row **rows, int *nrows,
 							  cli_headroom *headroom);
 
-/* The safe alternative to a pooling hazard (contract names), or NULL. */
+/* The safe alternative to a pooling hazard (the names of docs/transaction-pooling.md), or NULL. */
 extern const char *cli_hazard_alternative(const char *hazard);
 
 #endif							/* LG_CLI_H */

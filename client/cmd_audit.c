@@ -25,7 +25,7 @@
 #define CMD "audit"
 
 /*
- * The safe alternative to each hazard of the contract.  The server says
+ * The safe alternative to each hazard (docs/design.md).  The server says
  * the same in the hint of the error that lifeguard.enforce = error raises;
  * pooling_audit has no column for it, so the table lives here too.
  */

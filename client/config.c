@@ -36,7 +36,7 @@ typedef struct profile
 	bool		keepalive;
 } profile;
 
-/* The profiles of the contract, indexed by lg_environment. */
+/* The profiles of docs/client.md, indexed by lg_environment. */
 static const profile profiles[] = {
 	[LG_ENV_PRODUCTION] = {"production", "prod", 20, 30000, 10000, true},
 	[LG_ENV_STAGING] = {"staging", "staging", 15, 30000, 10000, true},

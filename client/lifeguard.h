@@ -45,7 +45,7 @@ extern "C"
 
 /*
  * Status codes.  The values of LG_ERR_CONFIG and LG_ERR_CONNECT are the CLI
- * exit codes of the contract (2: bad usage or configuration, 3: cannot
+ * exit codes of docs/cli.md (2: bad usage or configuration, 3: cannot
  * connect).
  */
 typedef enum lg_status

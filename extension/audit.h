@@ -20,7 +20,7 @@
 #include "fmgr.h"
 #include "nodes/execnodes.h"
 
-/* the hazards, in the contract's order; names in audit_hazard_names[] */
+/* the hazards, in the order of docs/transaction-pooling.md; names in audit_hazard_names[] */
 typedef enum AuditHazard
 {
 	AUDIT_HAZARD_SET = 0,

@@ -8,8 +8,6 @@ use strict;
 use warnings;
 use Test::More;
 use JSON::PP;
-use FindBin;
-use lib $FindBin::Bin;
 use LG qw(run_cmd);
 use LGClient qw(binaries lg_env cli sanitizer_clean);
 

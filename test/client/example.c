@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * example.c
- *	  The liblifeguard example of doc/client.md, compiled by
+ *	  The liblifeguard example of docs/client.md, compiled by
  *	  test/client/install.t against the installed library (pkg-config
  *	  lifeguard) and run against the test cluster.
  *

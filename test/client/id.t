@@ -4,8 +4,6 @@
 use strict;
 use warnings;
 use Test::More;
-use FindBin;
-use lib $FindBin::Bin;
 use LG qw(psql psql_err);
 use LGClient qw(binaries lg_env cli program sanitizer_clean);
 

@@ -5,8 +5,6 @@
 use strict;
 use warnings;
 use Test::More;
-use FindBin;
-use lib $FindBin::Bin;
 use File::Temp qw(tempdir);
 use LG qw(run_cmd);
 use LGClient qw(build_client lg_env url_for);

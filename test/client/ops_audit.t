@@ -8,8 +8,6 @@ use strict;
 use warnings;
 use Test::More;
 use JSON::PP;
-use FindBin;
-use lib $FindBin::Bin;
 use LG qw(psql free_port);
 use LGClient qw(binaries sanitizer_clean);
 use LGOps qw(ops_cli);
@@ -21,7 +19,7 @@ psql('DROP DATABASE IF EXISTS ops_audit_noext');
 psql('CREATE DATABASE ops_audit_noext');
 END { eval { psql('DROP DATABASE IF EXISTS ops_audit_noext') } }
 
-# the safe alternatives the report must give (the contract's hazards)
+# the safe alternatives the report must give (the hazards of docs/transaction-pooling.md)
 my %alternative = (
 	set => qr/SET LOCAL/, prepare => qr/unnamed statement/, protocol_prepare => qr/unnamed statements/,
 	listen => qr/direct, unpooled connection/, advisory_lock => qr/pg_advisory_xact_lock/,

@@ -7,8 +7,6 @@ use strict;
 use warnings;
 use Test::More;
 use JSON::PP;
-use FindBin;
-use lib $FindBin::Bin;
 use LG qw(psql free_port);
 use LGClient qw(binaries sanitizer_clean url_for);
 use LGOps qw(ops_cli reject_password_server stop_reject_server);

@@ -8,8 +8,6 @@
 use strict;
 use warnings;
 use Test::More;
-use FindBin;
-use lib $FindBin::Bin;
 use LG qw(psql free_port);
 use LGClient qw(binaries sanitizer_clean);
 use LGOps qw(session stop_sessions wait_states ops_cli);

@@ -6,8 +6,6 @@
 use strict;
 use warnings;
 use Test::More;
-use FindBin;
-use lib $FindBin::Bin;
 use LG qw(psql free_port wait_until run_cmd);
 use LGClient qw(binaries sanitizer_clean url_for);
 use LGOps qw(session stop_sessions wait_states ops_cli);

@@ -5,8 +5,6 @@
 use strict;
 use warnings;
 use Test::More;
-use FindBin;
-use lib $FindBin::Bin;
 use IO::Socket::INET;
 use POSIX ();
 use Time::HiRes qw(sleep time);

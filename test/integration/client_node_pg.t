@@ -5,8 +5,6 @@
 use strict;
 use warnings;
 use Test::More;
-use FindBin;
-use lib "$FindBin::Bin/../client";  # LGClient.pm
 use JSON::PP;
 use LG qw(node_run);
 use LGClient qw(lg_env cli url_for);

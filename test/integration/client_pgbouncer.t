@@ -6,8 +6,6 @@
 use strict;
 use warnings;
 use Test::More;
-use FindBin;
-use lib "$FindBin::Bin/../client";  # LGClient.pm
 use JSON::PP;
 use LG qw(start_pgbouncer stop_pgbouncer);
 use LGClient qw(binaries lg_env cli program url_for sanitizer_clean);

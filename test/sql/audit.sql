@@ -51,7 +51,7 @@ SELECT has_function('txn_info', ARRAY[]::text[]);
 SELECT is((SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum)
              FROM pg_attribute WHERE attrelid = 'pooling_audit'::regclass AND attnum > 0),
           'database name, role name, application_name text, hazard text, count bigint, first_seen timestamp with time zone, last_seen timestamp with time zone, sample text',
-          'pooling_audit has the contract''s columns');
+          'pooling_audit has the columns of docs/sql.md');
 SELECT ok(NOT has_function_privilege('public', 'pooling_audit_reset()', 'EXECUTE'),
           'pooling_audit_reset() is not executable by PUBLIC');
 SELECT ok(has_function_privilege('public', 'pooling_audit_info()', 'EXECUTE'),

@@ -20,7 +20,7 @@ EXCEPTION WHEN OTHERS THEN
 END $$;
 
 ------------------------------------------------------------------------
--- signatures and markings (the contract)
+-- signatures and markings (docs/sql.md)
 SELECT has_function('gen_prefixed_id', ARRAY['text', 'integer']);
 SELECT has_function('gen_cuid2', ARRAY['integer']);
 SELECT has_function('is_cuid2', ARRAY['text']);
@@ -35,7 +35,7 @@ SELECT is(
 	  WHERE p.proname IN ('gen_prefixed_id', 'gen_cuid2', 'is_cuid2', 'is_prefixed_id',
 	                      'prefixed_id_prefix', 'cuid2_hash')),
 	'cuid2_hash i t s 0, gen_cuid2 v t s 1, gen_prefixed_id v t s 1, is_cuid2 i t s 0, is_prefixed_id i f s 1, prefixed_id_prefix i t s 0',
-	'volatility, strictness, PARALLEL SAFE and defaults follow the contract');
+	'volatility, strictness, PARALLEL SAFE and defaults follow docs/sql.md');
 
 SELECT ok(NOT has_function_privilege('public', 'cuid2_fingerprint()', 'EXECUTE')
           OR NOT EXISTS (SELECT 1 FROM pg_proc WHERE proname = 'cuid2_fingerprint'

@@ -91,13 +91,13 @@ RETURNS text LANGUAGE sql AS $$
 $$;
 
 ------------------------------------------------------------------------
--- the contract
+-- the documented signature (docs/sql.md)
 SELECT has_function('pool_capacity', ARRAY['integer', 'integer', 'name', 'name']);
 SELECT is(
 	(SELECT pg_get_function_arguments('pool_capacity(integer, integer, name, name)'::regprocedure)),
 	'instances integer, pool_max integer, role name DEFAULT CURRENT_USER, database name DEFAULT current_database(), '
 	'OUT fits boolean, OUT needed integer, OUT available integer, OUT limited_by text, OUT suggested_pool_max integer',
-	'pool_capacity has the signature of the contract');
+	'pool_capacity has the signature of docs/sql.md');
 SELECT ok(NOT (SELECT prosecdef FROM pg_proc WHERE oid = 'pool_capacity(integer, integer, name, name)'::regprocedure),
 	'pool_capacity is not SECURITY DEFINER');
 

@@ -59,7 +59,7 @@ $$;
 CREATE TEMP TABLE marks (name text PRIMARY KEY, at timestamptz NOT NULL);
 
 ------------------------------------------------------------------------
--- the contract: columns, types, markings
+-- the documented columns, types, markings (docs/sql.md)
 SELECT has_view('pool_usage');
 SELECT has_function('pool_usage', ARRAY[]::text[]);
 SELECT has_function('pool_headroom', ARRAY[]::text[]);
@@ -69,12 +69,12 @@ SELECT is(
 	'database name, role name, application_name text, client_addr inet, connections integer, '
 	'active integer, idle integer, idle_in_transaction integer, idle_in_transaction_aborted integer, '
 	'waiting integer, oldest_xact_age interval, longest_idle_in_transaction interval, longest_query interval',
-	'pool_usage has the columns of the contract');
+	'pool_usage has the columns of docs/sql.md');
 SELECT is(
 	(SELECT pg_get_function_arguments('pool_headroom()'::regprocedure)),
 	'OUT max_connections integer, OUT superuser_reserved_connections integer, OUT reserved_connections integer, '
 	'OUT in_use integer, OUT available integer, OUT utilization numeric',
-	'pool_headroom() returns the columns of the contract');
+	'pool_headroom() returns the columns of docs/sql.md');
 SELECT is(
 	(SELECT count(*)::int FROM pg_proc
 	  WHERE proname IN ('pool_usage', 'pool_headroom', 'pool_capacity') AND prosecdef),

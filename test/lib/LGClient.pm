@@ -1,8 +1,9 @@
-# LGClient.pm: helpers for the client tests (test/client, test/integration
-# client_*.t).  Builds the client, its AddressSanitizer + UBSan variant, the
-# ThreadSanitizer pool test program and the C test programs (make -C client
-# all asan tsan check-programs), and runs every binary with the sanitizers
-# set to stop at the first finding.
+# LGClient.pm: helpers for the tests that run the client (test/client,
+# test/integration client_*.t and docs.t).  Builds the client, its
+# AddressSanitizer + UBSan variant, the ThreadSanitizer pool test program
+# and the C test programs (make -C client all asan tsan check-programs),
+# and runs every binary with the sanitizers set to stop at the first
+# finding.
 package LGClient;
 
 use strict;
