@@ -45,6 +45,13 @@ for my $schema ('', 'ids') {
 		my $file = "$dir/$src{db}.$format";
 		my ($rc, $out, $err) = run_cmd(["$bindir/pg_dump", @conn, '--format', $format, '--file', $file, $src{db}]);
 		is($rc, 0, "$name: pg_dump") or diag($err);
+		if ($format eq 'plain') {
+			my $sql = do { local (@ARGV, $/) = $file; <> };
+			like($sql, qr/^CREATE EXTENSION IF NOT EXISTS lifeguard WITH SCHEMA \Q$where\E;$/m,
+				"$name: the dump creates the extension by name, schema and no version");
+			unlike($sql, qr/^CREATE (?:OR REPLACE )?FUNCTION \Q$where\E\.gen_prefixed_id/m,
+				"$name: ... not its objects");
+		}
 		psql("CREATE DATABASE $dst{db} TEMPLATE template0", db => 'postgres');
 		($rc, $out, $err) = $format eq 'custom'
 			? run_cmd(["$bindir/pg_restore", @conn, '--exit-on-error', '--dbname', $dst{db}, $file])

@@ -46,6 +46,9 @@ for my $c (@clusters) {
 
 		create_dependents('', %db);
 		my $rows = psql('SELECT id, name FROM workspace ORDER BY id', %db);
+		like($rows, qr/\A(?:ws_[a-z][0-9a-z]{23}\|w\d\n?){5}\z/, "$name: the old version makes ids with this library");
+		is(psql(q{SELECT count(*) FROM my_pools WHERE database = current_database()}, %db), 1,
+			"$name: the old version's pool_usage works with this library");
 		psql('ALTER EXTENSION lifeguard UPDATE', %db);
 		is(psql(q{SELECT extversion FROM pg_extension WHERE extname = 'lifeguard'}, %db), $current,
 			"$name: ALTER EXTENSION lifeguard UPDATE reaches $current");
