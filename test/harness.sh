@@ -100,7 +100,7 @@ build_and_install() {
 	# symlinked around what `make install` put there, never over it
 	mkdir -p "$LG_INSTALL$PGBIN" "$LG_INSTALL$PGSHARE" "$LG_INSTALL$PGPKGLIB"
 	local b
-	for b in postgres initdb pg_ctl pg_dump pg_restore; do
+	for b in postgres initdb pg_ctl pg_dump pg_restore psql; do
 		cp -n "$PGBIN/$b" "$LG_INSTALL$PGBIN/$b"
 	done
 	cp -rsn "$PGSHARE/." "$LG_INSTALL$PGSHARE/"

@@ -4,9 +4,9 @@
 # restored database must have the same rows, the same extension (member by
 # member, with a privilege the user granted on one of its functions), no
 # configuration tables, and a working DEFAULT gen_prefixed_id('ws'), view
-# over pool_usage and functions that call the extension.  pg_dump and
-# pg_restore are those of the server's major (the harness copies them into
-# its private bin directory, LG_BINDIR).
+# over pool_usage and functions that call the extension.  pg_dump,
+# pg_restore and psql are those of the server's major (the harness copies
+# them into its private bin directory, LG_BINDIR).
 use strict;
 use warnings;
 use Test::More;
@@ -19,7 +19,7 @@ use LGExtension qw(same_members create_dependents check_dependents);
 my $current = control()->{default_version};
 my $bindir = $ENV{LG_BINDIR} or die "LG_BINDIR is not set (run through test/harness.sh)\n";
 my $major = int(psql('SHOW server_version_num') / 10000);
-for my $tool (qw(pg_dump pg_restore)) {
+for my $tool (qw(pg_dump pg_restore psql)) {
 	my (undef, $out) = run_cmd(["$bindir/$tool", '--version']);
 	like($out, qr/^\Q$tool\E \(PostgreSQL\) \Q$major\E[.\s]/, "$tool is of the server's major, $major");
 }
@@ -55,7 +55,7 @@ for my $schema ('', 'ids') {
 		psql("CREATE DATABASE $dst{db} TEMPLATE template0", db => 'postgres');
 		($rc, $out, $err) = $format eq 'custom'
 			? run_cmd(["$bindir/pg_restore", @conn, '--exit-on-error', '--dbname', $dst{db}, $file])
-			: run_cmd(['psql', '-X', '-q', @conn, '-v', 'ON_ERROR_STOP=1', '--dbname', $dst{db}, '--file', $file]);
+			: run_cmd(["$bindir/psql", '-X', '-q', @conn, '-v', 'ON_ERROR_STOP=1', '--dbname', $dst{db}, '--file', $file]);
 		is($rc, 0, "$name: restored") or diag($err);
 		is($err, '', "$name: restored without a message");
 
