@@ -13,10 +13,11 @@ use Test::More;
 use FindBin;
 use lib $FindBin::Bin;
 use LG qw(psql control);
-use LGExtension qw(members same_members create_dependents check_dependents);
+use LGExtension qw(members members_sql same_members create_dependents check_dependents);
 
 my $current = control()->{default_version};
-my @old = sort map { m{/lifeguard--([^-/]+)\.sql$} ? $1 : () } glob("$ENV{LG_ROOT}/test/fixtures/lifeguard--*.sql");
+my @old = sort map { m{/lifeguard--((?:(?!--)[^/])+)\.sql$} ? $1 : () }
+	glob("$ENV{LG_ROOT}/test/fixtures/lifeguard--*.sql");
 ok(scalar(@old), 'earlier releases to upgrade from: ' . join(', ', @old));
 ok(!grep({ $_ eq $current } @old), "no fixture for the current version $current (sql/parts makes it)");
 
@@ -38,8 +39,6 @@ for my $c (@clusters) {
 		psql("CREATE EXTENSION lifeguard VERSION '$from'", %db);
 		is(psql(q{SELECT extversion FROM pg_extension WHERE extname = 'lifeguard'}, %db), $from,
 			"$name: CREATE EXTENSION lifeguard VERSION '$from'");
-		isnt(members(%db), members(%fresh), "$name: before the update, the extension differs from a fresh one")
-			if $from ne $current;
 		like(psql(qq{SELECT path FROM pg_extension_update_paths('lifeguard')
 			WHERE source = '$from' AND target = '$current'}, %db), qr/^\Q$from\E--(?:.+--)?\Q$current\E$/,
 			"$name: an upgrade path to $current");
@@ -71,7 +70,7 @@ for my $c (@clusters) {
 			qr/extension \| members/],
 	) {
 		my ($what, $sql, $shows) = @$change;
-		my $changed = psql("BEGIN; $sql; " . LGExtension::members_sql() . ' ROLLBACK;', %fresh) . "\n";
+		my $changed = psql("BEGIN; $sql; " . members_sql() . ' ROLLBACK;', %fresh) . "\n";
 		isnt($changed, $baseline, "$cluster: the comparison sees $what");
 		my %base = map { $_ => 1 } split /\n/, $baseline;
 		my @new = grep { !$base{$_} } split /\n/, $changed;

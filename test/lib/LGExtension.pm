@@ -4,6 +4,8 @@
 #                            text: the extension's own settings and, for
 #                            every member object, its definition, privileges
 #                            (current and initial), columns and comments
+#   members_sql()            the query members() runs, for a caller that
+#                            runs it inside a transaction of its own
 #   same_members($name, \%a, \%b)
 #                            a test that two databases have the same
 #                            extension, with a unified diff when not
@@ -26,7 +28,7 @@ use File::Temp ();
 use Test::More;
 use LG qw(psql psql_err run_cmd);
 
-our @EXPORT_OK = qw(members same_members create_dependents check_dependents);
+our @EXPORT_OK = qw(members members_sql same_members create_dependents check_dependents);
 
 # One line per fact, "object | fact: value", sorted.  Functions are compared
 # both by pg_get_functiondef and fact by fact (so a diff names the fact);
@@ -91,7 +93,6 @@ WITH ext AS (
 SELECT string_agg(name || ' | ' || k || ': ' || coalesce(v, 'NULL'), E'\n' ORDER BY name, k, v) FROM facts;
 SQL
 
-# the query, for a caller that runs it inside its own transaction
 sub members_sql { return $MEMBERS_SQL }
 
 sub members {
