@@ -9,7 +9,8 @@
 #   make bench                    the benchmarks under test/bench
 
 EXTENSION    = lifeguard
-EXTVERSION   = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(EXTENSION).control)
+include version.mk
+EXTVERSION   = $(LG_VERSION)
 
 MODULE_big   = lifeguard
 OBJS         = $(patsubst %.c,%.o,$(sort $(wildcard extension/*.c))) common/cuid2.o

@@ -36,12 +36,13 @@
 
 #include <libpq-fe.h>
 
+/* LG_VERSION, made from lifeguard.control by client/Makefile */
+#include "lifeguard_version.h"
+
 #ifdef __cplusplus
 extern "C"
 {
 #endif
-
-#define LG_VERSION "0.2.0"
 
 /*
  * Status codes.  The values of LG_ERR_CONFIG and LG_ERR_CONNECT are the CLI

@@ -100,11 +100,19 @@ build_and_install() {
 	# symlinked around what `make install` put there, never over it
 	mkdir -p "$LG_INSTALL$PGBIN" "$LG_INSTALL$PGSHARE" "$LG_INSTALL$PGPKGLIB"
 	local b
-	for b in postgres initdb pg_ctl; do
+	for b in postgres initdb pg_ctl pg_dump pg_restore psql; do
 		cp -n "$PGBIN/$b" "$LG_INSTALL$PGBIN/$b"
 	done
 	cp -rsn "$PGSHARE/." "$LG_INSTALL$PGSHARE/"
 	cp -rsn "$PGPKGLIB/." "$LG_INSTALL$PGPKGLIB/"
+	# earlier releases' install scripts (test/fixtures), for the upgrade
+	# tests: into this private tree only (rm first: never write through a
+	# symlink that cp -rsn made into the system's tree)
+	for b in "$LG_ROOT"/test/fixtures/lifeguard--*.sql; do
+		[ -e "$b" ] || continue
+		rm -f "$LG_INSTALL$PGSHARE/extension/${b##*/}"
+		cp "$b" "$LG_INSTALL$PGSHARE/extension/"
+	done
 	chmod -R a+rX "$LG_TMP"
 	export LG_BINDIR="$LG_INSTALL$PGBIN"
 	export LG_INSTALL

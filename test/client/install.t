@@ -6,9 +6,10 @@ use strict;
 use warnings;
 use Test::More;
 use File::Temp qw(tempdir);
-use LG qw(run_cmd);
+use LG qw(run_cmd control);
 use LGClient qw(build_client lg_env url_for);
 
+my $version = control()->{default_version};
 build_client();
 my $dest = tempdir('install.XXXXXX', DIR => $ENV{LG_TMP}, CLEANUP => 1);
 my ($rc, $out, $err) = run_cmd(['make', '-C', "$ENV{LG_ROOT}/client", '-s', 'install',
@@ -17,6 +18,7 @@ is($rc, 0, 'make install DESTDIR=... prefix=/opt/lg') or diag("$out$err");
 my $p = "$dest/opt/lg";
 ok(-x "$p/bin/lifeguard", 'bin/lifeguard');
 ok(-f "$p/include/lifeguard.h", 'include/lifeguard.h');
+ok(-f "$p/include/lifeguard_version.h", 'include/lifeguard_version.h (included by lifeguard.h)');
 ok(-f "$p/lib/liblifeguard.a", 'lib/liblifeguard.a');
 ok(-f "$p/lib/liblifeguard.so.0", 'lib/liblifeguard.so.0');
 is(readlink("$p/lib/liblifeguard.so"), 'liblifeguard.so.0', 'lib/liblifeguard.so -> liblifeguard.so.0');
@@ -29,7 +31,15 @@ like($out, qr{-I/opt/lg/include}, 'pkg-config --cflags: the include directory');
 like($out, qr{-L/opt/lg/lib -llifeguard}, 'pkg-config --libs: -llifeguard');
 like($out, qr{-lpq}, 'pkg-config --libs: libpq (lifeguard.h exposes PGresult)');
 ($rc, $out) = run_cmd(['pkg-config', '--modversion', 'lifeguard'], env => \%pc);
-is($out, "0.2.0\n", 'pkg-config --modversion');
+is($out, "$version\n", 'pkg-config --modversion: the control file\'s version');
+
+# LG_VERSION of the installed header, and the installed CLI's --version
+($rc, $out, $err) = run_cmd(['sh', '-c', "echo '#include <lifeguard.h>' | cc -E -dM -I$p/include "
+	. "\$(pkg-config --cflags libpq) - | grep ' LG_VERSION '"]);
+is($out, "#define LG_VERSION \"$version\"\n", 'the installed lifeguard.h: LG_VERSION is the control file\'s version')
+	or diag($err);
+($rc, $out) = run_cmd(["$p/bin/lifeguard", '--version']);
+is($out, "lifeguard $version\n", 'lifeguard --version: the control file\'s version');
 
 # the soname, and only the public API exported
 ($rc, $out) = run_cmd(['sh', '-c', "objdump -p $p/lib/liblifeguard.so.0 | grep SONAME"]);

@@ -1,11 +1,15 @@
 # packaging.t: META.json follows PGXN meta-spec 1.0.0 (the required keys,
 # their types and formats), agrees with lifeguard.control, and `make
 # install` put every file the extension needs where PostgreSQL looks.
+# lifeguard.control is the one place the release version is written: the
+# copies that cannot be made from it (META.json, the CHANGELOG heading) must
+# agree with it, and no source, build or test file may spell it out.
 use strict;
 use warnings;
 use Test::More;
+use File::Find;
 use JSON::PP;
-use LG qw(psql);
+use LG qw(psql control);
 
 my $root = $ENV{LG_ROOT};
 my $meta = do {
@@ -13,10 +17,7 @@ my $meta = do {
 	open my $fh, '<', "$root/META.json" or die $!;
 	JSON::PP->new->decode(<$fh>);
 };
-my %control = do {
-	open my $fh, '<', "$root/lifeguard.control" or die $!;
-	map { /^\s*(\w+)\s*=\s*'?([^']*)'?\s*$/ ? ($1 => $2) : () } <$fh>;
-};
+my %control = %{ control() };
 my $semver = qr/^\d+\.\d+\.\d+(?:-[0-9A-Za-z-]+)?$/;
 
 # meta-spec 1.0.0 required keys
@@ -46,6 +47,37 @@ ok($control{comment}, 'control: comment');
 is($control{default_version}, $meta->{version}, 'control default_version equals META.json version');
 is($meta->{provides}{lifeguard}{version}, $meta->{version}, 'provides version equals the release version');
 is($control{module_pathname}, '$libdir/lifeguard', 'control: module_pathname');
+
+# the CHANGELOG's newest section is the release
+my ($newest) = do {
+	open my $fh, '<', "$root/CHANGELOG.md" or die $!;
+	map { /^## (\S+)/ ? $1 : () } <$fh>;
+};
+is($newest, $control{default_version}, 'the newest CHANGELOG section is the control file\'s version');
+
+# no other copy of the version: the client's Makefile, its header and the
+# tests read lifeguard.control (version.mk, client/lifeguard_version.h made
+# from it, LG::control).  Files named after a version (install and upgrade
+# scripts, the old install scripts kept as fixtures) and the files made from
+# the control file are not sources.
+my $version = $control{default_version};
+my $source = qr{(?:\.(?:c|h|t|pm|pl|sh|js|mjs|cjs|sql|mk|control|in)|/Makefile|/\.ci/run)$};
+my $not_source = qr{^(?:lifeguard\.control|client/lifeguard_version\.h|sql/lifeguard--[^/]*\.sql)$};
+my @copies;
+find({ no_chdir => 1, wanted => sub {
+	return if $File::Find::name eq $root;
+	my $rel = substr($File::Find::name, length($root) + 1);
+	if (-d $_) {
+		$File::Find::prune = 1 if $rel =~ m{(?:^|/)(?:\.git|node_modules|build-[^/]*|fixtures)$};
+		return;
+	}
+	return unless "/$rel" =~ $source && $rel !~ $not_source;
+	open my $fh, '<', $_ or die "$rel: $!";
+	while (my $line = <$fh>) {
+		push @copies, "$rel:$.: $line" if $line =~ /(?<![\d.])\Q$version\E(?!\.?\d)/;
+	}
+} }, $root);
+ok(!@copies, "no source, build or test file spells out the version $version") or diag(join '', @copies);
 
 # the installed extension
 is(psql(q{SELECT default_version FROM pg_available_extensions WHERE name = 'lifeguard'}),

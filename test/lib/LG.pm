@@ -16,7 +16,7 @@ use POSIX ();
 use Time::HiRes qw(sleep time);
 
 our @EXPORT_OK = qw(psql psql_ok psql_err run_cmd free_port start_pgbouncer
-	stop_pgbouncer node_run wait_until as_pg_cmd);
+	stop_pgbouncer node_run wait_until as_pg_cmd control);
 
 die "LG.pm: run through test/harness.sh (PGPORT and LG_TMP are not set)\n"
 	unless $ENV{PGPORT} && $ENV{LG_TMP};
@@ -183,6 +183,16 @@ sub node_run {
 	my %o = (@args && ref $args[-1] eq 'HASH') ? %{ pop @args } : ();
 	my $dir = "$ENV{LG_ROOT}/test/integration";
 	return run_cmd(['node', "$dir/$script", @args], %o);
+}
+
+# control() -> { key => value } of lifeguard.control.  Its default_version
+# is the release version: the one place it is written (issue 12), so tests
+# compare with it instead of a literal.
+sub control {
+	open my $fh, '<', "$ENV{LG_ROOT}/lifeguard.control" or die "lifeguard.control: $!\n";
+	my %c = map { /^\s*(\w+)\s*=\s*'?([^']*)'?\s*$/ ? ($1 => $2) : () } <$fh>;
+	die "lifeguard.control has no default_version\n" unless $c{default_version};
+	return \%c;
 }
 
 1;
