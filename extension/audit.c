@@ -20,7 +20,9 @@
 
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/varlena.h"
 
 #include "audit.h"
 #include "lifeguard.h"
@@ -55,17 +57,93 @@ static const struct config_enum_entry audit_protocol_prepared_options[] = {
 };
 
 /*
- * The parameters PgBouncer tracks and replays on every server connection
- * it hands to a client, so a session-level SET of them is safe.
+ * lifeguard.tracked_parameters: the parameters the pooler tracks and
+ * restores on every server connection it hands to a client, so a
+ * session-level SET of them (the client's own, or the pooler's restoring
+ * SET) is not a hazard.  The default is what every supported PgBouncer
+ * (1.18 and later) tracks whatever its configuration; PgBouncer 1.20 and
+ * later add track_extra_parameters (default IntervalStyle), which
+ * operators match by adding those names here.
  */
-static const char *const tracked_parameters[] = {
-	"client_encoding",
-	"datestyle",
-	"intervalstyle",
-	"timezone",
-	"standard_conforming_strings",
-	"application_name"
-};
+#define AUDIT_TRACKED_PARAMETERS_DEFAULT \
+	"client_encoding, DateStyle, TimeZone, standard_conforming_strings, application_name"
+
+static char *audit_tracked_parameters_string = NULL;
+
+/* the parsed list: one flat malloc'd block (the GUC machinery frees it) */
+typedef struct AuditTrackedList
+{
+	int			n;
+	char	   *names[FLEXIBLE_ARRAY_MEMBER];	/* point into the same block */
+} AuditTrackedList;
+
+static AuditTrackedList *audit_tracked = NULL;
+
+static bool
+audit_tracked_parameters_check(char **newval, void **extra, GucSource source)
+{
+	char	   *raw = pstrdup(*newval);
+	List	   *names;
+	ListCell   *lc;
+	Size		size;
+	AuditTrackedList *list;
+	char	   *p;
+	int			i = 0;
+
+	if (!SplitIdentifierString(raw, ',', &names))
+	{
+		GUC_check_errdetail("List syntax is invalid.");
+		GUC_check_errhint("Give a comma-separated list of parameter names, for example \"%s\".",
+						  AUDIT_TRACKED_PARAMETERS_DEFAULT);
+		list_free(names);
+		pfree(raw);
+		return false;
+	}
+	size = offsetof(AuditTrackedList, names) + sizeof(char *) * list_length(names);
+	foreach(lc, names)
+	{
+		const char *name = (const char *) lfirst(lc);
+
+		if (name[0] == '\0')
+		{
+			GUC_check_errdetail("A parameter name is empty.");
+			list_free(names);
+			pfree(raw);
+			return false;
+		}
+		size += strlen(name) + 1;
+	}
+	/* extra must be malloc'd: the GUC machinery free()s it */
+	list = (AuditTrackedList *) malloc(size);
+	if (list == NULL)
+	{
+		GUC_check_errcode(ERRCODE_OUT_OF_MEMORY);
+		GUC_check_errdetail("Out of memory.");
+		list_free(names);
+		pfree(raw);
+		return false;
+	}
+	list->n = list_length(names);
+	p = (char *) &list->names[list->n];
+	foreach(lc, names)
+	{
+		const char *name = (const char *) lfirst(lc);
+
+		strcpy(p, name);
+		list->names[i++] = p;
+		p += strlen(name) + 1;
+	}
+	list_free(names);
+	pfree(raw);
+	*extra = list;
+	return true;
+}
+
+static void
+audit_tracked_parameters_assign(const char *newval, void *extra)
+{
+	audit_tracked = (AuditTrackedList *) extra;
+}
 
 void
 audit_define_gucs(void)
@@ -103,6 +181,17 @@ audit_define_gucs(void)
 							 0,
 							 NULL, NULL, NULL);
 
+	DefineCustomStringVariable("lifeguard.tracked_parameters",
+							   "Parameters the pooler tracks and restores, whose session-level SET is not a hazard.",
+							   "Match the pooler: PgBouncer's five built-in parameters plus its track_extra_parameters.",
+							   &audit_tracked_parameters_string,
+							   AUDIT_TRACKED_PARAMETERS_DEFAULT,
+							   PGC_SUSET,
+							   GUC_LIST_INPUT,
+							   audit_tracked_parameters_check,
+							   audit_tracked_parameters_assign,
+							   NULL);
+
 	DefineCustomEnumVariable("lifeguard.protocol_prepared_statements",
 							 "Whether named prepared statements of the extended protocol are a hazard.",
 							 "Set to safe behind PgBouncer 1.21 or later with max_prepared_statements > 0.",
@@ -115,15 +204,17 @@ audit_define_gucs(void)
 }
 
 /*
- * Is this one of the parameters PgBouncer tracks?  Names compare as
- * PostgreSQL compares parameter names: case-insensitively.
+ * Is this one of the parameters the pooler tracks (lifeguard.tracked_parameters)?
+ * Names compare as PostgreSQL compares parameter names: case-insensitively.
  */
 bool
 audit_is_tracked_parameter(const char *name)
 {
-	for (int i = 0; i < lengthof(tracked_parameters); i++)
+	if (audit_tracked == NULL)
+		return false;
+	for (int i = 0; i < audit_tracked->n; i++)
 	{
-		if (pg_strcasecmp(name, tracked_parameters[i]) == 0)
+		if (pg_strcasecmp(name, audit_tracked->names[i]) == 0)
 			return true;
 	}
 	return false;
