@@ -154,7 +154,4 @@ typedef struct cli_headroom
 extern int	cli_pool_snapshot(cli_db *db, cli_pool_row **rows, int *nrows,
 							  cli_headroom *headroom);
 
-/* The safe alternative to a pooling hazard (contract names), or NULL. */
-extern const char *cli_hazard_alternative(const char *hazard);
-
 #endif							/* LG_CLI_H */

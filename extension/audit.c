@@ -1,8 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * audit.c
- *	  Transaction-pooling audit: settings, hazard names and hints,
- *	  enforcement, and audit_hazard(), which every detector calls.
+ *	  Transaction-pooling audit: settings, enforcement (its messages and
+ *	  hints come from the hazard table, common/hazards.c), and
+ *	  audit_hazard(), which every detector calls.
  *
  * Under a transaction pooler (PgBouncer in transaction mode, Neon's
  * -pooler endpoints) each transaction of a client may run on a different
@@ -19,6 +20,7 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -31,17 +33,6 @@ bool		audit_enabled = true;
 int			audit_max_entries = 1000;
 int			audit_enforce = AUDIT_ENFORCE_OFF;
 int			audit_protocol_prepared = AUDIT_PROTOCOL_PREPARED_HAZARD;
-
-const char *const audit_hazard_names[AUDIT_NUM_HAZARDS] = {
-	"set",
-	"prepare",
-	"protocol_prepare",
-	"listen",
-	"advisory_lock",
-	"temp_table",
-	"with_hold_cursor",
-	"load"
-};
 
 static const struct config_enum_entry audit_enforce_options[] = {
 	{"off", AUDIT_ENFORCE_OFF, false},
@@ -238,76 +229,16 @@ audit_is_transaction_parameter(const char *name)
 static void
 audit_report(int elevel, AuditHazard hazard, const char *object)
 {
+	const lg_hazard_text *t = &lg_hazard_texts[hazard];
 	const char *detail = (elevel >= ERROR)
 		? "lifeguard.enforce is \"error\"; the statement would leave state on a pooled server connection."
 		: "lifeguard.enforce is \"warn\"; the statement leaves state on a pooled server connection.";
 
-	switch (hazard)
-	{
-		case AUDIT_HAZARD_SET:
-			ereport(elevel,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("session-level SET of \"%s\" breaks under transaction pooling (lifeguard hazard \"set\")",
-							object),
-					 errdetail_internal("%s", detail),
-					 errhint("Use SET LOCAL or set_config(..., true) inside a transaction, or ALTER ROLE ... SET / ALTER DATABASE ... SET for a lasting default.")));
-			break;
-		case AUDIT_HAZARD_PREPARE:
-			ereport(elevel,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("PREPARE of \"%s\" breaks under transaction pooling (lifeguard hazard \"prepare\")",
-							object),
-					 errdetail_internal("%s", detail),
-					 errhint("Run the statement directly or as an unnamed statement of the extended protocol; behind PgBouncer 1.21 or later, use protocol-level prepared statements with max_prepared_statements.")));
-			break;
-		case AUDIT_HAZARD_PROTOCOL_PREPARE:
-			ereport(elevel,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("named prepared statement breaks under transaction pooling (lifeguard hazard \"protocol_prepare\")"),
-					 errdetail_internal("%s", detail),
-					 errhint("Use unnamed statements (for example pgbench -M extended, or node-postgres queries without a name), or PgBouncer 1.21 or later with max_prepared_statements > 0 and lifeguard.protocol_prepared_statements = safe.")));
-			break;
-		case AUDIT_HAZARD_LISTEN:
-			ereport(elevel,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("LISTEN on channel \"%s\" breaks under transaction pooling (lifeguard hazard \"listen\")",
-							object),
-					 errdetail_internal("%s", detail),
-					 errhint("LISTEN on a direct, unpooled connection (DIRECT_URL).")));
-			break;
-		case AUDIT_HAZARD_ADVISORY_LOCK:
-			ereport(elevel,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("session-level advisory lock %s() breaks under transaction pooling (lifeguard hazard \"advisory_lock\")",
-							object),
-					 errdetail_internal("%s", detail),
-					 errhint("Use pg_advisory_xact_lock() or pg_try_advisory_xact_lock() inside a transaction.")));
-			break;
-		case AUDIT_HAZARD_TEMP_TABLE:
-			ereport(elevel,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("temporary table \"%s\" outlives its transaction and breaks under transaction pooling (lifeguard hazard \"temp_table\")",
-							object),
-					 errdetail_internal("%s", detail),
-					 errhint("Create it inside a transaction with ON COMMIT DROP.")));
-			break;
-		case AUDIT_HAZARD_WITH_HOLD_CURSOR:
-			ereport(elevel,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("cursor \"%s\" WITH HOLD breaks under transaction pooling (lifeguard hazard \"with_hold_cursor\")",
-							object),
-					 errdetail_internal("%s", detail),
-					 errhint("Declare the cursor without WITH HOLD and fetch from it inside one transaction.")));
-			break;
-		case AUDIT_HAZARD_LOAD:
-			ereport(elevel,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("LOAD of \"%s\" breaks under transaction pooling (lifeguard hazard \"load\")",
-							object),
-					 errdetail_internal("%s", detail),
-					 errhint("Load the library for every session with session_preload_libraries or shared_preload_libraries.")));
-			break;
-	}
+	ereport(elevel,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg(t->message, object),
+			 errdetail_internal("%s", detail),
+			 errhint("%s", t->hint)));
 }
 
 /*
@@ -332,6 +263,36 @@ audit_hazard(AuditHazard hazard, const char *object,
 		audit_report(WARNING, hazard, object ? object : "");
 	else if (audit_enforce == AUDIT_ENFORCE_ERROR)
 		audit_report(ERROR, hazard, object ? object : "");
+}
+
+/*
+ * pooling_hazard_texts(): the hazard table as rows (hazard, hint, detail),
+ * for session_pooling_hazards()'s details and for anyone who wants the
+ * safe alternative next to pooling_audit.
+ */
+PG_FUNCTION_INFO_V1(lifeguard_hazard_texts);
+
+Datum
+lifeguard_hazard_texts(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = lifeguard_init_srf(fcinfo);
+
+	for (int h = 0; h < AUDIT_NUM_HAZARDS; h++)
+	{
+		const lg_hazard_text *t = &lg_hazard_texts[h];
+		Datum		values[3];
+		bool		nulls[3] = {0};
+
+		values[0] = CStringGetTextDatum(t->name);
+		values[1] = CStringGetTextDatum(t->hint);
+		/* the formats of set and advisory_lock need values: C fills those */
+		if (t->state_detail == NULL || strchr(t->state_detail, '%') != NULL)
+			nulls[2] = true;
+		else
+			values[2] = CStringGetTextDatum(t->state_detail);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
 }
 
 /*
