@@ -27,8 +27,8 @@ AS $$
 		       p.name, NULL::text
 		  FROM pg_catalog.pg_prepared_statements p
 		 WHERE p.from_sql
-		    OR pg_catalog.current_setting('lifeguard.protocol_prepared_statements', true)
-		       IS DISTINCT FROM 'safe'
+		    OR (pg_catalog.current_setting('lifeguard.protocol_prepared_statements', true)
+		        OPERATOR(pg_catalog.=) 'safe') IS NOT TRUE
 		UNION ALL
 		SELECT 'listen', c, NULL
 		  FROM pg_catalog.pg_listening_channels() c
