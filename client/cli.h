@@ -11,6 +11,7 @@
 #define LG_CLI_H
 
 #include "lifeguard.h"
+#include "quote.h"
 
 /* Exit codes of the contract. */
 #define EXIT_OK			0
@@ -57,6 +58,12 @@ extern int	cli_bad_option(const char *cmd, int c, int argc, char **argv);
  * (one line on stderr); returns EXIT_OK or EXIT_USAGE.
  */
 extern int	cli_no_arguments(const char *cmd, int argc, char **argv);
+
+/*
+ * User input s for a message: at most LG_QUOTE_MAX bytes of it (whole
+ * UTF-8 characters), then "..." when cut; buf has LG_QUOTE_BUFSIZE bytes.
+ */
+extern const char *cli_quote(char *buf, const char *s);
 
 /* A monotonic clock in milliseconds, for latencies. */
 extern double cli_now_ms(void);
