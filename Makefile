@@ -12,7 +12,7 @@ EXTENSION    = lifeguard
 EXTVERSION   = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(EXTENSION).control)
 
 MODULE_big   = lifeguard
-OBJS         = $(patsubst %.c,%.o,$(sort $(wildcard extension/*.c))) common/cuid2.o common/hazards.o common/quote.o
+OBJS         = $(patsubst %.c,%.o,$(sort $(wildcard extension/*.c))) common/audit_prefilter.o common/cuid2.o common/hazards.o common/quote.o
 DATA_built   = sql/$(EXTENSION)--$(EXTVERSION).sql
 DATA         = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*--*.sql))
 DOCS         = README.md
