@@ -144,6 +144,19 @@ SELECT is((SELECT detail FROM session_pooling_hazards() WHERE object = 'work_mem
           'set at session level to ''7MB''; use SET LOCAL inside the transaction or ALTER ROLE ... SET',
           'the detail names the value and the safe alternative');
 
+-- every detail comes from the hazard table (pooling_hazard_texts())
+SELECT is((SELECT string_agg(h.hazard || ':' || (h.detail = t.detail)::text, ', ' ORDER BY h.hazard)
+             FROM (SELECT DISTINCT hazard, detail FROM session_pooling_hazards()
+                    WHERE hazard IN ('prepare', 'temp_table', 'with_hold_cursor')) h
+             JOIN pooling_hazard_texts() t USING (hazard)),
+          'prepare:true, temp_table:true, with_hold_cursor:true',
+          'session_pooling_hazards() takes its fixed details from the hazard table');
+SELECT is((SELECT string_agg(hazard, ',' ORDER BY hazard) FROM pooling_hazard_texts()),
+          'advisory_lock,listen,load,prepare,protocol_prepare,set,temp_table,with_hold_cursor',
+          'pooling_hazard_texts() lists the contract''s hazards');
+SELECT is((SELECT count(*)::int FROM pooling_hazard_texts() WHERE hint IS NULL OR hint = ''), 0,
+          'every hazard has a safe alternative');
+
 -- the session lock taken twice counts twice; an xact lock on the same key is not session state
 SELECT pg_advisory_lock(42);
 SELECT pg_advisory_xact_lock(50);
@@ -286,6 +299,9 @@ SELECT is(pg_temp.err($$SET application_name = 'lg_audit_enforce'$$), 'no error'
 SELECT is(pg_temp.audit('lg_audit_enforce'),
           'advisory_lock=2, listen=1, load=1, prepare=1, set=2, temp_table=1, with_hold_cursor=1',
           'refused statements are counted');
+SELECT is(split_part(pg_temp.err(format('LISTEN %I', 'lg_c9')), ' | ', 2),
+          (SELECT hint FROM pooling_hazard_texts() WHERE hazard = 'listen'),
+          'the hint of the refusal is the hazard table''s');
 -- what is only analyzed, not run, is neither refused nor counted
 SET application_name = 'lg_audit_ddl';
 SELECT is(pg_temp.err($$CREATE TEMP VIEW lg_v AS SELECT set_config('work_mem', '1MB', false), pg_try_advisory_lock(1)$$),
