@@ -11,8 +11,8 @@
  *	  any nesting level, before it runs (so a statement refused by
  *	  lifeguard.enforce = error is counted too): session-level SET / RESET
  *	  (not SET LOCAL, not SET TRANSACTION, not the parameters of
- *	  lifeguard.tracked_parameters), SET ROLE, SET SESSION AUTHORIZATION, SET SESSION
- *	  CHARACTERISTICS (all "set"); PREPARE ("prepare"); LISTEN ("listen");
+ *	  lifeguard.tracked_parameters), SET ROLE, SET SESSION
+ *	  AUTHORIZATION, SET SESSION CHARACTERISTICS (all "set"); PREPARE ("prepare"); LISTEN ("listen");
  *	  DECLARE ... WITH HOLD ("with_hold_cursor"); CREATE TEMP TABLE and
  *	  CREATE TEMP TABLE AS / SELECT INTO TEMP without ON COMMIT DROP
  *	  ("temp_table"); LOAD ("load").
