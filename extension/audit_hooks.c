@@ -12,8 +12,8 @@
  *	  lifeguard.enforce = error is counted too): session-level SET / RESET
  *	  (not SET LOCAL, not SET TRANSACTION, not the parameters of
  *	  lifeguard.tracked_parameters), SET ROLE, SET SESSION
- *	  AUTHORIZATION, SET SESSION CHARACTERISTICS (all "set"); PREPARE ("prepare"); LISTEN ("listen");
- *	  DECLARE ... WITH HOLD ("with_hold_cursor"); CREATE TEMP TABLE and
+ *	  AUTHORIZATION, SET SESSION CHARACTERISTICS (all "set"); PREPARE
+ *	  ("prepare"); LISTEN ("listen"); DECLARE ... WITH HOLD ("with_hold_cursor"); CREATE TEMP TABLE and
  *	  CREATE TEMP TABLE AS / SELECT INTO TEMP without ON COMMIT DROP
  *	  ("temp_table"); LOAD ("load").
  *
