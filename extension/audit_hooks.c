@@ -13,9 +13,9 @@
  *	  (not SET LOCAL, not SET TRANSACTION, not the parameters of
  *	  lifeguard.tracked_parameters), SET ROLE, SET SESSION
  *	  AUTHORIZATION, SET SESSION CHARACTERISTICS (all "set"); PREPARE
- *	  ("prepare"); LISTEN ("listen"); DECLARE ... WITH HOLD ("with_hold_cursor"); CREATE TEMP TABLE and
- *	  CREATE TEMP TABLE AS / SELECT INTO TEMP without ON COMMIT DROP
- *	  ("temp_table"); LOAD ("load").
+ *	  ("prepare"); LISTEN ("listen"); DECLARE ... WITH HOLD
+ *	  ("with_hold_cursor"); CREATE TEMP TABLE and CREATE TEMP TABLE AS /
+ *	  SELECT INTO TEMP without ON COMMIT DROP ("temp_table"); LOAD ("load").
  *
  *	- post_parse_analyze_hook, once per parse analysis of a statement:
  *	  calls of the builtins set_config(..., false) ("set") and
