@@ -12,6 +12,7 @@
 
 #include "lifeguard.h"
 #include "lg_clock.h"
+#include "quote.h"
 
 /* Exit codes (docs/cli.md). */
 #define EXIT_OK			0
@@ -61,6 +62,12 @@ extern int	cli_no_arguments(const char *cmd, int argc, char **argv);
 
 /* A monotonic clock in milliseconds, for latencies (common/lg_clock.h). */
 #define cli_now_ms()	(lg_clock_us(CLOCK_MONOTONIC) / 1000.0)
+
+/*
+ * User input s for a message: at most LG_QUOTE_MAX bytes of it (whole
+ * UTF-8 characters), then "..." when cut; buf has LG_QUOTE_BUFSIZE bytes.
+ */
+extern const char *cli_quote(char *buf, const char *s);
 
 /* Strict decimal integer in [min, max] for option opt; false after error. */
 extern bool cli_parse_int(const char *cmd, const char *opt, const char *value,
@@ -161,8 +168,5 @@ extern bool cli_headroom_read(cli_db *db, cli_headroom *headroom,
  */
 extern int	cli_pool_snapshot(cli_db *db, cli_pool_row **rows, int *nrows,
 							  cli_headroom *headroom);
-
-/* The safe alternative to a pooling hazard (the names of docs/transaction-pooling.md), or NULL. */
-extern const char *cli_hazard_alternative(const char *hazard);
 
 #endif							/* LG_CLI_H */

@@ -22,36 +22,9 @@
 
 #include <jansson.h>
 
+#include "hazards.h"
+
 #define CMD "audit"
-
-/*
- * The safe alternative to each hazard (docs/design.md).  The server says
- * the same in the hint of the error that lifeguard.enforce = error raises;
- * pooling_audit has no column for it, so the table lives here too.
- */
-static const struct
-{
-	const char *hazard;
-	const char *alternative;
-}			alternatives[] = {
-	{"set", "Use SET LOCAL or set_config(..., true) inside a transaction, or ALTER ROLE ... SET / ALTER DATABASE ... SET for a lasting default."},
-	{"prepare", "Run the statement directly or as an unnamed statement of the extended protocol; behind PgBouncer 1.21 or later, use protocol-level prepared statements with max_prepared_statements."},
-	{"protocol_prepare", "Use unnamed statements (for example pgbench -M extended, or node-postgres queries without a name), or PgBouncer 1.21 or later with max_prepared_statements > 0 and lifeguard.protocol_prepared_statements = safe."},
-	{"listen", "LISTEN on a direct, unpooled connection (DIRECT_URL)."},
-	{"advisory_lock", "Use pg_advisory_xact_lock() or pg_try_advisory_xact_lock() inside a transaction."},
-	{"temp_table", "Create it inside a transaction with ON COMMIT DROP."},
-	{"with_hold_cursor", "Declare the cursor without WITH HOLD and fetch from it inside one transaction."},
-	{"load", "Load the library for every session with session_preload_libraries or shared_preload_libraries."},
-};
-
-const char *
-cli_hazard_alternative(const char *hazard)
-{
-	for (size_t i = 0; i < sizeof(alternatives) / sizeof(alternatives[0]); i++)
-		if (strcmp(hazard, alternatives[i].hazard) == 0)
-			return alternatives[i].alternative;
-	return NULL;
-}
 
 static void
 help(void)
@@ -73,134 +46,297 @@ help(void)
 
 #define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
+/* what the server's audit holds: pooling_audit_info() and pooling_audit */
+typedef struct audit_report
+{
+	const char *database;
+	PGresult   *info;			/* entries, max_entries, dropped, since */
+	PGresult   *rows;			/* application_name, hazard, database, role,
+								 * count, first_seen, last_seen, sample */
+	int			nrows;
+	int			napps;
+	long long	dropped;
+} audit_report;
+
+enum
+{
+	COL_APP, COL_HAZARD, COL_DATABASE, COL_ROLE, COL_COUNT, COL_FIRST, COL_LAST, COL_SAMPLE
+};
+
+/*
+ * Is s valid UTF-8?  A database in SQL_ASCII hands out whatever bytes were
+ * stored, which JSON cannot carry.
+ */
+static bool
+utf8_valid(const unsigned char *s)
+{
+	while (*s)
+	{
+		int			n;
+		unsigned int cp;
+
+		if (s[0] < 0x80)
+		{
+			s++;
+			continue;
+		}
+		else if ((s[0] & 0xe0) == 0xc0)
+			n = 1, cp = s[0] & 0x1f;
+		else if ((s[0] & 0xf0) == 0xe0)
+			n = 2, cp = s[0] & 0x0f;
+		else if ((s[0] & 0xf8) == 0xf0)
+			n = 3, cp = s[0] & 0x07;
+		else
+			return false;
+		for (int i = 1; i <= n; i++)
+		{
+			if ((s[i] & 0xc0) != 0x80)
+				return false;
+			cp = (cp << 6) | (s[i] & 0x3f);
+		}
+		/* overlong forms, surrogates, beyond U+10FFFF */
+		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+			(cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+			return false;
+		s += n + 1;
+	}
+	return true;
+}
+
+/*
+ * A field as printable UTF-8: itself when valid, else a malloc'd copy with
+ * every non-ASCII byte as \xNN, and *problem set.  Never NULL.
+ */
+static char *
+utf8_field(const char *s, const char **problem)
+{
+	char	   *out;
+	char	   *p;
+
+	if (utf8_valid((const unsigned char *) s))
+		return strdup(s);
+	*problem = "not valid UTF-8 (the database's encoding is SQL_ASCII?); bytes above 0x7f are shown as \\xNN";
+	out = malloc(strlen(s) * 4 + 1);
+	if (out == NULL)
+		return NULL;
+	p = out;
+	for (const unsigned char *c = (const unsigned char *) s; *c; c++)
+	{
+		if (*c < 0x80)
+			*p++ = (char) *c;
+		else
+			p += sprintf(p, "\\x%02x", *c);
+	}
+	*p = '\0';
+	return out;
+}
+
+/* Read the audit; on failure print one line and return the exit code. */
+static int
+audit_fetch(cli_db *db, audit_report *r)
+{
+	lg_error	err;
+	char	   *sql;
+	const char *what;
+	const char *server_encoding;
+	const char *client_encoding;
+	int			rc;
+
+	memset(r, 0, sizeof(*r));
+	if ((rc = cli_db_require_extension(db)) != EXIT_OK)
+		return rc;
+	/*
+	 * JSON and the terminal want UTF-8, and the server converts to it; but
+	 * a SQL_ASCII database refuses to send bytes that are not valid in the
+	 * client's encoding, so there the CLI takes the bytes as they are and
+	 * escapes what is not UTF-8 itself (utf8_field).
+	 */
+	server_encoding = PQparameterStatus(lg_conn_pgconn(db->conn), "server_encoding");
+	client_encoding = (server_encoding && strcmp(server_encoding, "SQL_ASCII") == 0)
+		? "SQL_ASCII" : "UTF8";
+	if (PQsetClientEncoding(lg_conn_pgconn(db->conn), client_encoding) != 0)
+	{
+		cli_db_error(db, "could not set client_encoding to %s: %s", client_encoding,
+					 PQerrorMessage(lg_conn_pgconn(db->conn)));
+		return EXIT_CONNECT;
+	}
+	r->database = PQdb(lg_conn_pgconn(db->conn));
+
+	what = "reading pooling_audit_info()";
+	sql = cli_db_sql(db, "SELECT entries, max_entries, dropped, " TS("since")
+					 " FROM %s.pooling_audit_info()");
+	r->info = cli_db_query(db, sql, 0, NULL, &err);
+	free(sql);
+	if (r->info != NULL)
+	{
+		what = "reading pooling_audit";
+		sql = cli_db_sql(db,
+						 "SELECT application_name, hazard, database, role, count, "
+						 TS("first_seen") ", " TS("last_seen") ", sample"
+						 "  FROM %s.pooling_audit"
+						 " ORDER BY application_name, count DESC, hazard, database, role");
+		r->rows = cli_db_query(db, sql, 0, NULL, &err);
+		free(sql);
+	}
+	if (r->info == NULL || r->rows == NULL)
+	{
+		PQclear(r->info);
+		r->info = NULL;
+		if (strcmp(err.sqlstate, "55000") == 0)
+		{
+			cli_error(CMD, "the server does not preload lifeguard, so there is no pooling audit; add lifeguard to shared_preload_libraries and restart the server");
+			return EXIT_USAGE;
+		}
+		return cli_db_query_failed(db, what, &err);
+	}
+	r->nrows = PQntuples(r->rows);
+	r->dropped = atoll(PQgetvalue(r->info, 0, 2));
+	for (int i = 0; i < r->nrows; i++)
+		if (i == 0 || strcmp(PQgetvalue(r->rows, i, COL_APP), PQgetvalue(r->rows, i - 1, COL_APP)) != 0)
+			r->napps++;
+	return EXIT_OK;
+}
+
+static void
+audit_free(audit_report *r)
+{
+	PQclear(r->rows);
+	PQclear(r->info);
+}
+
+static bool
+new_app(const audit_report *r, int i)
+{
+	return i == 0 || strcmp(PQgetvalue(r->rows, i, COL_APP), PQgetvalue(r->rows, i - 1, COL_APP)) != 0;
+}
+
+static const char *
+alternative(const char *hazard)
+{
+	const lg_hazard_text *t = lg_hazard_by_name(hazard);
+
+	return t ? t->hint : NULL;
+}
+
+/* a string member; invalid UTF-8 is escaped and the problem recorded */
+static void
+json_set_text(json_t *o, const char *key, const char *value, const char **problem)
+{
+	char	   *v = utf8_field(value, problem);
+
+	json_object_set_new(o, key, v ? json_string(v) : json_null());
+	free(v);
+}
+
+/* One JSON object; every row is in it, whatever its bytes. */
+static void
+audit_render_json(const audit_report *r)
+{
+	json_t	   *o = json_object();
+	json_t	   *apps = json_array();
+	json_t	   *hazards = NULL;
+	const char *problem = NULL;
+	char	   *text;
+
+	json_set_text(o, "database", r->database, &problem);
+	json_object_set_new(o, "since", json_string(PQgetvalue(r->info, 0, 3)));
+	json_object_set_new(o, "entries", json_integer(atoi(PQgetvalue(r->info, 0, 0))));
+	json_object_set_new(o, "max_entries", json_integer(atoi(PQgetvalue(r->info, 0, 1))));
+	json_object_set_new(o, "dropped", json_integer(r->dropped));
+	json_object_set_new(o, "hazards_recorded", json_boolean(r->nrows > 0 || r->dropped > 0));
+	for (int i = 0; i < r->nrows; i++)
+	{
+		const char *alt = alternative(PQgetvalue(r->rows, i, COL_HAZARD));
+		json_t	   *h = json_object();
+
+		problem = NULL;
+		if (new_app(r, i))
+		{
+			json_t	   *app = json_object();
+
+			hazards = json_array();
+			json_set_text(app, "application_name", PQgetvalue(r->rows, i, COL_APP), &problem);
+			json_object_set_new(app, "hazards", hazards);
+			json_array_append_new(apps, app);
+		}
+		json_set_text(h, "hazard", PQgetvalue(r->rows, i, COL_HAZARD), &problem);
+		json_set_text(h, "database", PQgetvalue(r->rows, i, COL_DATABASE), &problem);
+		json_set_text(h, "role", PQgetvalue(r->rows, i, COL_ROLE), &problem);
+		json_object_set_new(h, "count", json_integer(atoll(PQgetvalue(r->rows, i, COL_COUNT))));
+		json_object_set_new(h, "first_seen", json_string(PQgetvalue(r->rows, i, COL_FIRST)));
+		json_object_set_new(h, "last_seen", json_string(PQgetvalue(r->rows, i, COL_LAST)));
+		if (PQgetisnull(r->rows, i, COL_SAMPLE))
+			json_object_set_new(h, "sample", json_null());
+		else
+			json_set_text(h, "sample", PQgetvalue(r->rows, i, COL_SAMPLE), &problem);
+		json_object_set_new(h, "safe_alternative", alt ? json_string(alt) : json_null());
+		if (problem)
+			json_object_set_new(h, "problem", json_string(problem));
+		json_array_append_new(hazards, h);
+	}
+	json_object_set_new(o, "applications", apps);
+	text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	if (text)
+		printf("%s\n", text);
+	free(text);
+	json_decref(o);
+}
+
+/* The report for a terminal, grouped by application. */
+static void
+audit_render_text(const audit_report *r)
+{
+	if (r->nrows == 0)
+		printf("No pooling hazards recorded in database %s since %s",
+			   r->database, PQgetvalue(r->info, 0, 3));
+	else
+		printf("%d pooling hazard%s recorded by %d application%s since %s",
+			   r->nrows, r->nrows == 1 ? "" : "s", r->napps, r->napps == 1 ? "" : "s",
+			   PQgetvalue(r->info, 0, 3));
+	printf(" (%s of %s entries used, %lld dropped)\n",
+		   PQgetvalue(r->info, 0, 0), PQgetvalue(r->info, 0, 1), r->dropped);
+	if (r->dropped > 0)
+		printf("Some hazards were not kept: raise lifeguard.audit_max_entries or call pooling_audit_reset().\n");
+	for (int i = 0; i < r->nrows; i++)
+	{
+		const char *alt = alternative(PQgetvalue(r->rows, i, COL_HAZARD));
+		const char *problem = NULL;
+		char	   *f[COL_SAMPLE + 1];
+
+		for (int c = 0; c <= COL_SAMPLE; c++)
+			f[c] = PQgetisnull(r->rows, i, c) ? NULL
+				: utf8_field(PQgetvalue(r->rows, i, c), &problem);
+		if (new_app(r, i))
+			printf("\n%s\n", f[COL_APP] && f[COL_APP][0] ? f[COL_APP] : "(no application_name)");
+		printf("  %-17s %8s x  last seen %s  (role %s, database %s)\n",
+			   f[COL_HAZARD] ? f[COL_HAZARD] : "?", PQgetvalue(r->rows, i, COL_COUNT),
+			   PQgetvalue(r->rows, i, COL_LAST), f[COL_ROLE] ? f[COL_ROLE] : "?",
+			   f[COL_DATABASE] ? f[COL_DATABASE] : "?");
+		if (f[COL_SAMPLE])
+			printf("      first: %s\n", f[COL_SAMPLE]);
+		if (alt)
+			printf("      instead: %s\n", alt);
+		if (problem)
+			printf("      note: %s\n", problem);
+		for (int c = 0; c <= COL_SAMPLE; c++)
+			free(f[c]);
+	}
+}
+
 static int
 run(cli_db *db, bool as_json, bool fail_on_hazards)
 {
-	lg_error	err;
-	PGresult   *info;
-	PGresult   *res;
-	char	   *sql;
-	int			n;
-	long long	dropped;
-	int			napps = 0;
+	audit_report r;
 	int			rc;
 
-	if ((rc = cli_db_require_extension(db)) != EXIT_OK)
+	if ((rc = audit_fetch(db, &r)) != EXIT_OK)
 		return rc;
-
-	sql = cli_db_sql(db, "SELECT entries, max_entries, dropped, " TS("since")
-					 " FROM %s.pooling_audit_info()");
-	info = cli_db_query(db, sql, 0, NULL, &err);
-	free(sql);
-	if (info == NULL)
-	{
-		if (strcmp(err.sqlstate, "55000") == 0)
-		{
-			cli_error(CMD, "the server does not preload lifeguard, so there is no pooling audit; add lifeguard to shared_preload_libraries and restart the server");
-			return EXIT_USAGE;
-		}
-		return cli_db_query_failed(db, "reading pooling_audit_info()", &err);
-	}
-	sql = cli_db_sql(db,
-					 "SELECT application_name, hazard, database, role, count, "
-					 TS("first_seen") ", " TS("last_seen") ", sample"
-					 "  FROM %s.pooling_audit"
-					 " ORDER BY application_name, count DESC, hazard, database, role");
-	res = cli_db_query(db, sql, 0, NULL, &err);
-	free(sql);
-	if (res == NULL)
-	{
-		PQclear(info);
-		if (strcmp(err.sqlstate, "55000") == 0)
-		{
-			cli_error(CMD, "the server does not preload lifeguard, so there is no pooling audit; add lifeguard to shared_preload_libraries and restart the server");
-			return EXIT_USAGE;
-		}
-		return cli_db_query_failed(db, "reading pooling_audit", &err);
-	}
-	n = PQntuples(res);
-	dropped = atoll(PQgetvalue(info, 0, 2));
-	for (int i = 0; i < n; i++)
-		if (i == 0 || strcmp(PQgetvalue(res, i, 0), PQgetvalue(res, i - 1, 0)) != 0)
-			napps++;
-
 	if (as_json)
-	{
-		json_t	   *o = json_object();
-		json_t	   *apps = json_array();
-		json_t	   *app = NULL;
-		json_t	   *hazards = NULL;
-		char	   *text;
-
-		json_object_set_new(o, "database", json_string(PQdb(lg_conn_pgconn(db->conn))));
-		json_object_set_new(o, "since", json_string(PQgetvalue(info, 0, 3)));
-		json_object_set_new(o, "entries", json_integer(atoi(PQgetvalue(info, 0, 0))));
-		json_object_set_new(o, "max_entries", json_integer(atoi(PQgetvalue(info, 0, 1))));
-		json_object_set_new(o, "dropped", json_integer(dropped));
-		json_object_set_new(o, "hazards_recorded", json_boolean(n > 0 || dropped > 0));
-		for (int i = 0; i < n; i++)
-		{
-			const char *alt = cli_hazard_alternative(PQgetvalue(res, i, 1));
-
-			if (i == 0 || strcmp(PQgetvalue(res, i, 0), PQgetvalue(res, i - 1, 0)) != 0)
-			{
-				app = json_object();
-				hazards = json_array();
-				json_object_set_new(app, "application_name", json_string(PQgetvalue(res, i, 0)));
-				json_object_set_new(app, "hazards", hazards);
-				json_array_append_new(apps, app);
-			}
-			json_array_append_new(hazards,
-								  json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:o, s:o}",
-											"hazard", PQgetvalue(res, i, 1),
-											"database", PQgetvalue(res, i, 2),
-											"role", PQgetvalue(res, i, 3),
-											"count", (json_int_t) atoll(PQgetvalue(res, i, 4)),
-											"first_seen", PQgetvalue(res, i, 5),
-											"last_seen", PQgetvalue(res, i, 6),
-											"sample", PQgetisnull(res, i, 7) ? json_null() :
-											json_string(PQgetvalue(res, i, 7)),
-											"safe_alternative", alt ? json_string(alt) : json_null()));
-		}
-		json_object_set_new(o, "applications", apps);
-		text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		if (text)
-			printf("%s\n", text);
-		free(text);
-		json_decref(o);
-	}
+		audit_render_json(&r);
 	else
-	{
-		if (n == 0)
-			printf("No pooling hazards recorded in database %s since %s",
-				   PQdb(lg_conn_pgconn(db->conn)), PQgetvalue(info, 0, 3));
-		else
-			printf("%d pooling hazard%s recorded by %d application%s since %s",
-				   n, n == 1 ? "" : "s", napps, napps == 1 ? "" : "s",
-				   PQgetvalue(info, 0, 3));
-		printf(" (%s of %s entries used, %lld dropped)\n",
-			   PQgetvalue(info, 0, 0), PQgetvalue(info, 0, 1), dropped);
-		if (dropped > 0)
-			printf("Some hazards were not kept: raise lifeguard.audit_max_entries or call pooling_audit_reset().\n");
-		for (int i = 0; i < n; i++)
-		{
-			const char *alt = cli_hazard_alternative(PQgetvalue(res, i, 1));
-
-			if (i == 0 || strcmp(PQgetvalue(res, i, 0), PQgetvalue(res, i - 1, 0)) != 0)
-				printf("\n%s\n", PQgetvalue(res, i, 0)[0] ? PQgetvalue(res, i, 0) :
-					   "(no application_name)");
-			printf("  %-17s %8s x  last seen %s  (role %s, database %s)\n",
-				   PQgetvalue(res, i, 1), PQgetvalue(res, i, 4), PQgetvalue(res, i, 6),
-				   PQgetvalue(res, i, 3), PQgetvalue(res, i, 2));
-			if (!PQgetisnull(res, i, 7))
-				printf("      first: %s\n", PQgetvalue(res, i, 7));
-			if (alt)
-				printf("      instead: %s\n", alt);
-		}
-	}
-	rc = (fail_on_hazards && (n > 0 || dropped > 0)) ? EXIT_CHECK : EXIT_OK;
-	PQclear(res);
-	PQclear(info);
+		audit_render_text(&r);
+	rc = (fail_on_hazards && (r.nrows > 0 || r.dropped > 0)) ? EXIT_CHECK : EXIT_OK;
+	audit_free(&r);
 	return rc;
 }
 

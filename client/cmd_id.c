@@ -77,8 +77,10 @@ cmd_id(int argc, char **argv)
 	}
 	if (optind + 1 < argc)
 	{
+		char		q[LG_QUOTE_BUFSIZE];
+
 		cli_error(CMD, "unexpected argument \"%s\" (usage: lifeguard id PREFIX [-n COUNT] [--length N])",
-				  argv[optind + 1]);
+				  cli_quote(q, argv[optind + 1]));
 		return EXIT_USAGE;
 	}
 	prefix = argv[optind];

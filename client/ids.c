@@ -22,6 +22,7 @@
 #include <openssl/rand.h>
 
 #include "cuid2.h"
+#include "quote.h"
 
 #ifndef HOST_NAME_MAX
 #define HOST_NAME_MAX 255
@@ -113,11 +114,13 @@ lg_id_generate(const char *prefix, int length, char *out, size_t size,
 	size_t		plen = strlen(prefix);
 	lg_prefix_problem problem = lg_prefix_check(prefix, plen);
 	lg_status	st;
+	char		quoted[LG_QUOTE_BUFSIZE];
 
 	if (problem != LG_PREFIX_OK)
 		return lg_fail(err, LG_ERR_CONFIG,
-					   "invalid prefix \"%.*s\": %s A prefix is 1 to %d lowercase ASCII letters, digits and underscores, starting with a letter and not ending with an underscore.",
-					   (int) (plen > 100 ? 100 : plen), prefix,
+					   "invalid prefix \"%s\": %s A prefix is 1 to %d lowercase ASCII letters, digits and underscores, starting with a letter and not ending with an underscore.",
+					   lg_quote_bounded(quoted, prefix, plen,
+										lg_utf8_cliplen(prefix, plen, LG_QUOTE_MAX)),
 					   lg_prefix_problem_text(problem), LG_PREFIX_MAX_LENGTH);
 	if ((st = check_length(length, err)) != LG_OK)
 		return st;

@@ -96,27 +96,38 @@ cli_exit_code(lg_status st)
 	}
 }
 
+const char *
+cli_quote(char *buf, const char *s)
+{
+	size_t		len = strlen(s);
+
+	return lg_quote_bounded(buf, s, len, lg_utf8_cliplen(s, len, LG_QUOTE_MAX));
+}
+
 int
 cli_bad_option(const char *cmd, int c, int argc, char **argv)
 {
 	const char *arg = (optind - 1 < argc && optind > 0) ? argv[optind - 1] : "?";
+	char		q[LG_QUOTE_BUFSIZE];
 
 	if (c == ':')
-		cli_error(cmd, "option \"%s\" needs a value (see \"lifeguard %s --help\")", arg, cmd);
+		cli_error(cmd, "option \"%s\" needs a value (see \"lifeguard %s --help\")", cli_quote(q, arg), cmd);
 	else if (optopt != 0)
 		cli_error(cmd, "unknown option \"-%c\" (see \"lifeguard %s --help\")", optopt, cmd);
 	else
-		cli_error(cmd, "unknown option \"%s\" (see \"lifeguard %s --help\")", arg, cmd);
+		cli_error(cmd, "unknown option \"%s\" (see \"lifeguard %s --help\")", cli_quote(q, arg), cmd);
 	return EXIT_USAGE;
 }
 
 int
 cli_no_arguments(const char *cmd, int argc, char **argv)
 {
+	char		q[LG_QUOTE_BUFSIZE];
+
 	if (optind >= argc)
 		return EXIT_OK;
 	cli_error(cmd, "unexpected argument \"%s\" (see \"lifeguard %s --help\")",
-			  argv[optind], cmd);
+			  cli_quote(q, argv[optind]), cmd);
 	return EXIT_USAGE;
 }
 
@@ -126,11 +137,12 @@ cli_parse_int(const char *cmd, const char *opt, const char *value, int min,
 {
 	long long	v = 0;
 	const char *p = value;
+	char		q[LG_QUOTE_BUFSIZE];
 
 	if (*p == '\0' || strspn(p, "0123456789") != strlen(p))
 	{
 		cli_error(cmd, "invalid %s \"%s\": not a whole number; expected an integer from %d to %d",
-				  opt, value, min, max);
+				  opt, cli_quote(q, value), min, max);
 		return false;
 	}
 	for (; *p; p++)
@@ -142,7 +154,7 @@ cli_parse_int(const char *cmd, const char *opt, const char *value, int min,
 	if (v < min || v > max)
 	{
 		cli_error(cmd, "invalid %s \"%s\": out of range; expected an integer from %d to %d",
-				  opt, value, min, max);
+				  opt, cli_quote(q, value), min, max);
 		return false;
 	}
 	*out = (int) v;
@@ -152,6 +164,8 @@ cli_parse_int(const char *cmd, const char *opt, const char *value, int min,
 int
 main(int argc, char **argv)
 {
+	char		q[LG_QUOTE_BUFSIZE];
+
 	if (argc < 2)
 	{
 		usage(stderr);
@@ -169,7 +183,7 @@ main(int argc, char **argv)
 
 					return commands[i].run(2, hargv);
 				}
-			cli_error(NULL, "unknown command \"%s\" (see \"lifeguard --help\")", argv[2]);
+			cli_error(NULL, "unknown command \"%s\" (see \"lifeguard --help\")", cli_quote(q, argv[2]));
 			return EXIT_USAGE;
 		}
 		usage(stdout);
@@ -187,6 +201,6 @@ main(int argc, char **argv)
 			opterr = 0;
 			return commands[i].run(argc - 1, argv + 1);
 		}
-	cli_error(NULL, "unknown command \"%s\" (see \"lifeguard --help\")", argv[1]);
+	cli_error(NULL, "unknown command \"%s\" (see \"lifeguard --help\")", cli_quote(q, argv[1]));
 	return EXIT_USAGE;
 }

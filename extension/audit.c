@@ -1,8 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * audit.c
- *	  Transaction-pooling audit: settings, hazard names and hints,
- *	  enforcement, and audit_hazard(), which every detector calls.
+ *	  Transaction-pooling audit: settings, enforcement (its messages and
+ *	  hints come from the hazard table, common/hazards.c), and
+ *	  audit_hazard(), which every detector calls.
  *
  * Under a transaction pooler (PgBouncer in transaction mode, Neon's
  * -pooler endpoints) each transaction of a client may run on a different
@@ -19,8 +20,11 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "funcapi.h"
 #include "miscadmin.h"
+#include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/varlena.h"
 
 #include "audit.h"
 #include "lifeguard.h"
@@ -29,17 +33,6 @@ bool		audit_enabled = true;
 int			audit_max_entries = 1000;
 int			audit_enforce = AUDIT_ENFORCE_OFF;
 int			audit_protocol_prepared = AUDIT_PROTOCOL_PREPARED_HAZARD;
-
-const char *const audit_hazard_names[AUDIT_NUM_HAZARDS] = {
-	"set",
-	"prepare",
-	"protocol_prepare",
-	"listen",
-	"advisory_lock",
-	"temp_table",
-	"with_hold_cursor",
-	"load"
-};
 
 static const struct config_enum_entry audit_enforce_options[] = {
 	{"off", AUDIT_ENFORCE_OFF, false},
@@ -55,17 +48,93 @@ static const struct config_enum_entry audit_protocol_prepared_options[] = {
 };
 
 /*
- * The parameters PgBouncer tracks and replays on every server connection
- * it hands to a client, so a session-level SET of them is safe.
+ * lifeguard.tracked_parameters: the parameters the pooler tracks and
+ * restores on every server connection it hands to a client, so a
+ * session-level SET of them (the client's own, or the pooler's restoring
+ * SET) is not a hazard.  The default is what every supported PgBouncer
+ * (1.18 and later) tracks whatever its configuration; PgBouncer 1.20 and
+ * later add track_extra_parameters (default IntervalStyle), which
+ * operators match by adding those names here.
  */
-static const char *const tracked_parameters[] = {
-	"client_encoding",
-	"datestyle",
-	"intervalstyle",
-	"timezone",
-	"standard_conforming_strings",
-	"application_name"
-};
+#define AUDIT_TRACKED_PARAMETERS_DEFAULT \
+	"client_encoding, DateStyle, TimeZone, standard_conforming_strings, application_name"
+
+static char *audit_tracked_parameters_string = NULL;
+
+/* the parsed list: one flat malloc'd block (the GUC machinery frees it) */
+typedef struct AuditTrackedList
+{
+	int			n;
+	char	   *names[FLEXIBLE_ARRAY_MEMBER];	/* point into the same block */
+} AuditTrackedList;
+
+static AuditTrackedList *audit_tracked = NULL;
+
+static bool
+audit_tracked_parameters_check(char **newval, void **extra, GucSource source)
+{
+	char	   *raw = pstrdup(*newval);
+	List	   *names;
+	ListCell   *lc;
+	Size		size;
+	AuditTrackedList *list;
+	char	   *p;
+	int			i = 0;
+
+	if (!SplitIdentifierString(raw, ',', &names))
+	{
+		GUC_check_errdetail("List syntax is invalid.");
+		GUC_check_errhint("Give a comma-separated list of parameter names, for example \"%s\".",
+						  AUDIT_TRACKED_PARAMETERS_DEFAULT);
+		list_free(names);
+		pfree(raw);
+		return false;
+	}
+	size = offsetof(AuditTrackedList, names) + sizeof(char *) * list_length(names);
+	foreach(lc, names)
+	{
+		const char *name = (const char *) lfirst(lc);
+
+		if (name[0] == '\0')
+		{
+			GUC_check_errdetail("A parameter name is empty.");
+			list_free(names);
+			pfree(raw);
+			return false;
+		}
+		size += strlen(name) + 1;
+	}
+	/* extra must be malloc'd: the GUC machinery free()s it */
+	list = (AuditTrackedList *) malloc(size);
+	if (list == NULL)
+	{
+		GUC_check_errcode(ERRCODE_OUT_OF_MEMORY);
+		GUC_check_errdetail("Out of memory.");
+		list_free(names);
+		pfree(raw);
+		return false;
+	}
+	list->n = list_length(names);
+	p = (char *) &list->names[list->n];
+	foreach(lc, names)
+	{
+		const char *name = (const char *) lfirst(lc);
+
+		strcpy(p, name);
+		list->names[i++] = p;
+		p += strlen(name) + 1;
+	}
+	list_free(names);
+	pfree(raw);
+	*extra = list;
+	return true;
+}
+
+static void
+audit_tracked_parameters_assign(const char *newval, void *extra)
+{
+	audit_tracked = (AuditTrackedList *) extra;
+}
 
 void
 audit_define_gucs(void)
@@ -103,6 +172,17 @@ audit_define_gucs(void)
 							 0,
 							 NULL, NULL, NULL);
 
+	DefineCustomStringVariable("lifeguard.tracked_parameters",
+							   "Parameters the pooler tracks and restores, whose session-level SET is not a hazard.",
+							   "Match the pooler: PgBouncer's five built-in parameters plus its track_extra_parameters.",
+							   &audit_tracked_parameters_string,
+							   AUDIT_TRACKED_PARAMETERS_DEFAULT,
+							   PGC_SUSET,
+							   GUC_LIST_INPUT,
+							   audit_tracked_parameters_check,
+							   audit_tracked_parameters_assign,
+							   NULL);
+
 	DefineCustomEnumVariable("lifeguard.protocol_prepared_statements",
 							 "Whether named prepared statements of the extended protocol are a hazard.",
 							 "Set to safe behind PgBouncer 1.21 or later with max_prepared_statements > 0.",
@@ -115,15 +195,17 @@ audit_define_gucs(void)
 }
 
 /*
- * Is this one of the parameters PgBouncer tracks?  Names compare as
- * PostgreSQL compares parameter names: case-insensitively.
+ * Is this one of the parameters the pooler tracks (lifeguard.tracked_parameters)?
+ * Names compare as PostgreSQL compares parameter names: case-insensitively.
  */
 bool
 audit_is_tracked_parameter(const char *name)
 {
-	for (int i = 0; i < lengthof(tracked_parameters); i++)
+	if (audit_tracked == NULL)
+		return false;
+	for (int i = 0; i < audit_tracked->n; i++)
 	{
-		if (pg_strcasecmp(name, tracked_parameters[i]) == 0)
+		if (pg_strcasecmp(name, audit_tracked->names[i]) == 0)
 			return true;
 	}
 	return false;
@@ -147,76 +229,16 @@ audit_is_transaction_parameter(const char *name)
 static void
 audit_report(int elevel, AuditHazard hazard, const char *object)
 {
+	const lg_hazard_text *t = &lg_hazard_texts[hazard];
 	const char *detail = (elevel >= ERROR)
 		? "lifeguard.enforce is \"error\"; the statement would leave state on a pooled server connection."
 		: "lifeguard.enforce is \"warn\"; the statement leaves state on a pooled server connection.";
 
-	switch (hazard)
-	{
-		case AUDIT_HAZARD_SET:
-			ereport(elevel,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("session-level SET of \"%s\" breaks under transaction pooling (lifeguard hazard \"set\")",
-							object),
-					 errdetail_internal("%s", detail),
-					 errhint("Use SET LOCAL or set_config(..., true) inside a transaction, or ALTER ROLE ... SET / ALTER DATABASE ... SET for a lasting default.")));
-			break;
-		case AUDIT_HAZARD_PREPARE:
-			ereport(elevel,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("PREPARE of \"%s\" breaks under transaction pooling (lifeguard hazard \"prepare\")",
-							object),
-					 errdetail_internal("%s", detail),
-					 errhint("Run the statement directly or as an unnamed statement of the extended protocol; behind PgBouncer 1.21 or later, use protocol-level prepared statements with max_prepared_statements.")));
-			break;
-		case AUDIT_HAZARD_PROTOCOL_PREPARE:
-			ereport(elevel,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("named prepared statement breaks under transaction pooling (lifeguard hazard \"protocol_prepare\")"),
-					 errdetail_internal("%s", detail),
-					 errhint("Use unnamed statements (for example pgbench -M extended, or node-postgres queries without a name), or PgBouncer 1.21 or later with max_prepared_statements > 0 and lifeguard.protocol_prepared_statements = safe.")));
-			break;
-		case AUDIT_HAZARD_LISTEN:
-			ereport(elevel,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("LISTEN on channel \"%s\" breaks under transaction pooling (lifeguard hazard \"listen\")",
-							object),
-					 errdetail_internal("%s", detail),
-					 errhint("LISTEN on a direct, unpooled connection (DIRECT_URL).")));
-			break;
-		case AUDIT_HAZARD_ADVISORY_LOCK:
-			ereport(elevel,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("session-level advisory lock %s() breaks under transaction pooling (lifeguard hazard \"advisory_lock\")",
-							object),
-					 errdetail_internal("%s", detail),
-					 errhint("Use pg_advisory_xact_lock() or pg_try_advisory_xact_lock() inside a transaction.")));
-			break;
-		case AUDIT_HAZARD_TEMP_TABLE:
-			ereport(elevel,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("temporary table \"%s\" outlives its transaction and breaks under transaction pooling (lifeguard hazard \"temp_table\")",
-							object),
-					 errdetail_internal("%s", detail),
-					 errhint("Create it inside a transaction with ON COMMIT DROP.")));
-			break;
-		case AUDIT_HAZARD_WITH_HOLD_CURSOR:
-			ereport(elevel,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("cursor \"%s\" WITH HOLD breaks under transaction pooling (lifeguard hazard \"with_hold_cursor\")",
-							object),
-					 errdetail_internal("%s", detail),
-					 errhint("Declare the cursor without WITH HOLD and fetch from it inside one transaction.")));
-			break;
-		case AUDIT_HAZARD_LOAD:
-			ereport(elevel,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("LOAD of \"%s\" breaks under transaction pooling (lifeguard hazard \"load\")",
-							object),
-					 errdetail_internal("%s", detail),
-					 errhint("Load the library for every session with session_preload_libraries or shared_preload_libraries.")));
-			break;
-	}
+	ereport(elevel,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 errmsg(t->message, object),
+			 errdetail_internal("%s", detail),
+			 errhint("%s", t->hint)));
 }
 
 /*
@@ -241,6 +263,36 @@ audit_hazard(AuditHazard hazard, const char *object,
 		audit_report(WARNING, hazard, object ? object : "");
 	else if (audit_enforce == AUDIT_ENFORCE_ERROR)
 		audit_report(ERROR, hazard, object ? object : "");
+}
+
+/*
+ * pooling_hazard_texts(): the hazard table as rows (hazard, hint, detail),
+ * for session_pooling_hazards()'s details and for anyone who wants the
+ * safe alternative next to pooling_audit.
+ */
+PG_FUNCTION_INFO_V1(lifeguard_hazard_texts);
+
+Datum
+lifeguard_hazard_texts(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = lifeguard_init_srf(fcinfo);
+
+	for (int h = 0; h < AUDIT_NUM_HAZARDS; h++)
+	{
+		const lg_hazard_text *t = &lg_hazard_texts[h];
+		Datum		values[3];
+		bool		nulls[3] = {0};
+
+		values[0] = CStringGetTextDatum(t->name);
+		values[1] = CStringGetTextDatum(t->hint);
+		/* the formats of set and advisory_lock need values: C fills those */
+		if (t->state_detail == NULL || strchr(t->state_detail, '%') != NULL)
+			nulls[2] = true;
+		else
+			values[2] = CStringGetTextDatum(t->state_detail);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
 }
 
 /*

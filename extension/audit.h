@@ -3,8 +3,9 @@
  * audit.h
  *	  Declarations shared by the files of the transaction-pooling audit.
  *
- * audit.c          settings, hazard names and hints, enforcement, and the
- *                  one entry point every detector calls (audit_hazard)
+ * audit.c          settings, enforcement (texts from common/hazards.c),
+ *                  and the one entry point every detector calls
+ *                  (audit_hazard)
  * audit_hooks.c    the parser, executor and utility hooks that detect
  *                  hazards as they happen and count statements
  * audit_shmem.c    the bounded shared-memory table behind pooling_audit
@@ -20,20 +21,11 @@
 #include "fmgr.h"
 #include "nodes/execnodes.h"
 
-/* the hazards, in the order of docs/transaction-pooling.md; names in audit_hazard_names[] */
-typedef enum AuditHazard
-{
-	AUDIT_HAZARD_SET = 0,
-	AUDIT_HAZARD_PREPARE,
-	AUDIT_HAZARD_PROTOCOL_PREPARE,
-	AUDIT_HAZARD_LISTEN,
-	AUDIT_HAZARD_ADVISORY_LOCK,
-	AUDIT_HAZARD_TEMP_TABLE,
-	AUDIT_HAZARD_WITH_HOLD_CURSOR,
-	AUDIT_HAZARD_LOAD
-} AuditHazard;
+/* AuditHazard and the table of names, messages and hints */
+#include "hazards.h"
 
-#define AUDIT_NUM_HAZARDS	(AUDIT_HAZARD_LOAD + 1)
+/* the hazard's name, as pooling_audit shows it */
+#define audit_hazard_name(h)	(lg_hazard_texts[(h)].name)
 
 /* lifeguard.enforce */
 typedef enum AuditEnforce
@@ -58,8 +50,6 @@ extern bool audit_enabled;
 extern int	audit_max_entries;
 extern int	audit_enforce;
 extern int	audit_protocol_prepared;
-
-extern const char *const audit_hazard_names[AUDIT_NUM_HAZARDS];
 
 /* audit.c */
 extern void audit_define_gucs(void);

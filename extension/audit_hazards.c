@@ -95,9 +95,9 @@ session_settings(ReturnSetInfo *rsinfo)
 			value = NULL;
 		else
 			value = GetConfigOptionByName(conf->name, NULL, true);
-		put_row(rsinfo, "set", conf->name,
-				psprintf("set at session level%s%s%s; use SET LOCAL inside the transaction or ALTER ROLE ... SET",
-						 value ? " to '" : "", value ? value : "", value ? "'" : ""));
+		put_row(rsinfo, audit_hazard_name(AUDIT_HAZARD_SET), conf->name,
+				psprintf(lg_hazard_texts[AUDIT_HAZARD_SET].state_detail,
+						 value ? psprintf(" to '%s'", value) : ""));
 	}
 }
 
@@ -155,8 +155,8 @@ session_advisory_locks(ReturnSetInfo *rsinfo)
 			else
 				object = psprintf("%d,%d", (int32) tag.locktag_field2,
 								  (int32) tag.locktag_field3);
-			put_row(rsinfo, "advisory_lock", object,
-					psprintf("%s held at session level (%lld time%s); use pg_advisory_xact_lock() inside a transaction",
+			put_row(rsinfo, audit_hazard_name(AUDIT_HAZARD_ADVISORY_LOCK), object,
+					psprintf(lg_hazard_texts[AUDIT_HAZARD_ADVISORY_LOCK].state_detail,
 							 GetLockmodeName(tag.locktag_lockmethodid, mode),
 							 (long long) n, n == 1 ? "" : "s"));
 		}
@@ -187,8 +187,8 @@ session_temp_tables(ReturnSetInfo *rsinfo)
 			continue;
 		if (audit_temp_table_dropped_at_commit(form->oid))
 			continue;
-		put_row(rsinfo, "temp_table", NameStr(form->relname),
-				"temporary table outlives its transaction; create it with ON COMMIT DROP inside the transaction");
+		put_row(rsinfo, audit_hazard_name(AUDIT_HAZARD_TEMP_TABLE), NameStr(form->relname),
+				lg_hazard_texts[AUDIT_HAZARD_TEMP_TABLE].state_detail);
 	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);

@@ -10,12 +10,12 @@
  *	- ProcessUtility_hook, once per execution of the utility statement, at
  *	  any nesting level, before it runs (so a statement refused by
  *	  lifeguard.enforce = error is counted too): session-level SET / RESET
- *	  (not SET LOCAL, not SET TRANSACTION, not the six parameters PgBouncer
- *	  tracks), SET ROLE, SET SESSION AUTHORIZATION, SET SESSION
- *	  CHARACTERISTICS (all "set"); PREPARE ("prepare"); LISTEN ("listen");
- *	  DECLARE ... WITH HOLD ("with_hold_cursor"); CREATE TEMP TABLE and
- *	  CREATE TEMP TABLE AS / SELECT INTO TEMP without ON COMMIT DROP
- *	  ("temp_table"); LOAD ("load").
+ *	  (not SET LOCAL, not SET TRANSACTION, not the parameters of
+ *	  lifeguard.tracked_parameters), SET ROLE, SET SESSION
+ *	  AUTHORIZATION, SET SESSION CHARACTERISTICS (all "set"); PREPARE
+ *	  ("prepare"); LISTEN ("listen"); DECLARE ... WITH HOLD
+ *	  ("with_hold_cursor"); CREATE TEMP TABLE and CREATE TEMP TABLE AS /
+ *	  SELECT INTO TEMP without ON COMMIT DROP ("temp_table"); LOAD ("load").
  *
  *	- post_parse_analyze_hook, once per parse analysis of a statement:
  *	  calls of the builtins set_config(..., false) ("set") and
@@ -63,6 +63,7 @@
 #include "utils/memutils.h"
 
 #include "audit.h"
+#include "audit_prefilter.h"
 #include "compat.h"
 #include "lifeguard.h"
 
@@ -169,54 +170,6 @@ audit_call_walker(Node *node, AuditCallState *state)
 		return query_tree_walker((Query *) node, audit_call_walker,
 								 (void *) state, 0);
 	return expression_tree_walker(node, audit_call_walker, (void *) state);
-}
-
-/*
- * Might the statement text call set_config or an advisory lock function?
- * A call names the function in the text (possibly quoted or qualified), so
- * a statement without "advisory" or "set_config" in it, in any case, needs
- * no walk.  This scan is cheaper than the walk it saves on every ordinary
- * statement; a hit is confirmed on the analyzed tree.
- */
-/* the characters that can start "advisory", "set_config" or "U&" */
-static const bool audit_scan_start[256] = {
-	['a'] = true,['A'] = true,['s'] = true,['S'] = true,['u'] = true,['U'] = true
-};
-
-static bool
-audit_text_may_call(const char *text, int location, int len)
-{
-	const char *s;
-	int			n;
-
-	if (text == NULL)
-		return true;
-	if (location < 0)
-	{
-		location = 0;
-		len = 0;
-	}
-	s = text + location;
-	n = (len > 0) ? len : (int) strlen(s);
-	for (int i = 0; i + 1 < n; i++)
-	{
-		char		c;
-
-		/* one load and one branch for almost every character */
-		if (likely(!audit_scan_start[(unsigned char) s[i]]))
-			continue;
-		c = s[i] | 0x20;
-		/* a U&"..." identifier can spell any name with escapes */
-		if (c == 'u' && s[i + 1] == '&')
-			return true;
-		if (c == 'a' && i + 8 <= n && (s[i + 1] | 0x20) == 'd' &&
-			pg_strncasecmp(s + i, "advisory", 8) == 0)
-			return true;
-		if (c == 's' && i + 10 <= n && s[i + 3] == '_' &&
-			pg_strncasecmp(s + i, "set_config", 10) == 0)
-			return true;
-	}
-	return false;
 }
 
 static void

@@ -7,7 +7,8 @@
  *
  * One entry per (database, session role, application_name, hazard), with
  * a count, the first and last time seen, and the first statement seen
- * (truncated to AUDIT_SAMPLE_LEN bytes).  The table holds at most
+ * (truncated to AUDIT_SAMPLE_LEN bytes, in the recording database's
+ * encoding, converted for each reader: see audit_sample_for_reader).  The table holds at most
  * lifeguard.audit_max_entries entries; it never evicts, so no count is
  * ever lost: an event whose key is new while the table is full is counted
  * in the shared `dropped` counter instead, and one WARNING is logged until
@@ -34,9 +35,11 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_authid.h"
 #include "commands/dbcommands.h"
 #include "funcapi.h"
+#include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 #include "parser/scansup.h"
 #include "miscadmin.h"
@@ -69,6 +72,7 @@ typedef struct AuditEntry
 	int64		count;
 	TimestampTz first_seen;
 	TimestampTz last_seen;
+	int32		sample_encoding;	/* the recording database's encoding */
 	char		sample[AUDIT_SAMPLE_LEN];	/* first statement, truncated */
 } AuditEntry;
 
@@ -191,6 +195,106 @@ audit_make_sample(char *dst, const char *source_text, int location, int len)
 }
 
 /*
+ * \xNN for each byte of the character at s (len bytes left) in encoding
+ * enc; returns the bytes consumed.
+ */
+static int
+audit_escape_char(StringInfo out, const char *s, int len, int enc)
+{
+	int			n = Min(pg_encoding_mblen(enc, s), len);
+
+	for (int i = 0; i < n; i++)
+		appendStringInfo(out, "\\x%02x", (unsigned char) s[i]);
+	return n;
+}
+
+/*
+ * s (of encoding src_enc) as text of encoding dst_enc, never failing: a
+ * character without an equivalent in dst_enc, or, from SQL_ASCII (whose
+ * bytes have no known encoding), a byte not valid in dst_enc, becomes \xNN
+ * per byte.  To SQL_ASCII, and between equal encodings, s is returned
+ * as it is.  PostgreSQL 14's noError conversion stops at the first
+ * character it cannot convert instead of raising.
+ */
+static char *
+audit_convert(const char *s, int src_enc, int dst_enc)
+{
+	int			len = (int) strlen(s);
+	StringInfoData out;
+	Oid			proc;
+
+	if (src_enc == dst_enc || dst_enc == PG_SQL_ASCII)
+		return pstrdup(s);
+	initStringInfo(&out);
+	proc = (src_enc == PG_SQL_ASCII) ? InvalidOid
+		: FindDefaultConversionProc(src_enc, dst_enc);
+	if (!OidIsValid(proc))
+	{
+		/* keep what is valid in dst_enc (ASCII at least), escape the rest */
+		while (len > 0)
+		{
+			int			n = IS_HIGHBIT_SET(*s) ? -1 : 1;
+
+			if (n < 0 && src_enc == PG_SQL_ASCII)
+				n = pg_encoding_verifymbchar(dst_enc, s, len);
+			if (n > 0)
+				appendBinaryStringInfo(&out, s, n);
+			else
+				n = audit_escape_char(&out, s, len, src_enc);
+			s += n;
+			len -= n;
+		}
+	}
+	else
+	{
+		int			bufsize = len * MAX_CONVERSION_GROWTH + 1;
+		unsigned char *buf = palloc(bufsize);
+
+		while (len > 0)
+		{
+			int			done = pg_do_encoding_conversion_buf(proc, src_enc, dst_enc,
+															 (unsigned char *) s, len,
+															 buf, bufsize, true);
+
+			appendStringInfoString(&out, (char *) buf);
+			s += done;
+			len -= done;
+			if (len > 0)
+			{
+				int			n = audit_escape_char(&out, s, len, src_enc);
+
+				s += n;
+				len -= n;
+			}
+		}
+		pfree(buf);
+	}
+	return out.data;
+}
+
+/*
+ * A sample recorded in a database of encoding src_enc, for this reader.
+ * The table is shared by every database and keeps the bytes as recorded;
+ * converting them here, first to the client's encoding and then to this
+ * database's, gives text that is valid in this database and that the
+ * server can send to this client, so every database and every client can
+ * read every sample.  What cannot be converted appears as \xNN.
+ */
+static char *
+audit_sample_for_reader(const char *sample, int src_enc)
+{
+	int			client_enc = pg_get_client_encoding();
+	const char *s = sample;
+
+	if (client_enc != PG_SQL_ASCII && client_enc != src_enc)
+	{
+		s = audit_convert(s, src_enc, client_enc);
+		src_enc = client_enc;
+	}
+	return audit_convert(s, src_enc, GetDatabaseEncoding());
+}
+
+/*
  * Count one hazardous statement of this session.
  */
 void
@@ -249,6 +353,7 @@ audit_shmem_record(AuditHazard hazard, const char *source_text,
 			entry->count = 0;
 			entry->first_seen = now;
 			entry->last_seen = now;
+			entry->sample_encoding = GetDatabaseEncoding();
 			strlcpy(entry->sample, sample, AUDIT_SAMPLE_LEN);
 		}
 	}
@@ -300,6 +405,7 @@ lifeguard_pooling_audit(PG_FUNCTION_ARGS)
 		int64		count;
 		TimestampTz first_seen;
 		TimestampTz last_seen;
+		int32		sample_encoding;
 		char		sample[AUDIT_SAMPLE_LEN];
 	}			AuditRow;
 	AuditRow   *rows;
@@ -338,6 +444,7 @@ lifeguard_pooling_audit(PG_FUNCTION_ARGS)
 		r->last_seen = entry->last_seen;
 		SpinLockRelease(&entry->mutex);
 		r->first_seen = entry->first_seen;
+		r->sample_encoding = entry->sample_encoding;
 		memcpy(r->sample, entry->sample, AUDIT_SAMPLE_LEN);
 	}
 	LWLockRelease(audit_shared->lock);
@@ -359,12 +466,12 @@ lifeguard_pooling_audit(PG_FUNCTION_ARGS)
 		else
 			nulls[1] = true;
 		values[2] = CStringGetTextDatum(r->key.appname);
-		values[3] = CStringGetTextDatum(audit_hazard_names[r->key.hazard]);
+		values[3] = CStringGetTextDatum(audit_hazard_name(r->key.hazard));
 		values[4] = Int64GetDatum(r->count);
 		values[5] = TimestampTzGetDatum(r->first_seen);
 		values[6] = TimestampTzGetDatum(r->last_seen);
 		if (read_all || r->key.userid == caller)
-			values[7] = CStringGetTextDatum(r->sample);
+			values[7] = CStringGetTextDatum(audit_sample_for_reader(r->sample, r->sample_encoding));
 		else
 			nulls[7] = true;
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);

@@ -28,6 +28,7 @@
 #include "utils/timestamp.h"
 
 #include "cuid2.h"
+#include "quote.h"
 #include "lifeguard.h"
 
 PG_FUNCTION_INFO_V1(lifeguard_gen_prefixed_id);
@@ -111,10 +112,15 @@ check_prefix(text *prefix)
 	size_t		len = VARSIZE_ANY_EXHDR(prefix);
 	lg_prefix_problem problem = lg_prefix_check(p, len);
 
+	char		quoted[LG_QUOTE_BUFSIZE];
+
 	if (problem != LG_PREFIX_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid prefix \"%s\"", text_to_cstring(prefix)),
+				 errmsg("invalid prefix \"%s\"",
+						lg_quote_bounded(quoted, p, len,
+										 pg_mbcliplen(p, (int) Min(len, LG_QUOTE_MAX + 1),
+													  LG_QUOTE_MAX))),
 				 errdetail("%s A prefix is 1 to %d lowercase ASCII letters, digits and underscores, starting with a letter and not ending with an underscore.",
 						   lg_prefix_problem_text(problem),
 						   LG_PREFIX_MAX_LENGTH)));

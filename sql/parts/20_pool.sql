@@ -29,7 +29,7 @@ COMMENT ON FUNCTION pool_usage() IS
 'client backends grouped by database, role, application_name and client_addr, with their states; state columns are NULL for roles whose activity the caller may not see';
 
 CREATE VIEW pool_usage AS
-	SELECT * FROM pool_usage();
+	SELECT * FROM @extschema@.pool_usage();
 
 COMMENT ON VIEW pool_usage IS
 'client backends grouped by database, role, application_name and client_addr, with their states; state columns are NULL for roles whose activity the caller may not see';
@@ -54,7 +54,7 @@ CREATE FUNCTION pool_capacity(
 	instances integer,
 	pool_max integer,
 	role name DEFAULT current_user,
-	database name DEFAULT current_database(),
+	database name DEFAULT pg_catalog.current_database(),
 	OUT fits boolean,
 	OUT needed integer,
 	OUT available integer,

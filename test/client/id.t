@@ -62,6 +62,23 @@ for my $b (binaries()) {
 		is($out, '', "[$v] id @$args: nothing on stdout");
 	}
 
+	# user input is quoted up to 100 bytes (whole UTF-8 characters), then "..."
+	my @long = (
+		['a 100 kB prefix', ['a' x 100_000], qr/^lifeguard id: invalid prefix "a{100}\.\.\.": The prefix is longer than 63 characters\.[^\n]{0,200}$/],
+		['a prefix of 2-byte characters', ["\xc3\xa9" x 80], qr/^lifeguard id: invalid prefix "(?:\xc3\xa9){50}\.\.\.": /],
+		['a prefix of 3-byte characters', ["\xe6\x97\xa5" x 40], qr/^lifeguard id: invalid prefix "(?:\xe6\x97\xa5){33}\.\.\.": /],
+		['a 100 kB extra argument', ['ws', 'x' x 100_000], qr/^lifeguard id: unexpected argument "x{100}\.\.\." \(usage/],
+		['a 100 kB -n', ['ws', '-n', '9' x 100_000], qr/^lifeguard id: invalid -n "9{100}\.\.\.": out of range/],
+		['a 100 kB option', ['ws', '--frob' . 'x' x 100_000], qr/^lifeguard id: unknown option "--frobx{94}\.\.\." /],
+	);
+	for my $case (@long) {
+		my ($name, $args, $re) = @$case;
+		($rc, $out, $err) = cli($v, lg_env(), 'id', @$args);
+		is($rc, 2, "[$v] id with $name: exit 2");
+		like($err, $re, "[$v] id with $name: the message quotes 100 bytes at most");
+		ok(length($err) < 400, "[$v] id with $name: a short message");
+	}
+
 	# the library calls from 8 threads: valid, unique, errors reported
 	($rc, $out, $err) = program($v, 'pool_test', lg_env(), 'ids', '8', '5000');
 	is($rc, 0, "[$v] lg_id_generate from 8 threads: exit 0") or diag($err);

@@ -19,6 +19,21 @@ psql('DROP DATABASE IF EXISTS ops_audit_noext');
 psql('CREATE DATABASE ops_audit_noext');
 END { eval { psql('DROP DATABASE IF EXISTS ops_audit_noext') } }
 
+# a SQL_ASCII database and a role whose name is not valid UTF-8 (0xe9), for
+# rows the CLI cannot print as they are
+sub ascii_sql {
+	my ($sql, %o) = @_;
+	my ($rc, $out, $err) = LG::run_cmd(['psql', '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1',
+		'-d', 'ops_audit_ascii', ($o{user} ? ('-U', $o{user}) : ())],
+		stdin => $sql, env => {PGCLIENTENCODING => 'SQL_ASCII', PGAPPNAME => $o{app}});
+	die "psql failed: $err" if $rc != 0;
+	return $out;
+}
+psql('DROP DATABASE IF EXISTS ops_audit_ascii');
+psql(q{CREATE DATABASE ops_audit_ascii ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0});
+ascii_sql(qq{DROP ROLE IF EXISTS "ops_caf\xe9"; CREATE ROLE "ops_caf\xe9" LOGIN; CREATE EXTENSION lifeguard});
+END { eval { ascii_sql(qq{DROP ROLE IF EXISTS "ops_caf\xe9"}); psql('DROP DATABASE IF EXISTS ops_audit_ascii') } }
+
 # the safe alternatives the report must give (the hazards of docs/transaction-pooling.md)
 my %alternative = (
 	set => qr/SET LOCAL/, prepare => qr/unnamed statement/, protocol_prepare => qr/unnamed statements/,
@@ -109,6 +124,30 @@ for my $variant (binaries()) {
 				"$v: json: safe alternative for $h->{hazard}");
 		}
 	}
+
+	# one source of truth: every alternative is the hint of the hazard table
+	my %table = map { split /\|/, $_, 2 } split /\n/, psql('SELECT hazard, hint FROM pooling_hazard_texts()');
+	is_deeply([sort keys %table], [sort keys %alternative], "$v: the hazard table has the contract's hazards");
+	for my $app (values %byapp) {
+		for my $h (values %$app) {
+			is($h->{safe_alternative}, $table{$h->{hazard}}, "$v: json: $h->{hazard}: the alternative is the table's hint");
+		}
+	}
+
+	# --- a row that is not valid UTF-8 is printed, with the problem stated --
+	ascii_sql(q{SET work_mem = '1MB'}, user => "ops_caf\xe9", app => 'ops-audit-bytes');
+	($rc, $out, $err) = ops_cli($v, {_db => 'ops_audit_ascii'}, 'audit', '--json');
+	is($rc, 0, "$v: SQL_ASCII database: exit 0") or diag $err;
+	$o = eval { $json->decode($out) };
+	my ($bytes) = grep { $_->{application_name} eq 'ops-audit-bytes' } @{ $o->{applications} || [] };
+	ok($bytes, "$v: json: the row whose role name is not UTF-8 is not dropped");
+	is($bytes && $bytes->{hazards}[0]{role}, 'ops_caf\\xe9', "$v: json: its bytes are shown as \\xNN");
+	like($bytes ? $bytes->{hazards}[0]{problem} // '' : '', qr/^not valid UTF-8/, "$v: json: with the problem stated");
+	is(scalar(map { @{ $_->{hazards} } } @{ $o->{applications} || [] }),
+		psql(q{SELECT count(*) FROM pooling_audit}), "$v: json: every row of pooling_audit");
+	($rc, $out, $err) = ops_cli($v, {_db => 'ops_audit_ascii'}, 'audit');
+	like($out, qr/^ops-audit-bytes\n  set .*\(role ops_caf\\xe9, .*\n(?:      .*\n)*      note: not valid UTF-8/m,
+		"$v: text: the row, its bytes as \\xNN, and a note");
 
 	# --- not preloaded, no extension, cannot connect, bad usage -------------------
 	($rc, $out, $err) = ops_cli($v, {_port => $ENV{LG_NOPRELOAD_PORT}}, 'audit');

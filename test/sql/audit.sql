@@ -87,7 +87,6 @@ DECLARE lg_safe_cur CURSOR FOR SELECT 1;
 CLOSE lg_safe_cur;
 SET TimeZone = 'UTC';
 SET datestyle = 'ISO, MDY';
-SET IntervalStyle = 'postgres';
 SET client_encoding = 'UTF8';
 SET standard_conforming_strings = on;
 SELECT set_config('application_name', 'lg_audit_safe', false);
@@ -144,6 +143,19 @@ SELECT dblink_disconnect('lg_l');
 SELECT is((SELECT detail FROM session_pooling_hazards() WHERE object = 'work_mem'),
           'set at session level to ''7MB''; use SET LOCAL inside the transaction or ALTER ROLE ... SET',
           'the detail names the value and the safe alternative');
+
+-- every detail comes from the hazard table (pooling_hazard_texts())
+SELECT is((SELECT string_agg(h.hazard || ':' || (h.detail = t.detail)::text, ', ' ORDER BY h.hazard)
+             FROM (SELECT DISTINCT hazard, detail FROM session_pooling_hazards()
+                    WHERE hazard IN ('prepare', 'temp_table', 'with_hold_cursor')) h
+             JOIN pooling_hazard_texts() t USING (hazard)),
+          'prepare:true, temp_table:true, with_hold_cursor:true',
+          'session_pooling_hazards() takes its fixed details from the hazard table');
+SELECT is((SELECT string_agg(hazard, ',' ORDER BY hazard) FROM pooling_hazard_texts()),
+          'advisory_lock,listen,load,prepare,protocol_prepare,set,temp_table,with_hold_cursor',
+          'pooling_hazard_texts() lists the contract''s hazards');
+SELECT is((SELECT count(*)::int FROM pooling_hazard_texts() WHERE hint IS NULL OR hint = ''), 0,
+          'every hazard has a safe alternative');
 
 -- the session lock taken twice counts twice; an xact lock on the same key is not session state
 SELECT pg_advisory_lock(42);
@@ -287,6 +299,9 @@ SELECT is(pg_temp.err($$SET application_name = 'lg_audit_enforce'$$), 'no error'
 SELECT is(pg_temp.audit('lg_audit_enforce'),
           'advisory_lock=2, listen=1, load=1, prepare=1, set=2, temp_table=1, with_hold_cursor=1',
           'refused statements are counted');
+SELECT is(split_part(pg_temp.err(format('LISTEN %I', 'lg_c9')), ' | ', 2),
+          (SELECT hint FROM pooling_hazard_texts() WHERE hazard = 'listen'),
+          'the hint of the refusal is the hazard table''s');
 -- what is only analyzed, not run, is neither refused nor counted
 SET application_name = 'lg_audit_ddl';
 SELECT is(pg_temp.err($$CREATE TEMP VIEW lg_v AS SELECT set_config('work_mem', '1MB', false), pg_try_advisory_lock(1)$$),
@@ -322,6 +337,46 @@ SET LOCAL ROLE lg_audit_bob;
 SELECT is(pg_temp.err($$SET lifeguard.enforce = 'off'$$),
           '42501: permission denied to set parameter "lifeguard.enforce" | ',
           'an ordinary role cannot change lifeguard.enforce');
+RESET ROLE;
+
+------------------------------------------------------------------------
+-- lifeguard.tracked_parameters: what the pooler tracks and restores
+SET application_name = 'lg_audit_tracked';
+SELECT is(current_setting('lifeguard.tracked_parameters'),
+          'client_encoding, DateStyle, TimeZone, standard_conforming_strings, application_name',
+          'tracked_parameters defaults to what every PgBouncer since 1.18 tracks');
+SELECT is((SELECT context FROM pg_settings WHERE name = 'lifeguard.tracked_parameters'), 'superuser',
+          'lifeguard.tracked_parameters is superuser-set');
+SET IntervalStyle = 'postgres';
+SET SEARCH_PATH = public;
+SELECT is(pg_temp.audit('lg_audit_tracked'), 'set=2',
+          'by default IntervalStyle (tracked only by PgBouncer 1.20+) and search_path are hazards');
+-- PgBouncer 1.20+ with track_extra_parameters = IntervalStyle, search_path
+SET LOCAL lifeguard.tracked_parameters = 'client_encoding, DateStyle, TimeZone, standard_conforming_strings, application_name, intervalstyle, "Search_Path"';
+SET IntervalStyle = 'postgres';
+SET search_path = public;
+SELECT set_config('SEARCH_PATH', 'public', false);
+SET TimeZone = 'UTC';
+-- PgBouncer's own restoring SET: several in one query, names as it spells them
+SELECT dblink_connect('lg_tp', 'dbname=' || current_database() || ' host=127.0.0.1 port=' || current_setting('port'));
+SELECT dblink_exec('lg_tp', $$SET lifeguard.tracked_parameters = 'DateStyle, application_name, search_path'; SET application_name = 'lg_audit_tracked'$$);
+SELECT dblink_exec('lg_tp', $$SET DateStyle='ISO, MDY';SET search_path='"$user", public';SET application_name='lg_audit_tracked';$$);
+SELECT is(pg_temp.audit('lg_audit_tracked'), 'set=2',
+          'a listed parameter is not a hazard, in any case, quoted or not, whoever sets it');
+SELECT is((SELECT count(*)::int FROM session_pooling_hazards() WHERE object IN ('IntervalStyle', 'search_path', 'TimeZone')), 0,
+          'session_pooling_hazards() does not list tracked parameters');
+SELECT dblink_exec('lg_tp', $$SET lifeguard.tracked_parameters = ''; SET TimeZone = 'UTC'$$);
+SELECT dblink_disconnect('lg_tp');
+SELECT is(pg_temp.audit('lg_audit_tracked'), 'set=3', 'an empty list tracks nothing: every session-level SET is a hazard');
+SELECT is(pg_temp.err($$SET lifeguard.tracked_parameters = 'TimeZone,,DateStyle'$$),
+          '22023: invalid value for parameter "lifeguard.tracked_parameters": "TimeZone,,DateStyle" | Give a comma-separated list of parameter names, for example "client_encoding, DateStyle, TimeZone, standard_conforming_strings, application_name".',
+          'a malformed list is refused with 22023 and a hint');
+SELECT is(pg_temp.err($$SET lifeguard.tracked_parameters = '"TimeZone'$$) LIKE '22023: invalid value for parameter "lifeguard.tracked_parameters"%', true,
+          'an unterminated quote is refused');
+SET LOCAL ROLE lg_audit_bob;
+SELECT is(pg_temp.err($$SET lifeguard.tracked_parameters = 'work_mem'$$),
+          '42501: permission denied to set parameter "lifeguard.tracked_parameters" | ',
+          'an ordinary role cannot change lifeguard.tracked_parameters');
 RESET ROLE;
 
 SELECT * FROM finish();

@@ -92,6 +92,17 @@ FROM (VALUES
 	(repeat('p', 64), '22023: invalid prefix "' || repeat('p', 64) || '" | The prefix is longer than 63 characters. A prefix is 1 to 63 lowercase ASCII letters, digits and underscores, starting with a letter and not ending with an underscore.')
 ) AS t(p, e);
 
+-- a message quotes at most 100 bytes of a bad value, on a character boundary
+SELECT is(pg_temp.err($$SELECT gen_prefixed_id(repeat('a', 100 * 1024 * 1024))$$),
+          '22023: invalid prefix "' || repeat('a', 100) || '..." | The prefix is longer than 63 characters. A prefix is 1 to 63 lowercase ASCII letters, digits and underscores, starting with a letter and not ending with an underscore.',
+          'a 100 MB prefix: the message quotes its first 100 bytes and "..."');
+SELECT is(split_part(pg_temp.err($$SELECT gen_prefixed_id(repeat('日', 40))$$), ' | ', 1),
+          '22023: invalid prefix "' || repeat('日', 33) || '..."',
+          'the quote is cut on a character boundary (33 three-byte characters)');
+SELECT is(split_part(pg_temp.err($$SELECT gen_prefixed_id(repeat('a', 99) || 'B')$$), ' | ', 1),
+          '22023: invalid prefix "' || repeat('a', 99) || 'B"',
+          'a value of exactly 100 bytes is quoted whole');
+
 SELECT is(pg_temp.err(format('SELECT gen_prefixed_id(''ws'', %s)', n)),
           '22023: invalid CUID2 length ' || n || ' | The length must be between 2 and 32.',
           'gen_prefixed_id length ' || n || ' is rejected')

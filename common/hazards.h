@@ -1,0 +1,57 @@
+/*-------------------------------------------------------------------------
+ *
+ * hazards.h
+ *	  The transaction-pooling hazards: one table of their names, the
+ *	  message lifeguard.enforce raises, the safe alternative (the hint), and
+ *	  the detail session_pooling_hazards() gives.  Compiled into both the
+ *	  extension and the lifeguard CLI, which take every text from here.
+ *
+ * Plain C with no PostgreSQL dependency; constant data, no locking.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef LIFEGUARD_HAZARDS_H
+#define LIFEGUARD_HAZARDS_H
+
+/* the hazards, in the order of docs/transaction-pooling.md */
+typedef enum AuditHazard
+{
+	AUDIT_HAZARD_SET = 0,
+	AUDIT_HAZARD_PREPARE,
+	AUDIT_HAZARD_PROTOCOL_PREPARE,
+	AUDIT_HAZARD_LISTEN,
+	AUDIT_HAZARD_ADVISORY_LOCK,
+	AUDIT_HAZARD_TEMP_TABLE,
+	AUDIT_HAZARD_WITH_HOLD_CURSOR,
+	AUDIT_HAZARD_LOAD
+} AuditHazard;
+
+#define AUDIT_NUM_HAZARDS	(AUDIT_HAZARD_LOAD + 1)
+
+typedef struct lg_hazard_text
+{
+	const char *name;			/* the hazard column of pooling_audit */
+
+	/*
+	 * The error (or warning) message of lifeguard.enforce: a printf format
+	 * taking one string, the object (a parameter, a channel, a table);
+	 * protocol_prepare's ignores it.
+	 */
+	const char *message;
+	const char *hint;			/* the safe alternative, one sentence */
+
+	/*
+	 * session_pooling_hazards()'s detail: why the state breaks and what to
+	 * do.  For set it is a format taking " to 'value'" (or ""), for
+	 * advisory_lock one taking the lock mode, the count and a plural "s";
+	 * NULL for load.
+	 */
+	const char *state_detail;
+} lg_hazard_text;
+
+extern const lg_hazard_text lg_hazard_texts[AUDIT_NUM_HAZARDS];
+
+/* The entry of the hazard named name, or NULL. */
+extern const lg_hazard_text *lg_hazard_by_name(const char *name);
+
+#endif							/* LIFEGUARD_HAZARDS_H */
