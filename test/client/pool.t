@@ -9,6 +9,7 @@ use FindBin;
 use lib $FindBin::Bin;
 use IO::Socket::INET;
 use IO::Socket::UNIX;
+use IO::Select;
 use POSIX ();
 use Time::HiRes qw(sleep time);
 use LG qw(psql run_cmd free_port wait_until);
@@ -97,6 +98,74 @@ sub slurp {
 # A cluster of this test's own, started once, for the restart tests that
 # must not disturb the shared one.  Registered in $LG_TMP/clusters, so the
 # harness stops it whatever happens.
+# A relay in front of the test cluster, listening over a transport; on
+# SIGUSR1 it stops relaying the connections it has (holding them open, like
+# a NAT that dropped their state), while new ones are relayed.  Returns
+# (pid, url).
+sub start_relay {
+	my ($tr) = @_;
+	my $port = free_port();
+	my $dir = "$ENV{LG_RUNDIR}/relay-$$-$port";
+	mkdir $dir if $tr eq 'unix';
+	my $pid = fork // die "fork: $!";
+	if ($pid == 0) {
+		my $l = $tr eq 'unix'
+			? IO::Socket::UNIX->new(Local => "$dir/.s.PGSQL.$port", Listen => 16)
+			: IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => $port, Listen => 16, ReuseAddr => 1);
+		POSIX::_exit(1) unless $l;
+		my (%peer, @held);
+		my $freeze = 0;
+		$SIG{USR1} = sub { $freeze = 1 };
+		my $sel = IO::Select->new($l);
+		for (;;) {
+			if ($freeze) {
+				for my $s ($sel->handles) {
+					next if $s == $l;
+					push @held, $s;
+					$sel->remove($s);
+				}
+				$freeze = 0;
+			}
+			for my $s ($sel->can_read(0.05)) {
+				if ($s == $l) {
+					my $c = $l->accept or next;
+					my $u = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $ENV{PGPORT});
+					unless ($u) { close $c; next }
+					$peer{$c} = $u;
+					$peer{$u} = $c;
+					$sel->add($c, $u);
+					next;
+				}
+				my $o = $peer{$s} or next;
+				my $n = sysread($s, my $buf, 65536);
+				if (!$n) {
+					$sel->remove($s, $o);
+					delete @peer{$s, $o};
+					close $s;
+					close $o;
+					next;
+				}
+				syswrite($o, $buf);
+			}
+		}
+	}
+	open my $pf, '>', "$ENV{LG_RUNDIR}/relay.$pid.pid" or die $!;
+	print $pf $pid;
+	close $pf;
+	my $probe = $tr eq 'unix'
+		? sub { IO::Socket::UNIX->new(Peer => "$dir/.s.PGSQL.$port") }
+		: sub { IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port) };
+	wait_until($probe, 10) or die "the relay did not start\n";
+	return ($pid, url_of($tr, host => ($tr eq 'unix' ? $dir : '127.0.0.1'), port => $port));
+}
+
+sub stop_relay {
+	my ($pid) = @_;
+	kill 'KILL', $pid;
+	waitpid($pid, 0);
+	unlink "$ENV{LG_RUNDIR}/relay.$pid.pid";
+}
+
 my $own;
 sub pg_ctl {
 	my ($c, @args) = @_;
@@ -454,6 +523,35 @@ for my $tr (TRANSPORTS) {
 		is($r->{failures}, 0, "[$v] restart while idle: the first call and every one after succeed") or diag($out);
 		is($r->{calls}, 9, "[$v] restart while idle: 9 calls");
 		is($r->{final_discarded}, 3, "[$v] restart while idle: the 3 old connections discarded");
+	}
+
+	# --- a server gone silent (no answer, no close: a NAT that dropped the
+	# connection's state): the round trip after the idle threshold gets
+	# half of what is left of the acquire deadline, then the connection is
+	# replaced within the other half
+	{
+		my ($relay, $rurl) = start_relay($tr);
+		my $env = env_for(APP_NAME => "lgsilent$v", DATABASE_POOL_MAX => 1, DATABASE_URL => $rurl,
+			DATABASE_POOL_HEALTH_CHECK_AFTER => 100, DATABASE_CONNECTION_TIMEOUT => 2000);
+		my $go = "$ENV{LG_RUNDIR}/go.$$." . int(rand(1e9));
+		my ($pid, $file) = spawn($bin, $env, 'silent', $go);
+		ok(wait_until(sub { slurp($file) =~ /^ready=1$/m }, 20), "[$v] silent server: a connection idle");
+		kill 'USR1', $relay;
+		sleep 0.3;
+		open my $g, '>', $go or die $!;
+		close $g;
+		my ($rc, $out, $err) = finish($pid, $file);
+		unlink $go;
+		stop_relay($relay);
+		my $r = kv($out);
+		is($rc, 0, "[$v] silent server: exit 0") or diag("$out\n$err");
+		ok(sanitizer_clean($err), "[$v] silent server: sanitizer clean") or diag($err);
+		is($r->{call_ok}, 1, "[$v] silent server: the call succeeds") or diag($r->{call_error});
+		is($r->{new_backend}, 1, "[$v] silent server: on a new connection");
+		cmp_ok($r->{elapsed_ms}, '>=', 990, "[$v] silent server: after the round trip's 1000 ms ($r->{elapsed_ms})");
+		cmp_ok($r->{elapsed_ms}, '<', 2000, "[$v] silent server: within the acquire deadline");
+		is($r->{final_health_checks}, 1, "[$v] silent server: one round trip");
+		is($r->{final_discarded}, 1, "[$v] silent server: the silent connection discarded");
 	}
 
 	# --- rotation by DATABASE_POOL_MAX_LIFETIME: new backends, no call fails;

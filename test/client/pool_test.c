@@ -22,6 +22,9 @@
  *	  pool_test lifetime MS             rotation by DATABASE_POOL_MAX_LIFETIME
  *	  pool_test lost-call               lost before / after sending
  *	  pool_test health-check            when checkout makes a round trip
+ *	  pool_test silent FILE             one idle connection; once FILE
+ *	                                    exists (its server went silent),
+ *	                                    a call, timed
  *	  pool_test ids THREADS N           CUID2 ids from many threads
  *	  pool_test resolve [--direct] NAME=VALUE...
  *	                                    lg_config_resolve on an explicit
@@ -996,6 +999,41 @@ run_lost_call(void)
 }
 
 /*
+ * A connection used, then left idle; once file exists (the .t made its
+ * server silent: no answer, no close), a call, timed.
+ */
+static int
+run_silent(const char *file)
+{
+	lg_error	err;
+	char	   *pid1,
+			   *pid2;
+	int64_t		t0;
+
+	if ((pid1 = call_pid(&err)) == NULL)
+		die("call", &err);
+	printf("ready=1\n");
+	fflush(stdout);
+	t0 = now_ms();
+	while (access(file, F_OK) != 0)
+	{
+		if (now_ms() - t0 > 120000)
+			die("the go file never appeared", NULL);
+		sleep_ms(10);
+	}
+	t0 = now_ms();
+	pid2 = call_pid(&err);
+	printf("call_ok=%d\nelapsed_ms=%lld\nnew_backend=%d\n", pid2 != NULL,
+		   (long long) (now_ms() - t0), pid2 && strcmp(pid1, pid2) != 0);
+	if (pid2 == NULL)
+		printf("call_error=%s: %s\n", lg_status_name(err.status), err.message);
+	free(pid1);
+	free(pid2);
+	print_stats("final_");
+	return 0;
+}
+
+/*
  * When checkout makes a round trip: 4 checkouts of a connection used a
  * moment ago, then one after it sat idle for 1.1 s.
  */
@@ -1183,6 +1221,8 @@ main(int argc, char **argv)
 		rc = run_lost_call();
 	else if (strcmp(argv[1], "health-check") == 0)
 		rc = run_health_check();
+	else if (strcmp(argv[1], "silent") == 0 && argc == 3)
+		rc = run_silent(argv[2]);
 	else
 	{
 		fprintf(stderr, "pool_test: unknown mode %s\n", argv[1]);
