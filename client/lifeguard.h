@@ -77,7 +77,9 @@ typedef struct lg_error
 	 * is safe.  true: the connection broke after the statement was sent
 	 * ("connection lost after the statement was sent; it may have run"); it
 	 * may have run, and a COMMIT may have committed.  lifeguard never runs
-	 * a statement again by itself.  false for every other status.
+	 * a statement again by itself.  false for every other status.  (It sits
+	 * in what was the struct's tail padding: sizeof(lg_error) is as in
+	 * 0.1.0.)
 	 */
 	bool		statement_sent;
 } lg_error;
@@ -229,9 +231,18 @@ typedef struct lg_pool_stats
 	uint64_t	discarded;		/* closed because broken or left dirty */
 	uint64_t	rolled_back;	/* released inside a transaction, rolled back */
 	uint64_t	idle_closed;	/* closed by the idle timeout */
-	uint64_t	lifetime_closed;	/* closed at the end of their lifetime */
-	uint64_t	health_checks;	/* round trips made at checkout */
 } lg_pool_stats;
+
+/*
+ * Counters of the checkout check and of connection lifetimes, since the
+ * pool was made.  Apart from lg_pool_stats, whose size is part of the
+ * library's binary interface since 0.1.0.
+ */
+typedef struct lg_pool_upkeep_stats
+{
+	uint64_t	health_checks;	/* round trips made at checkout */
+	uint64_t	lifetime_closed;	/* closed at the end of their lifetime */
+} lg_pool_upkeep_stats;
 
 /*
  * Make a pool for config (the pool copies what it needs; the config may be
@@ -282,6 +293,7 @@ extern lg_status lg_pool_acquire_timeout(lg_pool *pool, int timeout_ms,
 extern void lg_pool_release(lg_pool *pool, lg_conn *conn);
 
 extern void lg_pool_stats_get(lg_pool *pool, lg_pool_stats *stats);
+extern void lg_pool_upkeep_stats_get(lg_pool *pool, lg_pool_upkeep_stats *stats);
 
 /* The underlying libpq connection, for calls lifeguard does not wrap. */
 extern PGconn *lg_conn_pgconn(lg_conn *conn);

@@ -110,6 +110,7 @@ struct lg_pool
 	int			nwaiting;
 	bool		closing;
 	lg_pool_stats stats;		/* counters; gauges are filled on read */
+	lg_pool_upkeep_stats upkeep;
 
 	pthread_t	reaper;
 	pthread_cond_t reaper_cond;
@@ -379,7 +380,7 @@ reaper_main(void *arg)
 				pool->nidle--;
 				pool->stats.closed++;
 				if (lifetime)
-					pool->stats.lifetime_closed++;
+					pool->upkeep.lifetime_closed++;
 				else
 					pool->stats.idle_closed++;
 			}
@@ -593,7 +594,7 @@ checkout(lg_pool *pool, lg_conn *c, int64_t deadline_ms)
 	{
 		socket_state s = peek_socket(c);
 
-		ok = (s != SOCKET_LOST);
+		ok = (s != SOCKET_LOST && PQtransactionStatus(c->pg) == PQTRANS_IDLE);
 		if (ok && (s == SOCKET_TRAFFIC ||
 				   now - c->idle_since_ms >= pool->health_check_after_ms))
 		{
@@ -609,7 +610,7 @@ checkout(lg_pool *pool, lg_conn *c, int64_t deadline_ms)
 		if (pinged)
 		{
 			pthread_mutex_lock(&pool->lock);
-			pool->stats.health_checks++;
+			pool->upkeep.health_checks++;
 			pthread_mutex_unlock(&pool->lock);
 		}
 		return true;
@@ -617,11 +618,11 @@ checkout(lg_pool *pool, lg_conn *c, int64_t deadline_ms)
 	close_conn(c);
 	pthread_mutex_lock(&pool->lock);
 	if (pinged)
-		pool->stats.health_checks++;
+		pool->upkeep.health_checks++;
 	pool->in_use--;
 	pool->stats.closed++;
 	if (expired)
-		pool->stats.lifetime_closed++;
+		pool->upkeep.lifetime_closed++;
 	else
 		pool->stats.discarded++;
 	return false;
@@ -787,7 +788,7 @@ lg_pool_release(lg_pool *pool, lg_conn *c)
 		pool->in_use--;
 		pool->stats.closed++;
 		if (expired)
-			pool->stats.lifetime_closed++;
+			pool->upkeep.lifetime_closed++;
 		else if (!keep)
 			pool->stats.discarded++;
 		slot_freed_locked(pool);
@@ -832,6 +833,14 @@ lg_pool_stats_get(lg_pool *pool, lg_pool_stats *stats)
 	stats->open = pool->nidle + pool->in_use;
 	stats->connecting = pool->connecting;
 	stats->waiting = pool->nwaiting;
+	pthread_mutex_unlock(&pool->lock);
+}
+
+void
+lg_pool_upkeep_stats_get(lg_pool *pool, lg_pool_upkeep_stats *stats)
+{
+	pthread_mutex_lock(&pool->lock);
+	*stats = pool->upkeep;
 	pthread_mutex_unlock(&pool->lock);
 }
 

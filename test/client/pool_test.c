@@ -125,8 +125,10 @@ static void
 print_stats(const char *prefix)
 {
 	lg_pool_stats s;
+	lg_pool_upkeep_stats u;
 
 	lg_pool_stats_get(pool, &s);
+	lg_pool_upkeep_stats_get(pool, &u);
 	printf("%sopen=%d\n%sidle=%d\n%sin_use=%d\n%sconnecting=%d\n%swaiting=%d\n"
 		   "%screated=%llu\n%sclosed=%llu\n%stimeouts=%llu\n%sconnect_failures=%llu\n"
 		   "%sdiscarded=%llu\n%srolled_back=%llu\n%sidle_closed=%llu\n"
@@ -139,8 +141,8 @@ print_stats(const char *prefix)
 		   prefix, (unsigned long long) s.discarded,
 		   prefix, (unsigned long long) s.rolled_back,
 		   prefix, (unsigned long long) s.idle_closed,
-		   prefix, (unsigned long long) s.lifetime_closed,
-		   prefix, (unsigned long long) s.health_checks);
+		   prefix, (unsigned long long) u.lifetime_closed,
+		   prefix, (unsigned long long) u.health_checks);
 }
 
 /* ------------------------------------------------------------------------
@@ -1041,7 +1043,7 @@ static int
 run_health_check(void)
 {
 	lg_error	err;
-	lg_pool_stats s;
+	lg_pool_upkeep_stats s;
 	char	   *pid;
 
 	for (int i = 0; i < 5; i++)
@@ -1050,13 +1052,13 @@ run_health_check(void)
 			die("call", &err);
 		free(pid);
 	}
-	lg_pool_stats_get(pool, &s);
+	lg_pool_upkeep_stats_get(pool, &s);
 	printf("checks_after_quick=%llu\n", (unsigned long long) s.health_checks);
 	sleep_ms(1100);
 	if ((pid = call_pid(&err)) == NULL)
 		die("call", &err);
 	free(pid);
-	lg_pool_stats_get(pool, &s);
+	lg_pool_upkeep_stats_get(pool, &s);
 	printf("checks_after_idle=%llu\n", (unsigned long long) s.health_checks);
 	print_stats("final_");
 	return 0;
