@@ -73,8 +73,9 @@ typedef struct lg_error
 	 * LG_ERR_BROKEN only: whether the statement may have reached the server.
 	 * false: the connection was found lost before the statement was sent
 	 * (the message starts "connection lost before the statement was sent");
-	 * the statement did not run, and running it again on another connection
-	 * is safe.  true: the connection broke after the statement was sent
+	 * the statement did not run: outside a transaction it can be run again
+	 * on another connection (inside one, the whole transaction is lost).
+	 * true: the connection broke after the statement was sent
 	 * ("connection lost after the statement was sent; it may have run"); it
 	 * may have run, and a COMMIT may have committed.  lifeguard never runs
 	 * a statement again by itself.  false for every other status.  (It sits

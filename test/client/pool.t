@@ -571,6 +571,7 @@ for my $tr (TRANSPORTS) {
 		cmp_ok($r->{distinct_backends}, '<=', 2 * int(2000 / 270) + 2, "[$v] lifetime: not more than the lifetime explains");
 		is($r->{held_past_lifetime_ok}, 1, "[$v] lifetime: a connection in use past its lifetime keeps working, on the same backend");
 		is($r->{after_release_new_backend}, 1, "[$v] lifetime: closed at its release");
+		is($r->{open_after_idle_lifetime}, 0, "[$v] lifetime: an idle connection closed at the end of its lifetime, with no call");
 		cmp_ok($r->{final_lifetime_closed}, '>=', $r->{distinct_backends} - 2, "[$v] lifetime: stats count the closings");
 		is($r->{final_discarded}, 0, "[$v] lifetime: nothing discarded as broken");
 	}
@@ -613,16 +614,19 @@ for my $tr (TRANSPORTS) {
 		ok(sanitizer_clean($err), "[$v] health check: sanitizer clean") or diag($err);
 		is($r->{checks_after_quick}, 0, "[$v] health check: none for a connection used a moment ago");
 		is($r->{checks_after_idle}, 1, "[$v] health check: a round trip after 1.1 s idle (default 1000 ms)");
+		is($r->{checks_after_traffic}, 2, "[$v] health check: a round trip when something arrived while idle (a notification)");
 		($rc, $out, $err) = program($bin, 'pool_test', env_for(APP_NAME => "lghc0$v", DATABASE_POOL_MAX => 1,
 			DATABASE_POOL_HEALTH_CHECK_AFTER => 0), 'health-check');
 		$r = kv($out);
 		is($rc, 0, "[$v] health check 0: exit 0") or diag("$out\n$err");
 		is($r->{checks_after_quick}, 4, "[$v] health check 0: a round trip at every checkout of an idle connection");
 		is($r->{checks_after_idle}, 5, "[$v] health check 0: and after the pause");
+		is($r->{checks_after_traffic}, 7, "[$v] health check 0: and at each later checkout");
 		($rc, $out, $err) = program($bin, 'pool_test', env_for(APP_NAME => "lghc2$v", DATABASE_POOL_MAX => 1,
 			DATABASE_POOL_HEALTH_CHECK_AFTER => 2000), 'health-check');
 		$r = kv($out);
 		is($r->{checks_after_idle}, 0, "[$v] health check 2000: none after 1.1 s idle");
+		is($r->{checks_after_traffic}, 1, "[$v] health check 2000: one when a notification arrived while idle");
 	}
 }
 }

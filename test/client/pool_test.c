@@ -920,6 +920,10 @@ run_lifetime(int ms)
 	printf("held_past_lifetime_ok=%d\n", held_ok);
 	next_pid = call_pid(&err);
 	printf("after_release_new_backend=%d\n", next_pid && strcmp(next_pid, held_pid) != 0);
+	/* idle, with no call at all: closed at the end of its lifetime */
+	sleep_ms(2 * lifetime + 200);
+	lg_pool_stats_get(pool, &s);
+	printf("open_after_idle_lifetime=%d\n", s.open);
 	free(held_pid);
 	free(next_pid);
 	print_stats("final_");
@@ -1044,6 +1048,7 @@ run_health_check(void)
 {
 	lg_error	err;
 	lg_pool_upkeep_stats s;
+	lg_conn    *c;
 	char	   *pid;
 
 	for (int i = 0; i < 5; i++)
@@ -1060,6 +1065,19 @@ run_health_check(void)
 	free(pid);
 	lg_pool_upkeep_stats_get(pool, &s);
 	printf("checks_after_idle=%llu\n", (unsigned long long) s.health_checks);
+
+	/* a notification arrives on the idle connection: traffic */
+	if (lg_pool_acquire(pool, &c, &err) != LG_OK ||
+		lg_conn_query(c, "LISTEN lg_health_check", 0, NULL, NULL, &err) != LG_OK)
+		die("listen", &err);
+	lg_pool_release(pool, c);
+	free(monitor_value("SELECT pg_notify('lg_health_check', 'x')::text", NULL));
+	sleep_ms(100);
+	if ((pid = call_pid(&err)) == NULL)
+		die("call", &err);
+	free(pid);
+	lg_pool_upkeep_stats_get(pool, &s);
+	printf("checks_after_traffic=%llu\n", (unsigned long long) s.health_checks);
 	print_stats("final_");
 	return 0;
 }
