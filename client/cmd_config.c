@@ -46,7 +46,9 @@ help(void)
 		   "\n"
 		   "Environment: DATABASE_URL, DIRECT_URL, DATABASE_DRIVER, NEON_DATABASE,\n"
 		   "DATABASE_POOL_MODE, APP_ENV, NODE_ENV, APP_NAME, DATABASE_POOL_MAX,\n"
-		   "DATABASE_POOL_IDLE_TIMEOUT, DATABASE_CONNECTION_TIMEOUT.\n"
+		   "DATABASE_POOL_IDLE_TIMEOUT, DATABASE_CONNECTION_TIMEOUT,\n"
+		   "DATABASE_POOL_HEALTH_CHECK_AFTER, DATABASE_POOL_MAX_LIFETIME,\n"
+		   "DATABASE_STATEMENT_CACHE.\n"
 		   "Exit codes: 0 ok, 2 bad usage or configuration.\n");
 }
 
@@ -103,6 +105,8 @@ config_json(const lg_config *c, bool show_password)
 	json_object_set_new(o, "max", json_integer(lg_config_max(c)));
 	json_object_set_new(o, "idle_timeout_ms", json_integer(lg_config_idle_timeout_ms(c)));
 	json_object_set_new(o, "connect_timeout_ms", json_integer(lg_config_connect_timeout_ms(c)));
+	json_object_set_new(o, "health_check_after_ms", json_integer(lg_config_health_check_after_ms(c)));
+	json_object_set_new(o, "max_lifetime_ms", json_integer(lg_config_max_lifetime_ms(c)));
 	json_object_set_new(o, "keepalive", json_boolean(lg_config_keepalive(c)));
 	json_object_set_new(o, "sslmode", jstr(lg_config_sslmode(c)));
 	json_object_set_new(o, "application_name", jstr(lg_config_application_name(c)));
@@ -200,7 +204,8 @@ node_pg_url(const lg_config *c, const char *host)
 
 /*
  * node-postgres new Pool(options): every value explicit and nonzero (pg
- * turns max: 0 into 10 and treats 0 timeouts as "none").  ssl follows
+ * turns max: 0 into 10 and treats 0 timeouts as "none"), except where 0 is
+ * meant and is pg's default (maxLifetimeSeconds).  ssl follows
  * libpq's sslmode: require encrypts without verifying, verify-* verify.
  * node-postgres connects to one host: the first of a list.
  */
@@ -239,6 +244,14 @@ node_pg_json(const lg_config *c, bool show_password)
 	json_object_set_new(o, "connectionTimeoutMillis", json_integer(lg_config_connect_timeout_ms(c)));
 	json_object_set_new(o, "application_name", jstr(lg_config_application_name(c)));
 	json_object_set_new(o, "keepAlive", json_boolean(lg_config_keepalive(c)));
+	/*
+	 * maxLifetimeSeconds counts whole seconds (rounded up here) and has no
+	 * jitter; 0 (no limit) is node-postgres's default, so it is left out.
+	 * node-postgres has no checkout health check to configure.
+	 */
+	if (lg_config_max_lifetime_ms(c) > 0)
+		json_object_set_new(o, "maxLifetimeSeconds",
+							json_integer((lg_config_max_lifetime_ms(c) + 999) / 1000));
 	if (strcmp(sslmode, "require") == 0)
 	{
 		json_t	   *ssl = json_object();

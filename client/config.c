@@ -188,12 +188,12 @@ mentions_password(const char *s)
  */
 
 /*
- * Parse a strictly decimal integer in [1, maxval] from variable name.
+ * Parse a strictly decimal integer in [minval, maxval] from variable name.
  * No sign, no spaces, no units, no silent default.
  */
 static lg_status
-parse_setting(const char *name, const char *value, int maxval, int *out,
-			  lg_error *err)
+parse_setting_range(const char *name, const char *value, int minval, int maxval,
+					int *out, lg_error *err)
 {
 	const char *p = value;
 	long long	v = 0;
@@ -201,16 +201,16 @@ parse_setting(const char *name, const char *value, int maxval, int *out,
 
 	if (*value == '\0')
 		return lg_fail(err, LG_ERR_CONFIG,
-					   "invalid %s \"\": empty; expected an integer from 1 to %d",
-					   name, maxval);
+					   "invalid %s \"\": empty; expected an integer from %d to %d",
+					   name, minval, maxval);
 	if (*p == '-' && p[1] != '\0' && strspn(p + 1, "0123456789") == strlen(p + 1))
 		return lg_fail(err, LG_ERR_CONFIG,
-					   "invalid %s \"%s\": negative; expected an integer from 1 to %d",
-					   name, value, maxval);
+					   "invalid %s \"%s\": negative; expected an integer from %d to %d",
+					   name, value, minval, maxval);
 	if (strspn(p, "0123456789") != strlen(p))
 		return lg_fail(err, LG_ERR_CONFIG,
-					   "invalid %s \"%s\": not a whole number; expected an integer from 1 to %d",
-					   name, value, maxval);
+					   "invalid %s \"%s\": not a whole number; expected an integer from %d to %d",
+					   name, value, minval, maxval);
 	for (; *p; p++)
 	{
 		if (v > (LLONG_MAX - 9) / 10)
@@ -220,16 +220,24 @@ parse_setting(const char *name, const char *value, int maxval, int *out,
 		}
 		v = v * 10 + (*p - '0');
 	}
-	if (!overflow && v == 0)
+	if (!overflow && v < minval)
 		return lg_fail(err, LG_ERR_CONFIG,
-					   "invalid %s \"%s\": zero; expected an integer from 1 to %d",
-					   name, value, maxval);
+					   "invalid %s \"%s\": zero; expected an integer from %d to %d",
+					   name, value, minval, maxval);
 	if (overflow || v > maxval)
 		return lg_fail(err, LG_ERR_CONFIG,
-					   "invalid %s \"%s\": out of range; expected an integer from 1 to %d",
-					   name, value, maxval);
+					   "invalid %s \"%s\": out of range; expected an integer from %d to %d",
+					   name, value, minval, maxval);
 	*out = (int) v;
 	return LG_OK;
+}
+
+/* The same in [1, maxval]: the settings where zero means nothing useful. */
+static lg_status
+parse_setting(const char *name, const char *value, int maxval, int *out,
+			  lg_error *err)
+{
+	return parse_setting_range(name, value, 1, maxval, out, err);
 }
 
 /* Parse "1".."65535" */
@@ -668,6 +676,19 @@ resolve(const char *const *env, int options, lg_config *c, lg_error *err)
 		(st = parse_setting("DATABASE_CONNECTION_TIMEOUT", v, LG_MAX_CONNECT_TIMEOUT_MS,
 							&c->connect_timeout_ms, err)) != LG_OK)
 		return st;
+	/* the checkout health check and the lifetime: 0 is meaningful */
+	c->health_check_after_ms = LG_DEFAULT_HEALTH_CHECK_AFTER_MS;
+	c->max_lifetime_ms = LG_DEFAULT_MAX_LIFETIME_MS;
+	if ((v = getvar(env, "DATABASE_POOL_HEALTH_CHECK_AFTER")) != NULL &&
+		(st = parse_setting_range("DATABASE_POOL_HEALTH_CHECK_AFTER", v, 0,
+								  LG_MAX_HEALTH_CHECK_AFTER_MS,
+								  &c->health_check_after_ms, err)) != LG_OK)
+		return st;
+	if ((v = getvar(env, "DATABASE_POOL_MAX_LIFETIME")) != NULL &&
+		(st = parse_setting_range("DATABASE_POOL_MAX_LIFETIME", v, 0,
+								  LG_MAX_MAX_LIFETIME_MS,
+								  &c->max_lifetime_ms, err)) != LG_OK)
+		return st;
 
 	/* application_name base */
 	app = getvar(env, "APP_NAME");
@@ -1024,6 +1045,18 @@ int
 lg_config_connect_timeout_ms(const lg_config *c)
 {
 	return c->connect_timeout_ms;
+}
+
+int
+lg_config_health_check_after_ms(const lg_config *c)
+{
+	return c->health_check_after_ms;
+}
+
+int
+lg_config_max_lifetime_ms(const lg_config *c)
+{
+	return c->max_lifetime_ms;
 }
 
 bool

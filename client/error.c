@@ -89,6 +89,7 @@ lg_fail(lg_error *err, lg_status status, const char *fmt,...)
 		return status;
 	err->status = status;
 	err->sqlstate[0] = '\0';
+	err->statement_sent = false;
 	va_start(ap, fmt);
 	vsnprintf(err->message, sizeof(err->message), fmt, ap);
 	va_end(ap);

@@ -12,10 +12,20 @@
 
 #include <stdarg.h>
 
-/* Upper bounds of the numeric settings (the lower bound is always 1). */
+/*
+ * Upper bounds of the numeric settings (the lower bound is 1, or 0 for the
+ * health check threshold and the lifetime, where 0 means "every time" and
+ * "no limit").
+ */
 #define LG_MAX_POOL_MAX			10000
 #define LG_MAX_IDLE_TIMEOUT_MS	86400000	/* one day */
 #define LG_MAX_CONNECT_TIMEOUT_MS 3600000	/* one hour */
+#define LG_MAX_HEALTH_CHECK_AFTER_MS 86400000	/* one day */
+#define LG_MAX_MAX_LIFETIME_MS	604800000	/* one week */
+
+/* Defaults of DATABASE_POOL_HEALTH_CHECK_AFTER and DATABASE_POOL_MAX_LIFETIME */
+#define LG_DEFAULT_HEALTH_CHECK_AFTER_MS 1000
+#define LG_DEFAULT_MAX_LIFETIME_MS 1800000	/* 30 minutes */
 
 /* One libpq connection parameter, as given or as added by lifeguard. */
 typedef struct lg_param
@@ -34,6 +44,8 @@ struct lg_config
 	int			max;
 	int			idle_timeout_ms;
 	int			connect_timeout_ms;
+	int			health_check_after_ms;	/* 0: a round trip at every checkout */
+	int			max_lifetime_ms;	/* 0: no limit */
 	bool		keepalive;
 	bool		statement_cache;	/* DATABASE_STATEMENT_CACHE=on */
 	char	   *application_name;

@@ -69,6 +69,21 @@ typedef struct lg_error
 	lg_status	status;
 	char		sqlstate[6];	/* server SQLSTATE for LG_ERR_QUERY, else "" */
 	char		message[LG_ERROR_MESSAGE_SIZE];	/* one line, no password */
+
+	/*
+	 * LG_ERR_BROKEN only: whether the statement may have reached the server.
+	 * false: the connection was found lost before the statement was sent
+	 * (the message starts "connection lost before the statement was sent");
+	 * the statement did not run: outside a transaction it can be run again
+	 * on another connection (inside one, the whole transaction is lost).
+	 * true: the connection broke after the statement was sent
+	 * ("connection lost after the statement was sent; it may have run"); it
+	 * may have run, and a COMMIT may have committed.  lifeguard never runs
+	 * a statement again by itself.  false for every other status.  (It sits
+	 * in what was the struct's tail padding: sizeof(lg_error) is as in
+	 * 0.1.0.)
+	 */
+	bool		statement_sent;
 } lg_error;
 
 /* The short name of a status ("config", "connect", "timeout", ...). */
@@ -110,7 +125,9 @@ typedef enum lg_pool_mode
  * "NAME=VALUE" strings (like environ); NULL means the process environment.
  * Variables read: DATABASE_URL, DIRECT_URL, DATABASE_DRIVER, NEON_DATABASE,
  * DATABASE_POOL_MODE, APP_ENV, NODE_ENV, APP_NAME, DATABASE_POOL_MAX,
- * DATABASE_POOL_IDLE_TIMEOUT, DATABASE_CONNECTION_TIMEOUT.
+ * DATABASE_POOL_IDLE_TIMEOUT, DATABASE_CONNECTION_TIMEOUT,
+ * DATABASE_POOL_HEALTH_CHECK_AFTER, DATABASE_POOL_MAX_LIFETIME,
+ * DATABASE_STATEMENT_CACHE.
  * On success *out is a new config the caller frees with lg_config_free.
  */
 extern lg_status lg_config_resolve(const char *const *env, int options,
@@ -125,6 +142,19 @@ extern lg_pool_mode lg_config_pool_mode(const lg_config *config);
 extern int	lg_config_max(const lg_config *config);
 extern int	lg_config_idle_timeout_ms(const lg_config *config);
 extern int	lg_config_connect_timeout_ms(const lg_config *config);
+/*
+ * DATABASE_POOL_HEALTH_CHECK_AFTER: a connection idle in the pool at least
+ * this long (ms) gets a round trip to the server before it is handed out;
+ * 0: at every checkout.  Default 1000.
+ */
+extern int	lg_config_health_check_after_ms(const lg_config *config);
+/*
+ * DATABASE_POOL_MAX_LIFETIME: the longest a connection lives (ms); each
+ * connection gets a lifetime drawn between 90% and 100% of it, so that
+ * connections opened together do not all close together.  0: no limit.
+ * Default 1800000 (30 minutes).
+ */
+extern int	lg_config_max_lifetime_ms(const lg_config *config);
 extern bool lg_config_keepalive(const lg_config *config);
 extern const char *lg_config_application_name(const lg_config *config);
 /* sslmode libpq will use; "prefer" (libpq's default) when the URL has none */
@@ -206,9 +236,21 @@ typedef struct lg_pool_stats
 } lg_pool_stats;
 
 /*
+ * Counters of the checkout check and of connection lifetimes, since the
+ * pool was made.  Apart from lg_pool_stats, whose size is part of the
+ * library's binary interface since 0.1.0.
+ */
+typedef struct lg_pool_upkeep_stats
+{
+	uint64_t	health_checks;	/* round trips made at checkout */
+	uint64_t	lifetime_closed;	/* closed at the end of their lifetime */
+} lg_pool_upkeep_stats;
+
+/*
  * Make a pool for config (the pool copies what it needs; the config may be
  * freed afterwards).  No connection is opened until the first acquire.  A
- * background thread closes connections idle longer than the idle timeout.
+ * background thread closes connections idle longer than the idle timeout,
+ * and idle connections at the end of their lifetime.
  */
 extern lg_status lg_pool_create(const lg_config *config, lg_pool **out,
 								lg_error *err);
@@ -223,8 +265,17 @@ extern void lg_pool_destroy(lg_pool *pool);
  * Get a connection.  The whole call, waiting for a free connection and
  * opening a new one included, is bounded by the connect timeout of the
  * configuration (LG_ERR_TIMEOUT when waiting ran out, LG_ERR_CONNECT when
- * a connection could not be opened in time).  An idle connection whose
- * server went away is discarded and replaced transparently.
+ * a connection could not be opened in time).
+ *
+ * A connection is checked before it is handed out, and discarded and
+ * replaced when the check fails: always, without a round trip, for a
+ * server that closed it (a FATAL message or the end of the stream on its
+ * socket: pg_terminate_backend, a restart, idle_session_timeout, a pooler
+ * closing it); and with a round trip to the server (an empty statement,
+ * given at most half of what is left of the deadline) when the connection
+ * sat idle at least DATABASE_POOL_HEALTH_CHECK_AFTER, or when anything
+ * arrived on it while idle.  A connection at the end of its lifetime is
+ * closed instead of handed out.
  */
 extern lg_status lg_pool_acquire(lg_pool *pool, lg_conn **out, lg_error *err);
 
@@ -237,12 +288,14 @@ extern lg_status lg_pool_acquire_timeout(lg_pool *pool, int timeout_ms,
 /*
  * Give a connection back.  A connection inside a transaction (open or
  * failed) is rolled back (within the connection timeout); one that is
- * broken, busy with a query, or whose rollback fails is closed.  The next
- * caller never sees it dirty.
+ * broken, busy with a query, or whose rollback fails is closed, and so is
+ * one past its lifetime (DATABASE_POOL_MAX_LIFETIME; a connection in use
+ * is never closed by the pool).  The next caller never sees it dirty.
  */
 extern void lg_pool_release(lg_pool *pool, lg_conn *conn);
 
 extern void lg_pool_stats_get(lg_pool *pool, lg_pool_stats *stats);
+extern void lg_pool_upkeep_stats_get(lg_pool *pool, lg_pool_upkeep_stats *stats);
 
 /* The underlying libpq connection, for calls lifeguard does not wrap. */
 extern PGconn *lg_conn_pgconn(lg_conn *conn);
@@ -264,7 +317,10 @@ extern PGconn *lg_conn_pgconn(lg_conn *conn);
  * On success *result (when not NULL) receives the PGresult, which the
  * caller frees with PQclear.  A server error gives
  * LG_ERR_QUERY with the SQLSTATE; a broken connection LG_ERR_BROKEN (the
- * pool then discards it on release).
+ * pool then discards it on release), with err->statement_sent telling
+ * whether the statement may have run.  A connection that sat unused for a
+ * millisecond or more is checked for a server that closed it before the
+ * statement is sent (no round trip).
  */
 extern lg_status lg_conn_query(lg_conn *conn, const char *sql,
 							   int nparams, const char *const *params,

@@ -20,7 +20,20 @@
  * A released connection goes straight to the first waiter; when a
  * connection is closed instead, its slot goes to the first waiter, which
  * opens a new one.  A background thread (the reaper) closes connections
- * that stayed idle longer than the idle timeout.
+ * that stayed idle longer than the idle timeout or reached the end of their
+ * lifetime.
+ *
+ * Checkout: every connection taken from the idle list (or handed over by a
+ * release) is checked before it is handed out, without the lock: its
+ * socket is peeked without blocking (recv MSG_PEEK), which shows a server
+ * that closed the connection (the end of the stream, or a FATAL message,
+ * which the notice receiver below records); one that sat idle at least
+ * health_check_after_ms, or on which anything arrived while idle, also gets
+ * a round trip (an empty statement).  A connection that fails the check is
+ * closed and the loop goes on, using its slot.  lg_conn_query peeks the
+ * same way before sending a statement on a connection unused for a
+ * millisecond or more, so that it can tell a connection lost before the
+ * statement was sent (it did not run) from one lost after (it may have).
  *
  *-------------------------------------------------------------------------
  */
@@ -28,6 +41,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,7 +69,12 @@ struct lg_conn
 	lg_pool_mode mode;
 	bool		statement_cache;	/* named statements in lg_conn_query */
 	bool		broken;			/* a call saw the connection fail */
+	bool		fatal_seen;		/* a FATAL arrived while idle: it is closing */
+	PQnoticeReceiver default_receiver;	/* libpq's, for other notices */
+	char		fatal_message[200]; /* that FATAL, for the error message */
 	int64_t		idle_since_ms;	/* when it was last released */
+	int64_t		verified_ms;	/* when its socket was last seen alive */
+	int64_t		expires_ms;		/* end of its lifetime; 0: none */
 	lg_conn    *next;			/* idle list */
 	int			generation;		/* of statement names, see exec_cached */
 	int			ncached;
@@ -77,8 +96,11 @@ struct lg_pool
 	int			max;
 	int			idle_timeout_ms;
 	int			connect_timeout_ms;
+	int			health_check_after_ms;
+	int			max_lifetime_ms;
 
 	pthread_mutex_t lock;
+	uint64_t	random_state;	/* lifetime jitter (splitmix64) */
 	lg_conn    *idle;			/* most recently released first */
 	int			nidle;
 	int			in_use;
@@ -88,6 +110,7 @@ struct lg_pool
 	int			nwaiting;
 	bool		closing;
 	lg_pool_stats stats;		/* counters; gauges are filled on read */
+	lg_pool_upkeep_stats upkeep;
 
 	pthread_t	reaper;
 	pthread_cond_t reaper_cond;
@@ -139,42 +162,101 @@ close_conn(lg_conn *c)
 }
 
 /*
- * Is an idle connection still usable?  The server may have closed it while
- * it sat in the pool (a restart, pg_terminate_backend, an idle timeout on
- * the server side): the socket is then readable and reading shows EOF.
+ * The pool's notice receiver.  A FATAL (or PANIC) can only arrive as a
+ * notice when the server sends it between statements, just before it
+ * closes the connection (pg_terminate_backend, a shutdown,
+ * idle_session_timeout): record it, so the connection is known lost before
+ * the end of the stream arrives, and keep it off the application's stderr.
+ * Other notices go to libpq's default receiver (which calls the notice
+ * processor, PQsetNoticeProcessor still works).
  */
-static bool
-conn_usable(lg_conn *c)
+static void
+notice_receiver(void *arg, const PGresult *res)
 {
-	struct pollfd pfd;
+	lg_conn    *c = arg;
+	const char *severity = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
 
-	if (c->broken || PQstatus(c->pg) != CONNECTION_OK ||
-		PQtransactionStatus(c->pg) != PQTRANS_IDLE)
-		return false;
-	pfd.fd = PQsocket(c->pg);
-	pfd.events = POLLIN;
-	pfd.revents = 0;
-	if (pfd.fd < 0)
-		return false;
-	if (poll(&pfd, 1, 0) > 0)
+	if (severity && (strcmp(severity, "FATAL") == 0 || strcmp(severity, "PANIC") == 0))
 	{
-		if (pfd.revents & (POLLERR | POLLHUP | POLLNVAL))
-			return false;
-		if (!PQconsumeInput(c->pg) || PQstatus(c->pg) != CONNECTION_OK)
-			return false;
-		/* a message while idle other than a notice is a fatal error */
-		if (PQtransactionStatus(c->pg) != PQTRANS_IDLE)
-			return false;
+		c->fatal_seen = true;
+		snprintf(c->fatal_message, sizeof(c->fatal_message), "%s",
+				 PQresultErrorMessage(res));
+		lg_one_line(c->fatal_message);
+		return;
 	}
-	return true;
+	c->default_receiver(NULL, res);
+}
+
+typedef enum socket_state
+{
+	SOCKET_QUIET,				/* nothing arrived: as it was */
+	SOCKET_TRAFFIC,				/* something arrived and it looks alive */
+	SOCKET_LOST					/* the server closed it, or it is broken */
+} socket_state;
+
+/*
+ * What the socket of a connection between statements says, without a round
+ * trip and without blocking: a peek shows the end of the stream (the server
+ * closed it; over TCP that is not a POLLHUP) or data; data is read and
+ * parsed, which records a FATAL (see notice_receiver), and the peek is
+ * repeated, as the end of the stream follows the FATAL.
+ */
+static socket_state
+peek_socket(lg_conn *c)
+{
+	bool		traffic = false;
+	int			fd;
+
+	if (c->broken || c->fatal_seen || PQstatus(c->pg) != CONNECTION_OK)
+		return SOCKET_LOST;
+	fd = PQsocket(c->pg);
+	if (fd < 0)
+		return SOCKET_LOST;
+	for (int i = 0; i < 8; i++)
+	{
+		char		b;
+		ssize_t		n = recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+
+		if (n == 0)
+			return SOCKET_LOST;
+		if (n < 0)
+		{
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return traffic ? SOCKET_TRAFFIC : SOCKET_QUIET;
+			return SOCKET_LOST; /* ECONNRESET and the like */
+		}
+		traffic = true;
+		if (!PQconsumeInput(c->pg))
+			return SOCKET_LOST;
+		/* parses what PQconsumeInput read (a notice, a notification) */
+		(void) PQisBusy(c->pg);
+		if (PQstatus(c->pg) != CONNECTION_OK || c->fatal_seen)
+			return SOCKET_LOST;
+	}
+	return SOCKET_TRAFFIC;
+}
+
+/*
+ * A connection found lost between statements: broken, with libpq's view
+ * of why in its error message (it reads the end of the stream itself).
+ */
+static void
+mark_lost(lg_conn *c)
+{
+	c->broken = true;
+	if (PQstatus(c->pg) == CONNECTION_OK)
+		(void) PQconsumeInput(c->pg);
 }
 
 /*
  * Run a command, waiting for its result no later than deadline_ms.
- * Returns true when it completed with PGRES_COMMAND_OK.
+ * Returns true when it completed with status expect.
  */
 static bool
-command_with_deadline(PGconn *pg, const char *sql, int64_t deadline_ms)
+command_with_deadline(PGconn *pg, const char *sql, ExecStatusType expect,
+					  int64_t deadline_ms)
 {
 	PGresult   *res;
 	bool		ok = true;
@@ -202,7 +284,7 @@ command_with_deadline(PGconn *pg, const char *sql, int64_t deadline_ms)
 	}
 	while ((res = PQgetResult(pg)) != NULL)
 	{
-		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		if (PQresultStatus(res) != expect)
 			ok = false;
 		PQclear(res);
 	}
@@ -286,7 +368,10 @@ reaper_main(void *arg)
 		{
 			lg_conn    *c = *pp;
 			int64_t		expires = c->idle_since_ms + pool->idle_timeout_ms;
+			bool		lifetime = c->expires_ms != 0 && c->expires_ms < expires;
 
+			if (lifetime)
+				expires = c->expires_ms;
 			if (expires <= now)
 			{
 				*pp = c->next;
@@ -294,7 +379,10 @@ reaper_main(void *arg)
 				expired = c;
 				pool->nidle--;
 				pool->stats.closed++;
-				pool->stats.idle_closed++;
+				if (lifetime)
+					pool->upkeep.lifetime_closed++;
+				else
+					pool->stats.idle_closed++;
 			}
 			else
 			{
@@ -363,6 +451,9 @@ lg_pool_create(const lg_config *config, lg_pool **out, lg_error *err)
 	pool->max = config->max;
 	pool->idle_timeout_ms = config->idle_timeout_ms;
 	pool->connect_timeout_ms = config->connect_timeout_ms;
+	pool->health_check_after_ms = config->health_check_after_ms;
+	pool->max_lifetime_ms = config->max_lifetime_ms;
+	pool->random_state = (uint64_t) lg_mono_us() ^ (uint64_t) (uintptr_t) pool;
 	if (pthread_mutex_init(&pool->lock, NULL) != 0 ||
 		init_cond(&pool->reaper_cond) != 0 ||
 		init_cond(&pool->drained) != 0)
@@ -460,14 +551,81 @@ open_in_slot(lg_pool *pool, int64_t deadline_ms, lg_conn **out, lg_error *err)
 		return lg_fail(err, LG_ERR_CLOSED, "the pool is being destroyed");
 	}
 	pool->in_use++;
+	c->verified_ms = lg_mono_ms();
+	if (pool->max_lifetime_ms > 0)
+	{
+		/* a lifetime between 90% and 100% of the setting */
+		int64_t		span = pool->max_lifetime_ms / 10;
+		uint64_t	z = (pool->random_state += 0x9e3779b97f4a7c15ULL);
+
+		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+		z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+		z ^= z >> 31;
+		c->expires_ms = c->verified_ms + pool->max_lifetime_ms -
+			(int64_t) (z % (uint64_t) (span + 1));
+	}
 	pthread_mutex_unlock(&pool->lock);
 	c->pg = pg;
+	c->default_receiver = PQsetNoticeReceiver(pg, notice_receiver, c);
 	c->mode = pool->config->pool_mode;
 	/* the config refuses the cache under transaction pooling */
 	c->statement_cache = pool->config->statement_cache &&
 		c->mode == LG_POOL_SESSION;
 	*out = c;
 	return LG_OK;
+}
+
+/*
+ * Check a connection taken from the idle list or handed over by a release
+ * (counted in_use; lock not held) before handing it out: see the header
+ * comment.  Returns true when it may be handed out (lock not held).
+ * Otherwise closes it and returns false with the lock held and the
+ * counters updated; its slot is the caller's to use.
+ */
+static bool
+checkout(lg_pool *pool, lg_conn *c, int64_t deadline_ms)
+{
+	int64_t		now = lg_mono_ms();
+	bool		expired = c->expires_ms != 0 && now >= c->expires_ms;
+	bool		pinged = false;
+	bool		ok = false;
+
+	if (!expired)
+	{
+		socket_state s = peek_socket(c);
+
+		ok = (s != SOCKET_LOST && PQtransactionStatus(c->pg) == PQTRANS_IDLE);
+		if (ok && (s == SOCKET_TRAFFIC ||
+				   now - c->idle_since_ms >= pool->health_check_after_ms))
+		{
+			/* half of what is left, so that a replacement can be opened */
+			pinged = true;
+			ok = command_with_deadline(c->pg, ";", PGRES_EMPTY_QUERY,
+									   now + (deadline_ms - now) / 2);
+		}
+	}
+	if (ok)
+	{
+		c->verified_ms = now;
+		if (pinged)
+		{
+			pthread_mutex_lock(&pool->lock);
+			pool->upkeep.health_checks++;
+			pthread_mutex_unlock(&pool->lock);
+		}
+		return true;
+	}
+	close_conn(c);
+	pthread_mutex_lock(&pool->lock);
+	if (pinged)
+		pool->upkeep.health_checks++;
+	pool->in_use--;
+	pool->stats.closed++;
+	if (expired)
+		pool->upkeep.lifetime_closed++;
+	else
+		pool->stats.discarded++;
+	return false;
 }
 
 lg_status
@@ -497,17 +655,12 @@ lg_pool_acquire_timeout(lg_pool *pool, int timeout_ms, lg_conn **out,
 			pool->nidle--;
 			pool->in_use++;
 			pthread_mutex_unlock(&pool->lock);
-			if (conn_usable(c))
+			if (checkout(pool, c, deadline))
 			{
 				*out = c;
 				return LG_OK;
 			}
-			/* broken while idle: close it and use its slot */
-			close_conn(c);
-			pthread_mutex_lock(&pool->lock);
-			pool->in_use--;
-			pool->stats.closed++;
-			pool->stats.discarded++;
+			/* closed: use its slot */
 			continue;
 		}
 
@@ -546,16 +699,11 @@ lg_pool_acquire_timeout(lg_pool *pool, int timeout_ms, lg_conn **out,
 			{
 				/* handed over by lg_pool_release, still counted in_use */
 				pthread_mutex_unlock(&pool->lock);
-				if (conn_usable(w.conn))
+				if (checkout(pool, w.conn, deadline))
 				{
 					*out = w.conn;
 					return LG_OK;
 				}
-				close_conn(w.conn);
-				pthread_mutex_lock(&pool->lock);
-				pool->in_use--;
-				pool->stats.closed++;
-				pool->stats.discarded++;
 				continue;
 			}
 			if (w.slot)
@@ -597,6 +745,8 @@ lg_pool_release(lg_pool *pool, lg_conn *c)
 {
 	bool		keep = false;
 	bool		rolled_back = false;
+	bool		expired = false;
+	int64_t		now;
 	waiter	   *w;
 
 	if (c == NULL)
@@ -611,7 +761,7 @@ lg_pool_release(lg_pool *pool, lg_conn *c)
 			case PQTRANS_INTRANS:
 			case PQTRANS_INERROR:
 				/* never hand it out dirty: roll back, or close it */
-				keep = command_with_deadline(c->pg, "ROLLBACK",
+				keep = command_with_deadline(c->pg, "ROLLBACK", PGRES_COMMAND_OK,
 											 lg_mono_ms() + pool->connect_timeout_ms);
 				rolled_back = keep;
 				break;
@@ -622,6 +772,14 @@ lg_pool_release(lg_pool *pool, lg_conn *c)
 		}
 	}
 
+	now = lg_mono_ms();
+	/* at the end of its lifetime: closed now, never while in use */
+	if (keep && c->expires_ms != 0 && now >= c->expires_ms)
+	{
+		keep = false;
+		expired = true;
+	}
+
 	pthread_mutex_lock(&pool->lock);
 	if (rolled_back)
 		pool->stats.rolled_back++;
@@ -629,14 +787,16 @@ lg_pool_release(lg_pool *pool, lg_conn *c)
 	{
 		pool->in_use--;
 		pool->stats.closed++;
-		if (!keep)
+		if (expired)
+			pool->upkeep.lifetime_closed++;
+		else if (!keep)
 			pool->stats.discarded++;
 		slot_freed_locked(pool);
 		pthread_mutex_unlock(&pool->lock);
 		close_conn(c);
 		return;
 	}
-	c->idle_since_ms = lg_mono_ms();
+	c->idle_since_ms = now;
 	w = pop_waiter(pool);
 	if (w)
 	{
@@ -676,6 +836,14 @@ lg_pool_stats_get(lg_pool *pool, lg_pool_stats *stats)
 	pthread_mutex_unlock(&pool->lock);
 }
 
+void
+lg_pool_upkeep_stats_get(lg_pool *pool, lg_pool_upkeep_stats *stats)
+{
+	pthread_mutex_lock(&pool->lock);
+	*stats = pool->upkeep;
+	pthread_mutex_unlock(&pool->lock);
+}
+
 /* ------------------------------------------------------------------------
  * queries
  * ------------------------------------------------------------------------
@@ -687,7 +855,50 @@ lg_conn_pgconn(lg_conn *c)
 	return c->pg;
 }
 
-/* Turn a failed result into an error; marks the connection broken. */
+/* The two ways a connection can be lost during a call: see lg_error. */
+#define LOST_BEFORE "connection lost before the statement was sent"
+#define LOST_AFTER "connection lost after the statement was sent; it may have run"
+
+/*
+ * Before a statement is sent: LG_OK, or LG_ERR_BROKEN when the connection
+ * is known lost (statement_sent false).  The socket is peeked only when
+ * the connection went unused for a millisecond or more since it was last
+ * seen alive: right after a checkout, or between statements in quick
+ * succession, a loss is reported by the call itself (as possibly sent,
+ * which is never wrong, only less precise).
+ */
+static lg_status
+before_send(lg_conn *c, lg_error *err)
+{
+	char		msg[LG_ERROR_MESSAGE_SIZE];
+
+	if (!c->broken && PQstatus(c->pg) == CONNECTION_OK)
+	{
+		int64_t		now;
+
+		/* a call of the application's own still running: libpq says so */
+		if (PQtransactionStatus(c->pg) == PQTRANS_ACTIVE)
+			return LG_OK;
+		now = lg_mono_ms();
+		if (now - c->verified_ms < 1 || peek_socket(c) != SOCKET_LOST)
+		{
+			c->verified_ms = now;
+			return LG_OK;
+		}
+		mark_lost(c);
+	}
+	c->broken = true;
+	snprintf(msg, sizeof(msg), "%s",
+			 c->fatal_seen ? c->fatal_message : PQerrorMessage(c->pg));
+	lg_one_line(msg);
+	return lg_fail(err, LG_ERR_BROKEN, LOST_BEFORE ": %s",
+				   msg[0] ? msg : "the server closed the connection");
+}
+
+/*
+ * Turn a failed result into an error; marks the connection broken.  A NULL
+ * result on a lost connection means libpq could not send the statement.
+ */
 static lg_status
 result_error(lg_conn *c, PGresult *res, lg_error *err)
 {
@@ -705,7 +916,10 @@ result_error(lg_conn *c, PGresult *res, lg_error *err)
 	if (PQstatus(c->pg) != CONNECTION_OK)
 	{
 		c->broken = true;
-		st = lg_fail(err, LG_ERR_BROKEN, "connection lost: %s", msg);
+		st = lg_fail(err, LG_ERR_BROKEN, "%s: %s",
+					 res ? LOST_AFTER : LOST_BEFORE, msg);
+		if (err)
+			err->statement_sent = (res != NULL);
 	}
 	else
 		st = lg_fail(err, LG_ERR_QUERY, "%s", msg);
@@ -860,6 +1074,8 @@ lg_conn_query(lg_conn *c, const char *sql, int nparams,
 
 	if (result)
 		*result = NULL;
+	if (before_send(c, err) != LG_OK)
+		return LG_ERR_BROKEN;
 	if (c->statement_cache)
 		res = exec_cached(c, sql, nparams, params, &fallback);
 	if (fallback)
@@ -874,6 +1090,8 @@ lg_conn_prepare(lg_conn *c, const char *name, const char *sql, lg_error *err)
 		return lg_fail(err, LG_ERR_MISUSE,
 					   "named prepared statement \"%s\" refused: under transaction pooling the next transaction may run on another server connection, where it does not exist (use lg_conn_query)",
 					   name);
+	if (before_send(c, err) != LG_OK)
+		return LG_ERR_BROKEN;
 	return check_result(c, PQprepare(c->pg, name, sql, 0, NULL), NULL, err);
 }
 
@@ -888,6 +1106,8 @@ lg_conn_exec_prepared(lg_conn *c, const char *name, int nparams,
 		return lg_fail(err, LG_ERR_MISUSE,
 					   "named prepared statement \"%s\" refused: under transaction pooling the next transaction may run on another server connection, where it does not exist (use lg_conn_query)",
 					   name);
+	if (before_send(c, err) != LG_OK)
+		return LG_ERR_BROKEN;
 	return check_result(c, PQexecPrepared(c->pg, name, nparams, params, NULL, NULL, 0),
 						result, err);
 }
@@ -936,7 +1156,7 @@ lg_pool_transaction(lg_pool *pool, lg_txn_fn fn, void *arg, lg_error *err)
 			 * timeout; if that fails, c is marked broken and release closes
 			 * it.
 			 */
-			if (!command_with_deadline(c->pg, "ROLLBACK",
+			if (!command_with_deadline(c->pg, "ROLLBACK", PGRES_COMMAND_OK,
 									   lg_mono_ms() + pool->connect_timeout_ms))
 				c->broken = true;
 		}

@@ -25,8 +25,19 @@ my @table = (
 		host => 'db.internal', port => 5432, database => 'appdb', user => 'app',
 		environment => 'development', driver => 'pg', pool_mode => 'session',
 		max => 5, idle_timeout_ms => 30000, connect_timeout_ms => 10000,
+		health_check_after_ms => 1000, max_lifetime_ms => 1800000,
 		keepalive => 0, sslmode => 'prefer', application_name => 'app-dev',
 		prepared_statements => 1, session_settings => 1, statement_cache => 0 }],
+	['the health check and lifetime are the same in every profile', {DATABASE_URL => $PLAIN, APP_ENV => 'production'}, [], {
+		health_check_after_ms => 1000, max_lifetime_ms => 1800000 }],
+	['DATABASE_POOL_HEALTH_CHECK_AFTER=0: at every checkout', {DATABASE_URL => $PLAIN, DATABASE_POOL_HEALTH_CHECK_AFTER => '0'}, [], {
+		health_check_after_ms => 0 }],
+	['DATABASE_POOL_HEALTH_CHECK_AFTER at its bound', {DATABASE_URL => $PLAIN, DATABASE_POOL_HEALTH_CHECK_AFTER => '86400000'}, [], {
+		health_check_after_ms => 86400000 }],
+	['DATABASE_POOL_MAX_LIFETIME=0: no limit', {DATABASE_URL => $PLAIN, DATABASE_POOL_MAX_LIFETIME => '0'}, [], {
+		max_lifetime_ms => 0 }],
+	['DATABASE_POOL_MAX_LIFETIME at its bound', {DATABASE_URL => $PLAIN, DATABASE_POOL_MAX_LIFETIME => '604800000'}, [], {
+		max_lifetime_ms => 604800000 }],
 	['DATABASE_STATEMENT_CACHE=on in session pooling', {DATABASE_URL => $PLAIN, DATABASE_STATEMENT_CACHE => 'on'}, [], {
 		pool_mode => 'session', statement_cache => 1 }],
 	['DATABASE_STATEMENT_CACHE=off', {DATABASE_URL => $PLAIN, DATABASE_STATEMENT_CACHE => 'off'}, [], {
@@ -161,6 +172,17 @@ my @bad = (
 	['zero idle timeout', {DATABASE_URL => $PLAIN, DATABASE_POOL_IDLE_TIMEOUT => '0'}, [], 2, qr/invalid DATABASE_POOL_IDLE_TIMEOUT "0": zero/],
 	['idle timeout with a unit', {DATABASE_URL => $PLAIN, DATABASE_POOL_IDLE_TIMEOUT => '30s'}, [], 2, qr/invalid DATABASE_POOL_IDLE_TIMEOUT "30s": not a whole number/],
 	['idle timeout above one day', {DATABASE_URL => $PLAIN, DATABASE_POOL_IDLE_TIMEOUT => '86400001'}, [], 2, qr/invalid DATABASE_POOL_IDLE_TIMEOUT "86400001": out of range; expected an integer from 1 to 86400000/],
+	['negative health check threshold', {DATABASE_URL => $PLAIN, DATABASE_POOL_HEALTH_CHECK_AFTER => '-1'}, [], 2, qr/^lifeguard config: invalid DATABASE_POOL_HEALTH_CHECK_AFTER "-1": negative; expected an integer from 0 to 86400000$/],
+	['health check threshold with a unit', {DATABASE_URL => $PLAIN, DATABASE_POOL_HEALTH_CHECK_AFTER => '1s'}, [], 2, qr/^lifeguard config: invalid DATABASE_POOL_HEALTH_CHECK_AFTER "1s": not a whole number; expected an integer from 0 to 86400000$/],
+	['empty health check threshold', {DATABASE_URL => $PLAIN, DATABASE_POOL_HEALTH_CHECK_AFTER => ''}, [], 2, qr/^lifeguard config: invalid DATABASE_POOL_HEALTH_CHECK_AFTER "": empty; expected an integer from 0 to 86400000$/],
+	['health check threshold above one day', {DATABASE_URL => $PLAIN, DATABASE_POOL_HEALTH_CHECK_AFTER => '86400001'}, [], 2, qr/^lifeguard config: invalid DATABASE_POOL_HEALTH_CHECK_AFTER "86400001": out of range; expected an integer from 0 to 86400000$/],
+	['health check threshold off', {DATABASE_URL => $PLAIN, DATABASE_POOL_HEALTH_CHECK_AFTER => 'off'}, [], 2, qr/invalid DATABASE_POOL_HEALTH_CHECK_AFTER "off": not a whole number/],
+	['negative lifetime', {DATABASE_URL => $PLAIN, DATABASE_POOL_MAX_LIFETIME => '-1800000'}, [], 2, qr/^lifeguard config: invalid DATABASE_POOL_MAX_LIFETIME "-1800000": negative; expected an integer from 0 to 604800000$/],
+	['lifetime with a unit', {DATABASE_URL => $PLAIN, DATABASE_POOL_MAX_LIFETIME => '30m'}, [], 2, qr/^lifeguard config: invalid DATABASE_POOL_MAX_LIFETIME "30m": not a whole number; expected an integer from 0 to 604800000$/],
+	['lifetime with a decimal point', {DATABASE_URL => $PLAIN, DATABASE_POOL_MAX_LIFETIME => '1800.5'}, [], 2, qr/invalid DATABASE_POOL_MAX_LIFETIME "1800\.5": not a whole number/],
+	['empty lifetime', {DATABASE_URL => $PLAIN, DATABASE_POOL_MAX_LIFETIME => ''}, [], 2, qr/invalid DATABASE_POOL_MAX_LIFETIME "": empty/],
+	['lifetime above one week', {DATABASE_URL => $PLAIN, DATABASE_POOL_MAX_LIFETIME => '604800001'}, [], 2, qr/^lifeguard config: invalid DATABASE_POOL_MAX_LIFETIME "604800001": out of range; expected an integer from 0 to 604800000$/],
+	['lifetime beyond 64 bits', {DATABASE_URL => $PLAIN, DATABASE_POOL_MAX_LIFETIME => '99999999999999999999999'}, [], 2, qr/invalid DATABASE_POOL_MAX_LIFETIME "99999999999999999999999": out of range/],
 	['negative connect timeout', {DATABASE_URL => $PLAIN, DATABASE_CONNECTION_TIMEOUT => '-5'}, [], 2, qr/invalid DATABASE_CONNECTION_TIMEOUT "-5": negative/],
 	['zero connect timeout', {DATABASE_URL => $PLAIN, DATABASE_CONNECTION_TIMEOUT => '0'}, [], 2, qr/invalid DATABASE_CONNECTION_TIMEOUT "0": zero/],
 	['connect timeout in exponent form', {DATABASE_URL => $PLAIN, DATABASE_CONNECTION_TIMEOUT => '1e3'}, [], 2, qr/invalid DATABASE_CONNECTION_TIMEOUT "1e3": not a whole number/],
@@ -288,6 +310,7 @@ for my $b (binaries()) {
 	is($o->{connectionTimeoutMillis}, 1500, "[$variant] node-pg: connectionTimeoutMillis");
 	is($o->{application_name}, 'app-staging', "[$variant] node-pg: application_name");
 	ok(JSON::PP::is_bool($o->{keepAlive}) && $o->{keepAlive}, "[$variant] node-pg: keepAlive true");
+	is($o->{maxLifetimeSeconds}, 1800, "[$variant] node-pg: maxLifetimeSeconds (the default 30 minutes)");
 	is_deeply($o->{ssl}, {rejectUnauthorized => JSON::PP::false}, "[$variant] node-pg: require encrypts without verifying");
 	ok(!exists $o->{connectionString} && !exists $o->{password}, "[$variant] node-pg: no connectionString without --show-password");
 	($rc, $out) = cli($variant, $env, 'config', '--format', 'node-pg', '--show-password');
@@ -300,6 +323,18 @@ for my $b (binaries()) {
 	($rc, $out) = cli($variant, lg_env(DATABASE_URL => "$NEON?sslmode=verify-full"), 'config', '--format', 'node-pg');
 	$o = $json->decode($out);
 	ok(JSON::PP::is_bool($o->{ssl}) && $o->{ssl}, "[$variant] node-pg: verify-full gives ssl true");
+	($rc, $out) = cli($variant, lg_env(DATABASE_URL => $PLAIN, DATABASE_POOL_MAX_LIFETIME => '1500'), 'config', '--format', 'node-pg');
+	$o = $json->decode($out);
+	is($o->{maxLifetimeSeconds}, 2, "[$variant] node-pg: maxLifetimeSeconds in whole seconds, rounded up");
+	($rc, $out) = cli($variant, lg_env(DATABASE_URL => $PLAIN, DATABASE_POOL_MAX_LIFETIME => '0'), 'config', '--format', 'node-pg');
+	$o = $json->decode($out);
+	ok(!exists $o->{maxLifetimeSeconds}, "[$variant] node-pg: no maxLifetimeSeconds without a lifetime (node-postgres's default)");
+	($rc, $out) = cli($variant, lg_env(DATABASE_URL => $PLAIN, DATABASE_POOL_HEALTH_CHECK_AFTER => '250'), 'config', '--format', 'env');
+	like($out, qr/^LIFEGUARD_HEALTH_CHECK_AFTER_MS='250'$/m, "[$variant] env: LIFEGUARD_HEALTH_CHECK_AFTER_MS");
+	like($out, qr/^LIFEGUARD_MAX_LIFETIME_MS='1800000'$/m, "[$variant] env: LIFEGUARD_MAX_LIFETIME_MS");
+	($rc, $out) = cli($variant, lg_env(DATABASE_URL => $PLAIN, DATABASE_POOL_MAX_LIFETIME => '60000'), 'config');
+	like($out, qr/^health_check_after_ms\s+1000$/m, "[$variant] text: health_check_after_ms");
+	like($out, qr/^max_lifetime_ms\s+60000$/m, "[$variant] text: max_lifetime_ms");
 
 	# the library resolves from an explicit array, ignoring the process
 	# environment (which here says something else entirely)

@@ -15,6 +15,16 @@
  *	  pool_test dirty                   nothing is reused dirty; txn helper
  *	  pool_test transaction-mode        what transaction pooling refuses
  *	  pool_test statement-cache         session mode's prepared statements
+ *	  pool_test idle-lost               a backend terminated while idle
+ *	  pool_test idle-wait N FILE        N idle connections; once FILE
+ *	                                    exists (the .t restarted the
+ *	                                    server), N rounds of calls
+ *	  pool_test lifetime MS             rotation by DATABASE_POOL_MAX_LIFETIME
+ *	  pool_test lost-call               lost before / after sending
+ *	  pool_test health-check            when checkout makes a round trip
+ *	  pool_test silent FILE             one idle connection; once FILE
+ *	                                    exists (its server went silent),
+ *	                                    a call, timed
  *	  pool_test ids THREADS N           CUID2 ids from many threads
  *	  pool_test resolve [--direct] NAME=VALUE...
  *	                                    lg_config_resolve on an explicit
@@ -115,11 +125,14 @@ static void
 print_stats(const char *prefix)
 {
 	lg_pool_stats s;
+	lg_pool_upkeep_stats u;
 
 	lg_pool_stats_get(pool, &s);
+	lg_pool_upkeep_stats_get(pool, &u);
 	printf("%sopen=%d\n%sidle=%d\n%sin_use=%d\n%sconnecting=%d\n%swaiting=%d\n"
 		   "%screated=%llu\n%sclosed=%llu\n%stimeouts=%llu\n%sconnect_failures=%llu\n"
-		   "%sdiscarded=%llu\n%srolled_back=%llu\n%sidle_closed=%llu\n",
+		   "%sdiscarded=%llu\n%srolled_back=%llu\n%sidle_closed=%llu\n"
+		   "%slifetime_closed=%llu\n%shealth_checks=%llu\n",
 		   prefix, s.open, prefix, s.idle, prefix, s.in_use, prefix, s.connecting,
 		   prefix, s.waiting,
 		   prefix, (unsigned long long) s.created, prefix, (unsigned long long) s.closed,
@@ -127,7 +140,9 @@ print_stats(const char *prefix)
 		   prefix, (unsigned long long) s.connect_failures,
 		   prefix, (unsigned long long) s.discarded,
 		   prefix, (unsigned long long) s.rolled_back,
-		   prefix, (unsigned long long) s.idle_closed);
+		   prefix, (unsigned long long) s.idle_closed,
+		   prefix, (unsigned long long) u.lifetime_closed,
+		   prefix, (unsigned long long) u.health_checks);
 }
 
 /* ------------------------------------------------------------------------
@@ -665,6 +680,409 @@ run_statement_cache(void)
 }
 
 /* ------------------------------------------------------------------------
+ * connections whose server went away, rotation, lost calls
+ * ------------------------------------------------------------------------
+ */
+
+/* the monitor runs sql with one parameter; returns the first value */
+static char *
+monitor_value(const char *sql, const char *param)
+{
+	const char *params[1] = {param};
+	PGresult   *res;
+	char	   *v;
+
+	if (server_count() < 0)
+		die("monitor", NULL);
+	res = PQexecParams(monitor, sql, param ? 1 : 0, NULL, param ? params : NULL,
+					   NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+	{
+		printf("monitor_error=%s", PQerrorMessage(monitor));
+		die(sql, NULL);
+	}
+	v = strdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return v;
+}
+
+/* terminate a backend and wait (5 s at most) until it is gone */
+static int
+terminate(const char *pid)
+{
+	char	   *v = monitor_value("SELECT pg_terminate_backend($1::int, 5000)", pid);
+	int			ok = strcmp(v, "t") == 0;
+
+	free(v);
+	return ok;
+}
+
+/* acquire, run SELECT pg_backend_pid(), release; the pid or NULL */
+static char *
+call_pid(lg_error *err)
+{
+	lg_conn    *c;
+	PGresult   *res;
+	char	   *pid = NULL;
+
+	if (lg_pool_acquire(pool, &c, err) != LG_OK)
+		return NULL;
+	if (lg_conn_query(c, "SELECT pg_backend_pid()", 0, NULL, &res, err) == LG_OK)
+	{
+		pid = strdup(PQgetvalue(res, 0, 0));
+		PQclear(res);
+	}
+	lg_pool_release(pool, c);
+	return pid;
+}
+
+/*
+ * The reproduction of issue 13: max 1; acquire, query, release; the
+ * backend terminated (and gone); acquire and query again.
+ */
+static int
+run_idle_lost(void)
+{
+	lg_error	err;
+	char	   *pid1,
+			   *pid2;
+
+	if ((pid1 = call_pid(&err)) == NULL)
+		die("first call", &err);
+	printf("terminated=%d\n", terminate(pid1));
+	pid2 = call_pid(&err);
+	printf("second_call_ok=%d\n", pid2 != NULL);
+	if (pid2 == NULL)
+		printf("second_call_error=%s: %s\n", lg_status_name(err.status), err.message);
+	printf("new_backend=%d\n", pid2 != NULL && strcmp(pid1, pid2) != 0);
+	free(pid1);
+	free(pid2);
+	print_stats("final_");
+	return 0;
+}
+
+/*
+ * n connections used and left idle; then, once file exists, n rounds of n
+ * concurrent holders each running a query: every call must succeed.
+ */
+static int
+run_idle_wait(int n, const char *file)
+{
+	lg_conn   **c = calloc((size_t) n, sizeof(lg_conn *));
+	lg_error	err;
+	int			failures = 0;
+	int64_t		t0;
+
+	for (int i = 0; i < n; i++)
+		if (lg_pool_acquire(pool, &c[i], &err) != LG_OK ||
+			lg_conn_query(c[i], "SELECT 1", 0, NULL, NULL, &err) != LG_OK)
+			die("acquire", &err);
+	for (int i = 0; i < n; i++)
+		lg_pool_release(pool, c[i]);
+	printf("ready=1\n");
+	fflush(stdout);
+	t0 = now_ms();
+	while (access(file, F_OK) != 0)
+	{
+		if (now_ms() - t0 > 120000)
+			die("the go file never appeared", NULL);
+		sleep_ms(10);
+	}
+	for (int round = 0; round < n; round++)
+	{
+		int			got = 0;
+
+		for (int i = 0; i < n; i++)
+		{
+			if (lg_pool_acquire(pool, &c[i], &err) != LG_OK)
+			{
+				failures++;
+				printf("failure=%s: %s\n", lg_status_name(err.status), err.message);
+				continue;
+			}
+			got = i + 1;
+			if (lg_conn_query(c[i], "SELECT 1", 0, NULL, NULL, &err) != LG_OK)
+			{
+				failures++;
+				printf("failure=%s: %s\n", lg_status_name(err.status), err.message);
+			}
+		}
+		for (int i = 0; i < got; i++)
+			if (c[i])
+				lg_pool_release(pool, c[i]);
+		memset(c, 0, sizeof(lg_conn *) * (size_t) n);
+	}
+	printf("calls=%d\nfailures=%d\n", n * n, failures);
+	free(c);
+	print_stats("final_");
+	return 0;
+}
+
+#define MAX_PIDS 256
+
+typedef struct pid_log
+{
+	pthread_mutex_t lock;
+	int			npids;
+	int			pids[MAX_PIDS];
+	int64_t		end_ms;
+	int			calls;
+	int			failures;
+} pid_log;
+
+static void *
+lifetime_worker(void *arg)
+{
+	pid_log    *log = arg;
+
+	while (now_ms() < log->end_ms)
+	{
+		lg_error	err;
+		char	   *pid = call_pid(&err);
+
+		pthread_mutex_lock(&log->lock);
+		log->calls++;
+		if (pid == NULL)
+		{
+			log->failures++;
+			printf("failure=%s: %s\n", lg_status_name(err.status), err.message);
+		}
+		else
+		{
+			int			p = atoi(pid),
+						i;
+
+			for (i = 0; i < log->npids; i++)
+				if (log->pids[i] == p)
+					break;
+			if (i == log->npids && log->npids < MAX_PIDS)
+				log->pids[log->npids++] = p;
+		}
+		pthread_mutex_unlock(&log->lock);
+		free(pid);
+		sleep_ms(5);
+	}
+	return NULL;
+}
+
+/*
+ * Rotation: 2 threads make calls for ms milliseconds; the pool's
+ * connections reach the end of their lifetime and are replaced.  Then a
+ * connection held (and used) past its lifetime: never closed in use, and
+ * closed at release.
+ */
+static int
+run_lifetime(int ms)
+{
+	pid_log		log;
+	pthread_t	th[2];
+	lg_conn    *c;
+	lg_error	err;
+	PGresult   *res;
+	char	   *held_pid,
+			   *next_pid;
+	int			held_ok = 1;
+	int			lifetime = lg_config_max_lifetime_ms(config);
+	lg_pool_stats s;
+
+	memset(&log, 0, sizeof(log));
+	pthread_mutex_init(&log.lock, NULL);
+	log.end_ms = now_ms() + ms;
+	for (int i = 0; i < 2; i++)
+		pthread_create(&th[i], NULL, lifetime_worker, &log);
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	pthread_mutex_destroy(&log.lock);
+	lg_pool_stats_get(pool, &s);
+	printf("calls=%d\nfailures=%d\ndistinct_backends=%d\nrotation_created=%llu\n",
+		   log.calls, log.failures, log.npids, (unsigned long long) s.created);
+
+	/* held for twice its lifetime, querying all along */
+	if (lg_pool_acquire(pool, &c, &err) != LG_OK ||
+		lg_conn_query(c, "SELECT pg_backend_pid()", 0, NULL, &res, &err) != LG_OK)
+		die("acquire", &err);
+	held_pid = strdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	for (int64_t end = now_ms() + 2 * lifetime; now_ms() < end;)
+	{
+		if (lg_conn_query(c, "SELECT pg_backend_pid()", 0, NULL, &res, &err) != LG_OK)
+		{
+			held_ok = 0;
+			printf("held_error=%s\n", err.message);
+			break;
+		}
+		if (strcmp(PQgetvalue(res, 0, 0), held_pid) != 0)
+			held_ok = 0;
+		PQclear(res);
+		sleep_ms(20);
+	}
+	lg_pool_release(pool, c);
+	printf("held_past_lifetime_ok=%d\n", held_ok);
+	next_pid = call_pid(&err);
+	printf("after_release_new_backend=%d\n", next_pid && strcmp(next_pid, held_pid) != 0);
+	/* idle, with no call at all: closed at the end of its lifetime */
+	sleep_ms(2 * lifetime + 200);
+	lg_pool_stats_get(pool, &s);
+	printf("open_after_idle_lifetime=%d\n", s.open);
+	free(held_pid);
+	free(next_pid);
+	print_stats("final_");
+	return 0;
+}
+
+static void
+print_error(const char *prefix, lg_status st, const lg_error *err)
+{
+	printf("%s_status=%s\n%s_sent=%d\n%s_message=%s\n", prefix, lg_status_name(st),
+		   prefix, st == LG_OK ? -1 : (int) err->statement_sent, prefix,
+		   st == LG_OK ? "" : err->message);
+}
+
+/*
+ * A connection lost during a call: after the statement was sent (the
+ * statement ends its own backend), and before (the backend of a held
+ * connection terminated from outside).
+ */
+static int
+run_lost_call(void)
+{
+	lg_conn    *c;
+	lg_error	err;
+	lg_status	st;
+	char	   *pid;
+	PGresult   *res;
+
+	if (lg_pool_acquire(pool, &c, &err) != LG_OK)
+		die("acquire", &err);
+	st = lg_conn_query(c, "SELECT pg_terminate_backend(pg_backend_pid())", 0, NULL, NULL, &err);
+	print_error("after", st, &err);
+	st = lg_conn_query(c, "SELECT 1", 0, NULL, NULL, &err);
+	print_error("again", st, &err);
+	lg_pool_release(pool, c);
+
+	if (lg_pool_acquire(pool, &c, &err) != LG_OK ||
+		lg_conn_query(c, "SELECT pg_backend_pid()", 0, NULL, &res, &err) != LG_OK)
+		die("acquire", &err);
+	pid = strdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	printf("terminated=%d\n", terminate(pid));
+	sleep_ms(5);
+	st = lg_conn_query(c, "SELECT 1", 0, NULL, NULL, &err);
+	print_error("before", st, &err);
+	lg_pool_release(pool, c);
+	free(pid);
+
+	/* in a transaction, the same */
+	if (lg_pool_acquire(pool, &c, &err) != LG_OK ||
+		lg_conn_query(c, "BEGIN", 0, NULL, NULL, &err) != LG_OK ||
+		lg_conn_query(c, "SELECT pg_backend_pid()", 0, NULL, &res, &err) != LG_OK)
+		die("acquire", &err);
+	pid = strdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	printf("txn_terminated=%d\n", terminate(pid));
+	sleep_ms(5);
+	st = lg_conn_query(c, "COMMIT", 0, NULL, NULL, &err);
+	print_error("txn_before", st, &err);
+	lg_pool_release(pool, c);
+	free(pid);
+
+	/* a server error is not a lost connection */
+	if (lg_pool_acquire(pool, &c, &err) != LG_OK)
+		die("acquire", &err);
+	st = lg_conn_query(c, "SELECT 1/0", 0, NULL, NULL, &err);
+	print_error("query", st, &err);
+	lg_pool_release(pool, c);
+
+	st = lg_pool_acquire(pool, &c, &err);
+	if (st == LG_OK)
+	{
+		st = lg_conn_query(c, "SELECT 1", 0, NULL, NULL, &err);
+		lg_pool_release(pool, c);
+	}
+	printf("recovered=%d\n", st == LG_OK);
+	print_stats("final_");
+	return 0;
+}
+
+/*
+ * A connection used, then left idle; once file exists (the .t made its
+ * server silent: no answer, no close), a call, timed.
+ */
+static int
+run_silent(const char *file)
+{
+	lg_error	err;
+	char	   *pid1,
+			   *pid2;
+	int64_t		t0;
+
+	if ((pid1 = call_pid(&err)) == NULL)
+		die("call", &err);
+	printf("ready=1\n");
+	fflush(stdout);
+	t0 = now_ms();
+	while (access(file, F_OK) != 0)
+	{
+		if (now_ms() - t0 > 120000)
+			die("the go file never appeared", NULL);
+		sleep_ms(10);
+	}
+	t0 = now_ms();
+	pid2 = call_pid(&err);
+	printf("call_ok=%d\nelapsed_ms=%lld\nnew_backend=%d\n", pid2 != NULL,
+		   (long long) (now_ms() - t0), pid2 && strcmp(pid1, pid2) != 0);
+	if (pid2 == NULL)
+		printf("call_error=%s: %s\n", lg_status_name(err.status), err.message);
+	free(pid1);
+	free(pid2);
+	print_stats("final_");
+	return 0;
+}
+
+/*
+ * When checkout makes a round trip: 4 checkouts of a connection used a
+ * moment ago, then one after it sat idle for 1.1 s.
+ */
+static int
+run_health_check(void)
+{
+	lg_error	err;
+	lg_pool_upkeep_stats s;
+	lg_conn    *c;
+	char	   *pid;
+
+	for (int i = 0; i < 5; i++)
+	{
+		if ((pid = call_pid(&err)) == NULL)
+			die("call", &err);
+		free(pid);
+	}
+	lg_pool_upkeep_stats_get(pool, &s);
+	printf("checks_after_quick=%llu\n", (unsigned long long) s.health_checks);
+	sleep_ms(1100);
+	if ((pid = call_pid(&err)) == NULL)
+		die("call", &err);
+	free(pid);
+	lg_pool_upkeep_stats_get(pool, &s);
+	printf("checks_after_idle=%llu\n", (unsigned long long) s.health_checks);
+
+	/* a notification arrives on the idle connection: traffic */
+	if (lg_pool_acquire(pool, &c, &err) != LG_OK ||
+		lg_conn_query(c, "LISTEN lg_health_check", 0, NULL, NULL, &err) != LG_OK)
+		die("listen", &err);
+	lg_pool_release(pool, c);
+	free(monitor_value("SELECT pg_notify('lg_health_check', 'x')::text", NULL));
+	sleep_ms(100);
+	if ((pid = call_pid(&err)) == NULL)
+		die("call", &err);
+	free(pid);
+	lg_pool_upkeep_stats_get(pool, &s);
+	printf("checks_after_traffic=%llu\n", (unsigned long long) s.health_checks);
+	print_stats("final_");
+	return 0;
+}
+
+/* ------------------------------------------------------------------------
  * ids from many threads
  * ------------------------------------------------------------------------
  */
@@ -813,6 +1231,18 @@ main(int argc, char **argv)
 		rc = run_transaction_mode();
 	else if (strcmp(argv[1], "statement-cache") == 0)
 		rc = run_statement_cache();
+	else if (strcmp(argv[1], "idle-lost") == 0)
+		rc = run_idle_lost();
+	else if (strcmp(argv[1], "idle-wait") == 0 && argc == 4)
+		rc = run_idle_wait(atoi(argv[2]), argv[3]);
+	else if (strcmp(argv[1], "lifetime") == 0 && argc == 3)
+		rc = run_lifetime(atoi(argv[2]));
+	else if (strcmp(argv[1], "lost-call") == 0)
+		rc = run_lost_call();
+	else if (strcmp(argv[1], "health-check") == 0)
+		rc = run_health_check();
+	else if (strcmp(argv[1], "silent") == 0 && argc == 3)
+		rc = run_silent(argv[2]);
 	else
 	{
 		fprintf(stderr, "pool_test: unknown mode %s\n", argv[1]);

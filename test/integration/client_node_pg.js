@@ -44,6 +44,7 @@ async function main() {
     idleTimeoutMillis: pool.options.idleTimeoutMillis,
     connectionTimeoutMillis: pool.options.connectionTimeoutMillis,
     keepAlive: pool.options.keepAlive,
+    maxLifetimeSeconds: pool.options.maxLifetimeSeconds,
     server_peak: peak,
     total_count: pool.totalCount,
   };

@@ -12,7 +12,7 @@ use LGClient qw(lg_env cli url_for);
 for my $show (0, 1) {
 	my $label = $show ? 'with --show-password (connectionString)' : 'without the password (host, port, user, database)';
 	my $env = lg_env(DATABASE_URL => url_for(), APP_NAME => 'nodeapp', APP_ENV => 'staging',
-		DATABASE_POOL_MAX => 6, DATABASE_CONNECTION_TIMEOUT => 4000);
+		DATABASE_POOL_MAX => 6, DATABASE_CONNECTION_TIMEOUT => 4000, DATABASE_POOL_MAX_LIFETIME => 90000);
 	my ($rc, $cfg, $err) = cli('opt', $env, 'config', '--format', 'node-pg', $show ? ('--show-password') : ());
 	is($rc, 0, "$label: lifeguard config exit 0") or diag($err);
 	my $opts = decode_json($cfg);
@@ -30,6 +30,7 @@ for my $show (0, 1) {
 	is($r->{idleTimeoutMillis}, 30000, "$label: idleTimeoutMillis");
 	is($r->{connectionTimeoutMillis}, 4000, "$label: connectionTimeoutMillis");
 	ok($r->{keepAlive}, "$label: keepAlive (staging profile)");
+	is($r->{maxLifetimeSeconds}, 90, "$label: maxLifetimeSeconds is lifeguard's DATABASE_POOL_MAX_LIFETIME");
 	is($r->{server_peak}, 6, "$label: 10 concurrent queries opened exactly max=6 server connections");
 	is($r->{total_count}, 6, "$label: pool.totalCount");
 }
