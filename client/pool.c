@@ -453,7 +453,7 @@ lg_pool_create(const lg_config *config, lg_pool **out, lg_error *err)
 	pool->connect_timeout_ms = config->connect_timeout_ms;
 	pool->health_check_after_ms = config->health_check_after_ms;
 	pool->max_lifetime_ms = config->max_lifetime_ms;
-	pool->random_state = (uint64_t) lg_mono_us() ^ (uint64_t) (uintptr_t) pool;
+	pool->random_state = (uint64_t) lg_clock_us(CLOCK_MONOTONIC) ^ (uint64_t) (uintptr_t) pool;
 	if (pthread_mutex_init(&pool->lock, NULL) != 0 ||
 		init_cond(&pool->reaper_cond) != 0 ||
 		init_cond(&pool->drained) != 0)
