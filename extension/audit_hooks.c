@@ -46,9 +46,16 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
 #include "access/xact.h"
+#include "catalog/indexing.h"
+#include "catalog/objectaccess.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_proc.h"
+#include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
@@ -61,6 +68,8 @@
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
 
 #include "audit.h"
 #include "compat.h"
@@ -72,6 +81,7 @@ static ExecutorStart_hook_type prev_ExecutorStart = NULL;
 static ExecutorRun_hook_type prev_ExecutorRun = NULL;
 static ExecutorFinish_hook_type prev_ExecutorFinish = NULL;
 static ProcessUtility_hook_type prev_ProcessUtility = NULL;
+static object_access_hook_type prev_object_access_hook = NULL;
 
 /* depth of planner, executor and utility calls; 0 means top level */
 static int	nesting_level = 0;
@@ -82,6 +92,19 @@ static int	nesting_level = 0;
  * in such a query is not made now, so it is neither recorded nor refused.
  */
 static int	analyze_only_level = 0;
+
+/* a temporary object created in this transaction (audit_note_creation) */
+typedef struct AuditTempObject
+{
+	Oid			classId;		/* pg_class, pg_type or pg_proc */
+	Oid			objectId;
+	char		kind;			/* relkind, typtype or prokind */
+	NameData	name;
+} AuditTempObject;
+
+/* the temporary objects noted in transaction temp_created_lxid */
+static List *temp_created = NIL;
+static LocalTransactionId temp_created_lxid = InvalidLocalTransactionId;
 
 /* temporary tables created ON COMMIT DROP in the transaction drop_list_lxid */
 static List *drop_list = NIL;
@@ -100,6 +123,19 @@ audit_active(void)
 {
 	return (audit_enabled && lifeguard_preloaded) ||
 		audit_enforce != AUDIT_ENFORCE_OFF;
+}
+
+/*
+ * Parameters whose session-level SET is no hazard: those PgBouncer tracks,
+ * those that last one transaction anyway, and lifeguard's own (they
+ * configure the audit itself; a superuser must be able to change them).
+ */
+bool
+audit_parameter_is_exempt(const char *name)
+{
+	return pg_strncasecmp(name, "lifeguard.", 10) == 0 ||
+		audit_is_tracked_parameter(name) ||
+		audit_is_transaction_parameter(name);
 }
 
 /*
@@ -127,8 +163,7 @@ audit_check_set_config(FuncExpr *func, AuditCallState *state)
 	if (IsA(name_arg, Const) && !((Const *) name_arg)->constisnull)
 	{
 		name = TextDatumGetCString(((Const *) name_arg)->constvalue);
-		if (audit_is_tracked_parameter(name) ||
-			audit_is_transaction_parameter(name))
+		if (audit_parameter_is_exempt(name))
 			return;
 	}
 	if (state->set_name == NULL)
@@ -229,6 +264,7 @@ audit_post_parse_analyze(ParseState *pstate, Query *query,
 	if (prev_post_parse_analyze_hook)
 		prev_post_parse_analyze_hook(pstate, query, jstate);
 
+	audit_backstop_statement();
 	if (!audit_active())
 		return;
 
@@ -306,6 +342,7 @@ audit_planner(Query *parse, const char *query_string, int cursorOptions,
 static void
 audit_ExecutorStart(QueryDesc *queryDesc, int eflags)
 {
+	audit_backstop_statement();
 	if (nesting_level == 0)
 		audit_count_statement();
 	if (prev_ExecutorStart)
@@ -392,11 +429,8 @@ audit_classify_utility(Node *parsetree, const char **object,
 						*object = "ALL";
 						return AUDIT_HAZARD_SET;
 					default:
-						/* lifeguard.* configures the audit itself */
 						if (stmt->name == NULL ||
-							pg_strncasecmp(stmt->name, "lifeguard.", 10) == 0 ||
-							audit_is_tracked_parameter(stmt->name) ||
-							audit_is_transaction_parameter(stmt->name))
+							audit_parameter_is_exempt(stmt->name))
 							return -1;
 						*object = stmt->name;
 						return AUDIT_HAZARD_SET;
@@ -421,13 +455,14 @@ audit_classify_utility(Node *parsetree, const char **object,
 			{
 				CreateStmt *stmt = (CreateStmt *) parsetree;
 
-				if (!audit_rangevar_is_temp(stmt->relation))
-					return -1;
+				/* only a temporary table can have ON COMMIT DROP */
 				if (stmt->oncommit == ONCOMMIT_DROP)
 				{
 					*drop_at_commit = stmt->relation;
 					return -1;
 				}
+				if (!audit_rangevar_is_temp(stmt->relation))
+					return -1;
 				*object = stmt->relation->relname;
 				return AUDIT_HAZARD_TEMP_TABLE;
 			}
@@ -435,13 +470,15 @@ audit_classify_utility(Node *parsetree, const char **object,
 			{
 				CreateTableAsStmt *stmt = (CreateTableAsStmt *) parsetree;
 
-				if (stmt->into == NULL || !audit_rangevar_is_temp(stmt->into->rel))
+				if (stmt->into == NULL)
 					return -1;
 				if (stmt->into->onCommit == ONCOMMIT_DROP)
 				{
 					*drop_at_commit = stmt->into->rel;
 					return -1;
 				}
+				if (!audit_rangevar_is_temp(stmt->into->rel))
+					return -1;
 				*object = stmt->into->rel->relname;
 				return AUDIT_HAZARD_TEMP_TABLE;
 			}
@@ -477,9 +514,8 @@ audit_classify_utility(Node *parsetree, const char **object,
 
 /* remember a temporary table created ON COMMIT DROP in this transaction */
 static void
-audit_remember_drop_at_commit(RangeVar *rel)
+audit_remember_drop_at_commit(Oid relid)
 {
-	Oid			relid;
 	MemoryContext oldcontext;
 
 	if (drop_list_lxid != LG_MY_LXID)
@@ -488,12 +524,178 @@ audit_remember_drop_at_commit(RangeVar *rel)
 		drop_list = NIL;
 		drop_list_lxid = LG_MY_LXID;
 	}
-	relid = RangeVarGetRelid(rel, NoLock, true);
-	if (!OidIsValid(relid))
-		return;
 	oldcontext = MemoryContextSwitchTo(TopMemoryContext);
 	drop_list = lappend_oid(drop_list, relid);
 	MemoryContextSwitchTo(oldcontext);
+}
+
+/*
+ * A temporary object was created (object_access_hook, OAT_POST_CREATE):
+ * note it, so that the utility statement that made it can report it.
+ * This sees every way of creating one: the TEMP keyword, a search_path
+ * that starts with pg_temp, a pg_temp or pg_temp_N qualified name, SELECT
+ * INTO and CREATE TABLE AS, views, sequences, types and functions.  The
+ * new catalog row is not visible to catalog snapshots yet (no command
+ * counter increment since), so it is read with SnapshotSelf.
+ */
+static void
+audit_note_creation(Oid classId, Oid objectId)
+{
+	Oid			indexId;
+	AttrNumber	oidcol;
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	Oid			nsp = InvalidOid;
+	char		kind = '\0';
+	const char *name = NULL;
+
+	if (classId == RelationRelationId)
+	{
+		indexId = ClassOidIndexId;
+		oidcol = Anum_pg_class_oid;
+	}
+	else if (classId == TypeRelationId)
+	{
+		indexId = TypeOidIndexId;
+		oidcol = Anum_pg_type_oid;
+	}
+	else if (classId == ProcedureRelationId)
+	{
+		indexId = ProcedureOidIndexId;
+		oidcol = Anum_pg_proc_oid;
+	}
+	else
+		return;
+
+	ScanKeyInit(&key, oidcol, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(objectId));
+	rel = table_open(classId, AccessShareLock);
+	scan = systable_beginscan(rel, indexId, true, SnapshotSelf, 1, &key);
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup))
+	{
+		if (classId == RelationRelationId)
+		{
+			Form_pg_class form = (Form_pg_class) GETSTRUCT(tup);
+
+			/* indexes and TOAST tables belong to their table */
+			if (form->relkind != RELKIND_INDEX &&
+				form->relkind != RELKIND_PARTITIONED_INDEX &&
+				form->relkind != RELKIND_TOASTVALUE)
+			{
+				nsp = form->relnamespace;
+				kind = form->relkind;
+				name = NameStr(form->relname);
+			}
+		}
+		else if (classId == TypeRelationId)
+		{
+			Form_pg_type form = (Form_pg_type) GETSTRUCT(tup);
+
+			/* a relation's row type and array types come with another object */
+			if (!OidIsValid(form->typrelid) &&
+				form->typcategory != TYPCATEGORY_ARRAY)
+			{
+				nsp = form->typnamespace;
+				kind = form->typtype;
+				name = NameStr(form->typname);
+			}
+		}
+		else
+		{
+			Form_pg_proc form = (Form_pg_proc) GETSTRUCT(tup);
+
+			nsp = form->pronamespace;
+			kind = form->prokind;
+			name = NameStr(form->proname);
+		}
+	}
+	if (name != NULL && isTempNamespace(nsp))
+	{
+		MemoryContext oldcontext = MemoryContextSwitchTo(TopMemoryContext);
+		AuditTempObject *obj = palloc(sizeof(AuditTempObject));
+
+		obj->classId = classId;
+		obj->objectId = objectId;
+		obj->kind = kind;
+		strlcpy(NameStr(obj->name), name, NAMEDATALEN);
+		if (temp_created_lxid != LG_MY_LXID)
+		{
+			list_free_deep(temp_created);
+			temp_created = NIL;
+			temp_created_lxid = LG_MY_LXID;
+		}
+		temp_created = lappend(temp_created, obj);
+		MemoryContextSwitchTo(oldcontext);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+}
+
+static void
+audit_object_access(ObjectAccessType access, Oid classId, Oid objectId,
+					int subId, void *arg)
+{
+	if (prev_object_access_hook)
+		prev_object_access_hook(access, classId, objectId, subId, arg);
+
+	if (access != OAT_POST_CREATE || subId != 0 || !audit_active())
+		return;
+	audit_note_creation(classId, objectId);
+}
+
+/* how many temporary objects are noted in this transaction */
+static int
+audit_temp_created_mark(void)
+{
+	if (temp_created_lxid != LG_MY_LXID)
+		return 0;
+	return list_length(temp_created);
+}
+
+/*
+ * After a utility statement: the temporary objects it created (those noted
+ * after mark).  The tables of an ON COMMIT DROP statement are remembered
+ * as such; anything else is one temp_table hazard for the statement,
+ * unless the statement was already reported as one before it ran (CREATE
+ * TEMP TABLE).  The notes are dropped first: reporting may raise an error.
+ */
+static void
+audit_temp_created_report(int mark, bool reported, bool on_commit_drop,
+						  PlannedStmt *pstmt, const char *queryString)
+{
+	Oid			classId = InvalidOid;
+	char		kind = '\0';
+	NameData	name;
+	ListCell   *lc;
+
+	if (temp_created_lxid != LG_MY_LXID || list_length(temp_created) <= mark)
+		return;
+	for_each_from(lc, temp_created, mark)
+	{
+		AuditTempObject *obj = (AuditTempObject *) lfirst(lc);
+
+		if (obj->classId == RelationRelationId && on_commit_drop &&
+			(obj->kind == RELKIND_RELATION ||
+			 obj->kind == RELKIND_PARTITIONED_TABLE))
+			audit_remember_drop_at_commit(obj->objectId);
+		else if (!OidIsValid(classId))
+		{
+			classId = obj->classId;
+			kind = obj->kind;
+			name = obj->name;
+		}
+		pfree(obj);
+	}
+	temp_created = list_truncate(temp_created, mark);
+
+	if (OidIsValid(classId) && !reported)
+		audit_hazard_ext(AUDIT_HAZARD_TEMP_TABLE,
+						 audit_temp_object_kind(classId, kind),
+						 NameStr(name), queryString,
+						 pstmt->stmt_location, pstmt->stmt_len, 0);
 }
 
 /*
@@ -519,15 +721,19 @@ audit_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	RangeVar   *drop_at_commit = NULL;
 	bool		analyze_only = IsA(parsetree, ViewStmt) ||
 		IsA(parsetree, RuleStmt) || IsA(parsetree, CreateFunctionStmt);
+	bool		active = audit_active();
+	int			hazard = -1;
+	int			temp_mark = 0;
 
+	audit_backstop_statement();
 	if (nesting_level == 0 && !IsA(parsetree, TransactionStmt))
 		audit_count_statement();
 
-	if (audit_active())
+	if (active)
 	{
 		const char *object;
-		int			hazard;
 
+		temp_mark = audit_temp_created_mark();
 		hazard = audit_classify_utility(parsetree, &object, &drop_at_commit);
 		if (hazard >= 0)
 			audit_hazard((AuditHazard) hazard, object, queryString,
@@ -556,8 +762,10 @@ audit_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	}
 	PG_END_TRY();
 
-	if (drop_at_commit != NULL)
-		audit_remember_drop_at_commit(drop_at_commit);
+	if (active)
+		audit_temp_created_report(temp_mark,
+								  hazard == AUDIT_HAZARD_TEMP_TABLE,
+								  drop_at_commit != NULL, pstmt, queryString);
 }
 
 /*
@@ -579,4 +787,7 @@ audit_install_hooks(void)
 	ExecutorFinish_hook = audit_ExecutorFinish;
 	prev_ProcessUtility = ProcessUtility_hook;
 	ProcessUtility_hook = audit_ProcessUtility;
+	prev_object_access_hook = object_access_hook;
+	object_access_hook = audit_object_access;
+	audit_backstop_init();
 }
