@@ -58,6 +58,7 @@
  */
 #include "postgres.h"
 
+#include "access/parallel.h"
 #include "access/xact.h"
 #include "commands/prepare.h"
 #include "executor/tuptable.h"
@@ -242,7 +243,9 @@ audit_backstop_statement_start(void)
 	LocalTransactionId lxid = LG_MY_LXID;
 	HeldLocks	now = {0, 0, NULL};
 
-	if (lxid == current_lxid || lxid == InvalidLocalTransactionId)
+	/* parallel workers commit as part of their leader's transaction */
+	if (lxid == current_lxid || lxid == InvalidLocalTransactionId ||
+		IsParallelWorker())
 		return;
 	current_lxid = lxid;
 	if (baseline_lxid == lxid)

@@ -17,6 +17,15 @@
  *	  CREATE TEMP TABLE AS / SELECT INTO TEMP without ON COMMIT DROP
  *	  ("temp_table"); LOAD ("load").
  *
+ *	- ProcessUtility_hook again, after the statement ran: any other
+ *	  temporary object it created ("temp_table", once per statement, with
+ *	  the kind of object in the message), as object_access_hook
+ *	  (OAT_POST_CREATE) noted them: tables created without the TEMP keyword
+ *	  through a search_path starting with pg_temp or a pg_temp_N name
+ *	  (also by SELECT INTO and CREATE TABLE AS), temporary views,
+ *	  sequences, types and functions.  A refusal then aborts the statement,
+ *	  which takes the object away again.
+ *
  *	- post_parse_analyze_hook, once per parse analysis of a statement:
  *	  calls of the builtins set_config(..., false) ("set") and
  *	  pg_advisory_lock*, pg_try_advisory_lock* ("advisory_lock").  Builtin
@@ -33,14 +42,22 @@
  *	  variable parameter types (p_coerce_param_hook set); SQL PREPARE runs
  *	  in its portal's context, never in MessageContext.
  *
+ * What no statement names (a call in a column DEFAULT, a policy, a domain
+ * CHECK, a rule, an operator, an aggregate, an argument's DEFAULT, a
+ * BEGIN ATOMIC body, or an empty named protocol statement) is found at
+ * commit by audit_backstop.c under lifeguard.enforce; every statement hook
+ * here first calls audit_backstop_statement() for it (one test when
+ * enforcement is off).
+ *
  * The hot path: with no hazardous calls, a statement costs the parse hook
  * a pointer comparison and a scan of its text for "advisory" and
  * "set_config" (only when a statement is analyzed, not when a prepared
  * statement runs again), and the planner and executor hooks an increment
  * and a decrement of nesting_level.
  *
- * State: nesting_level and the list of this transaction's ON COMMIT DROP
- * temporary tables are backend-local; nothing here is shared.
+ * State: nesting_level, the temporary objects noted in this transaction
+ * and the list of its ON COMMIT DROP temporary tables are backend-local;
+ * nothing here is shared.
  *
  *-------------------------------------------------------------------------
  */

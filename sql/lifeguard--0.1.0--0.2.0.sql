@@ -6,3 +6,8 @@
 
 -- complain if script is sourced in psql, rather than via ALTER EXTENSION
 \echo Use "ALTER EXTENSION lifeguard UPDATE" to load this file. \quit
+
+-- enforcement (issue 10): session_pooling_state() also lists temporary views,
+-- sequences, types and functions
+COMMENT ON FUNCTION session_pooling_state() IS
+'internal to session_pooling_hazards(): session-level parameters, session advisory locks, lasting temporary tables, views, sequences, types and functions';
