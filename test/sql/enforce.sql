@@ -109,6 +109,8 @@ SELECT is(pg_temp.run('setup', $$
 		LANGUAGE plpgsql AS 'BEGIN RETURN a; END';
 	CREATE FUNCTION lg_enf.atomic_set() RETURNS text LANGUAGE sql
 		BEGIN ATOMIC SELECT set_config('work_mem', '5MB', false); SELECT 'x'; END;
+	CREATE FUNCTION lg_enf.inlined() RETURNS text LANGUAGE sql
+		AS $f$ SELECT set_config('work_mem', '8MB', false) $f$;
 	CREATE PROCEDURE lg_enf.atomic_lock() LANGUAGE sql
 		BEGIN ATOMIC SELECT pg_advisory_lock(106); END;
 	CREATE FUNCTION lg_enf.with_set_clause() RETURNS text LANGUAGE plpgsql SET work_mem = '6MB'
@@ -191,6 +193,9 @@ SELECT is(pg_temp.txn('h', ARRAY['SELECT lg_enf.argdef()']),
 SELECT is(pg_temp.txn('h', ARRAY['SELECT lg_enf.atomic_set()']),
           'commit 0A000: session-level SET of "work_mem" breaks under transaction pooling (lifeguard hazard "set")',
           'set_config(..., false) in a BEGIN ATOMIC function body is refused at commit');
+SELECT is(pg_temp.txn('h', ARRAY['SELECT lg_enf.inlined()']),
+          'commit 0A000: session-level SET of "work_mem" breaks under transaction pooling (lifeguard hazard "set")',
+          'set_config(..., false) in an inlined SQL function is refused at commit');
 SELECT is(pg_temp.run('h', 'CALL lg_enf.atomic_lock()'),
           '0A000: session-level advisory lock pg_advisory_lock() breaks under transaction pooling (lifeguard hazard "advisory_lock")',
           'an advisory lock in a BEGIN ATOMIC procedure body is refused at commit (single-statement transaction)');
@@ -204,7 +209,7 @@ SELECT is(pg_temp.txn('h', ARRAY['INSERT INTO lg_enf.t_lock (id) VALUES (3)', 'I
 SELECT is(pg_temp.state('h'), :'clean', '... and ROLLBACK released the session lock it took');
 -- a lock held before the transaction is not the transaction's doing
 SELECT is(pg_temp.run('h', 'SELECT pg_advisory_xact_lock(107)'), 'ok', 'transaction-level advisory locks pass');
-SELECT is(pg_temp.audit('lg_enf_hidden'), 'advisory_lock=7, set=4',
+SELECT is(pg_temp.audit('lg_enf_hidden'), 'advisory_lock=7, set=5',
           'each transaction refused at commit is counted once, under its application');
 SELECT dblink_disconnect('h');
 
@@ -215,6 +220,12 @@ SELECT is(pg_temp.run('s', $$SELECT set_config('lifeguard.enforce', 'error', fal
           'set_config(''lifeguard.enforce'', ..., false) is not refused, like SET lifeguard.enforce');
 SELECT is(pg_temp.txn('s', ARRAY[$$SELECT set_config('lifeguard.protocol_prepared_statements', 'hazard', false)$$]), 'committed',
           '... at commit either');
+SELECT is(pg_temp.run('s', 'SET ROLE lg_enf_user'),
+          '0A000: session-level SET of "role" breaks under transaction pooling (lifeguard hazard "set")',
+          'SET ROLE is refused');
+SELECT is(pg_temp.run('s', 'SET SESSION AUTHORIZATION lg_enf_user'),
+          '0A000: session-level SET of "session_authorization" breaks under transaction pooling (lifeguard hazard "set")',
+          'SET SESSION AUTHORIZATION is refused');
 SELECT is(pg_temp.txn('s', ARRAY['SELECT lg_enf.with_set_local()']), 'committed',
           'SET LOCAL inside a function with its own SET clause passes');
 SELECT is(pg_temp.txn('s', ARRAY[$$SET LOCAL work_mem = '9MB'$$, $$SELECT set_config('work_mem', '9MB', true)$$,
@@ -222,7 +233,7 @@ SELECT is(pg_temp.txn('s', ARRAY[$$SET LOCAL work_mem = '9MB'$$, $$SELECT set_co
                                  'DECLARE c CURSOR FOR SELECT 1']), 'committed',
           'SET LOCAL, set_config(..., true), xact locks, ON COMMIT DROP, cursors without HOLD commit');
 SELECT is(pg_temp.state('s'), :'clean', 'the safe transactions left nothing behind');
-SELECT is(pg_temp.audit('lg_enf_safe'), '', 'nothing safe is counted');
+SELECT is(pg_temp.audit('lg_enf_safe'), 'set=2', 'nothing safe is counted (the two refused SETs are)');
 -- a plain SET inside a function with a SET clause outlives the function
 -- (PostgreSQL restores only SET LOCAL there), so it stays refused
 SELECT is(pg_temp.run('s', 'SELECT lg_enf.with_set_clause()'),
