@@ -254,8 +254,8 @@ lg_foreach_stacked_guc(struct config_generic *marker, lg_guc_fn fn, void *arg)
 static inline void
 lg_foreach_stacked_guc(struct config_generic *marker, lg_guc_fn fn, void *arg)
 {
-	int			n = GetNumConfigOptions();
-	struct config_generic **vars = get_guc_variables();
+	int			n;
+	struct config_generic **vars = lg_guc_variables(&n);
 
 	for (int i = 0; i < n; i++)
 	{
