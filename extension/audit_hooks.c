@@ -70,7 +70,9 @@
 #include "catalog/indexing.h"
 #include "catalog/objectaccess.h"
 #include "catalog/namespace.h"
+#include "catalog/dependency.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_depend.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
@@ -660,7 +662,46 @@ audit_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 
 	if (access != OAT_POST_CREATE || subId != 0 || !audit_active())
 		return;
+	/* the server's own objects: a table rewrite's transient heap */
+	if (arg != NULL && ((ObjectAccessPostCreate *) arg)->is_internal)
+		return;
 	audit_note_creation(classId, objectId);
+}
+
+/*
+ * Is the sequence owned by a table (a serial or identity column)?  It goes
+ * with its table, which is reported, or dropped at commit, on its own.
+ * The dependency may have been recorded by the statement's last
+ * subcommand, with no command counter increment since: read with
+ * SnapshotSelf.
+ */
+static bool
+audit_sequence_is_owned(Oid seqid)
+{
+	Relation	rel;
+	ScanKeyData key[2];
+	SysScanDesc scan;
+	HeapTuple	tup;
+	bool		owned = false;
+
+	ScanKeyInit(&key[0], Anum_pg_depend_classid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(RelationRelationId));
+	ScanKeyInit(&key[1], Anum_pg_depend_objid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(seqid));
+	rel = table_open(DependRelationId, AccessShareLock);
+	scan = systable_beginscan(rel, DependDependerIndexId, true, SnapshotSelf,
+							  2, key);
+	while (!owned && HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tup);
+
+		owned = dep->refclassid == RelationRelationId &&
+			(dep->deptype == DEPENDENCY_AUTO ||
+			 dep->deptype == DEPENDENCY_INTERNAL);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return owned;
 }
 
 /* how many temporary objects are noted in this transaction */
@@ -698,6 +739,10 @@ audit_temp_created_report(int mark, bool reported, bool on_commit_drop,
 			(obj->kind == RELKIND_RELATION ||
 			 obj->kind == RELKIND_PARTITIONED_TABLE))
 			audit_remember_drop_at_commit(obj->objectId);
+		else if (obj->classId == RelationRelationId &&
+				 obj->kind == RELKIND_SEQUENCE &&
+				 audit_sequence_is_owned(obj->objectId))
+			;					/* part of its table */
 		else if (!OidIsValid(classId))
 		{
 			classId = obj->classId;
@@ -779,7 +824,12 @@ audit_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	}
 	PG_END_TRY();
 
-	if (active)
+	/*
+	 * A subcommand (CREATE TABLE's sequence for a serial column) leaves its
+	 * notes to the statement, which sees the whole result (the sequence
+	 * owned by its table).
+	 */
+	if (active && context != PROCESS_UTILITY_SUBCOMMAND)
 		audit_temp_created_report(temp_mark,
 								  hazard == AUDIT_HAZARD_TEMP_TABLE,
 								  drop_at_commit != NULL, pstmt, queryString);

@@ -232,6 +232,11 @@ SELECT is(pg_temp.txn('s', ARRAY[$$SET LOCAL work_mem = '9MB'$$, $$SELECT set_co
                                  'SELECT pg_advisory_xact_lock(108)', 'CREATE TEMP TABLE lg_ok (x int) ON COMMIT DROP',
                                  'DECLARE c CURSOR FOR SELECT 1']), 'committed',
           'SET LOCAL, set_config(..., true), xact locks, ON COMMIT DROP, cursors without HOLD commit');
+SELECT is(pg_temp.txn('s', ARRAY['CREATE TEMP TABLE lg_ok2 (id serial PRIMARY KEY, t text) ON COMMIT DROP',
+                                 'ALTER TABLE lg_ok2 ADD COLUMN id2 bigserial, ADD COLUMN id3 int GENERATED ALWAYS AS IDENTITY',
+                                 'ALTER TABLE lg_ok2 ALTER COLUMN t TYPE int USING 1',
+                                 'CLUSTER lg_ok2 USING lg_ok2_pkey']), 'committed',
+          'an ON COMMIT DROP table''s serial and identity sequences, and its rewrites, are part of it');
 SELECT is(pg_temp.state('s'), :'clean', 'the safe transactions left nothing behind');
 SELECT is(pg_temp.audit('lg_enf_safe'), 'set=2', 'nothing safe is counted (the two refused SETs are)');
 -- a plain SET inside a function with a SET clause outlives the function
