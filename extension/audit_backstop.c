@@ -46,10 +46,11 @@
  *
  * Cost: with lifeguard.enforce = off the callback returns at its first
  * test and the statement hooks make one test (audit_backstop_statement).
- * Under enforcement each commit walks the parameters changed in the
- * transaction, takes the 16 lock-partition locks in shared mode once to
- * list this backend's advisory locks, and reads the prepared-statement
- * table.
+ * Under enforcement each commit walks the parameters with stacked values,
+ * takes the lock-partition locks (in shared mode) of the partitions in
+ * which this backend holds locks to list its advisory locks, walks
+ * CacheMemoryContext's children, and reads the prepared-statement table
+ * only when a plan source was saved since the last check.
  *
  * State: backend-local only (the baseline of advisory locks, the hazards
  * reported in the current transaction, the time of the last check).
@@ -204,6 +205,9 @@ session_advisory_locks(HeldLocks *out)
 	{
 		LWLock	   *partition = LockHashPartitionLockByIndex(i);
 
+		/* advisory locks are only ever added to our lists by ourselves */
+		if (lg_my_proclocks_empty(i))
+			continue;
 		LWLockAcquire(partition, LW_SHARED);
 		lg_foreach_my_proclock(i, collect_advisory, &all);
 		LWLockRelease(partition);
@@ -318,6 +322,49 @@ session_parameter_set(void)
 	return found;
 }
 
+/* the marker left on every saved plan source a check has seen */
+static void
+plansource_seen(void *arg)
+{
+	/* nothing to do when the plan source goes */
+}
+
+/*
+ * Was a plan source saved since the last check?  Every prepared statement
+ * has one, in a memory context of its own under CacheMemoryContext; the
+ * ones a check has seen carry our (empty) reset callback, so a new one,
+ * even one whose context reuses a freed one's memory, has none.  This
+ * walk over CacheMemoryContext's children spares reading the prepared
+ * statement table at commits that cannot have added a statement.
+ */
+static bool
+plansource_saved_since_last_check(void)
+{
+	bool		found = false;
+
+	for (MemoryContext cxt = CacheMemoryContext->firstchild; cxt != NULL;
+		 cxt = cxt->nextchild)
+	{
+		MemoryContextCallback *cb;
+
+		if (strcmp(cxt->name, LG_PLANSOURCE_CONTEXT_NAME) != 0)
+			continue;
+		for (cb = cxt->reset_cbs; cb != NULL; cb = cb->next)
+		{
+			if (cb->func == plansource_seen)
+				break;
+		}
+		if (cb != NULL)
+			continue;
+		cb = MemoryContextAlloc(cxt, sizeof(MemoryContextCallback));
+		cb->func = plansource_seen;
+		cb->arg = NULL;
+		MemoryContextRegisterResetCallback(cxt, cb);
+		found = true;
+	}
+	return found;
+}
+
 /*
  * The names of the named protocol-level prepared statements made after
  * since, read through pg_prepared_statement() (the server's table of
@@ -396,8 +443,6 @@ static void
 backstop_check(void)
 {
 	LocalTransactionId lxid = LG_MY_LXID;
-	MemoryContext cxt;
-	MemoryContext oldcontext;
 	HeldLocks	now = {0, 0, NULL};
 	List	   *statements = NIL;
 	Finding		found[3];
@@ -405,9 +450,6 @@ backstop_check(void)
 	const char *object;
 	TimestampTz since;
 
-	cxt = AllocSetContextCreate(CurrentMemoryContext, "lifeguard commit check",
-								ALLOCSET_SMALL_SIZES);
-	oldcontext = MemoryContextSwitchTo(cxt);
 	current_lxid = lxid;
 
 	object = session_parameter_set();
@@ -428,7 +470,9 @@ backstop_check(void)
 			};
 	}
 
-	if (audit_protocol_prepared == AUDIT_PROTOCOL_PREPARED_HAZARD)
+	/* (the walk must run at every check, to mark what it has seen) */
+	if (plansource_saved_since_last_check() &&
+		audit_protocol_prepared == AUDIT_PROTOCOL_PREPARED_HAZARD)
 	{
 		since = (checked_lxid != InvalidLocalTransactionId &&
 				 checked_lxid + 1 == lxid)
@@ -454,7 +498,7 @@ backstop_check(void)
 			audit_hazard_ext(found[i].hazard, NULL, found[i].object,
 							 debug_query_string, -1, 0,
 							 AUDIT_AT_COMMIT | AUDIT_RECORD_ONLY);
-		/* raises the error; cxt goes with the transaction's memory */
+		/* raises the error */
 		audit_hazard_ext(found[0].hazard, NULL, found[0].object,
 						 debug_query_string, -1, 0, AUDIT_AT_COMMIT);
 	}
@@ -469,8 +513,8 @@ backstop_check(void)
 	set_baseline(&now, lxid + 1);
 	checked_until = GetCurrentTimestamp();
 	checked_lxid = lxid;
-	MemoryContextSwitchTo(oldcontext);
-	MemoryContextDelete(cxt);
+	if (now.items)
+		pfree(now.items);
 }
 
 /*

@@ -192,6 +192,22 @@ lg_init_materialized_srf(FunctionCallInfo fcinfo)
 typedef void (*lg_proclock_fn) (const LOCKTAG *tag, LOCKMASK holdMask,
 								void *arg);
 
+/*
+ * Does this backend hold no lock in the partition?  Read without the
+ * partition's LWLock: only this backend adds its locks to its lists,
+ * except relation locks moved out of its fast-path slots by another
+ * backend, so an empty list may be stale only about relation locks.
+ */
+static inline bool
+lg_my_proclocks_empty(int partition)
+{
+#if PG_VERSION_NUM >= 160000
+	return dlist_is_empty(&MyProc->myProcLocks[partition]);
+#else
+	return SHMQueueEmpty(&MyProc->myProcLocks[partition]);
+#endif
+}
+
 static inline void
 lg_foreach_my_proclock(int partition, lg_proclock_fn fn, void *arg)
 {
@@ -264,5 +280,12 @@ lg_foreach_stacked_guc(struct config_generic *marker, lg_guc_fn fn, void *arg)
 	}
 }
 #endif
+
+/*
+ * The name of the memory context of a saved plan source (plancache.c's
+ * CreateCachedPlan, 14 to 18): every prepared statement, SQL or protocol,
+ * named or not, has one, a child of CacheMemoryContext once saved.
+ */
+#define LG_PLANSOURCE_CONTEXT_NAME	"CachedPlanSource"
 
 #endif							/* LIFEGUARD_COMPAT_H */

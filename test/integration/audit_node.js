@@ -4,6 +4,8 @@
 //   node audit_node.js empty APP     a named query with an empty text; prints
 //                                    {"error": message or null, "prepared": N}
 //                                    (N: pg_prepared_statements afterwards)
+//   node audit_node.js empty-rollback APP  the same in a transaction that
+//                                    rolls back, then SELECT 1; same output
 // Connection from the PG* environment variables.
 'use strict';
 const { Client } = require('pg');
@@ -33,8 +35,22 @@ async function main() {
 			}
 			const r = await client.query('SELECT count(*)::int AS n FROM pg_prepared_statements');
 			console.log(JSON.stringify({ error, prepared: r.rows[0].n }));
+		} else if (mode === 'empty-rollback') {
+			// the same inside a transaction that rolls back, then one more
+			// transaction; prints {"error": that one's error, "prepared": N}
+			await client.query('BEGIN');
+			await client.query({ name: 'lg-empty', text: '' });
+			await client.query('ROLLBACK');
+			let error = null;
+			try {
+				await client.query('SELECT 1');
+			} catch (e) {
+				error = e.message;
+			}
+			const r = await client.query('SELECT count(*)::int AS n FROM pg_prepared_statements');
+			console.log(JSON.stringify({ error, prepared: r.rows[0].n }));
 		} else {
-			throw new Error('usage: audit_node.js named|unnamed|empty APP');
+			throw new Error('usage: audit_node.js named|unnamed|empty|empty-rollback APP');
 		}
 	} finally {
 		await client.end();

@@ -14,6 +14,8 @@ sub audit {
 	               FROM pooling_audit WHERE application_name = '$app'});
 }
 
+psql('SELECT pooling_audit_reset()');
+
 # without enforcement the empty named statement stays: it is session state
 my ($rc, $out, $err) = node_run('audit_node.js', 'empty', 'lg-enf-empty-off');
 is($rc, 0, 'node-postgres ran an empty named query') or diag $err;
@@ -29,6 +31,16 @@ is($r->{error}, 'named prepared statement breaks under transaction pooling (life
 	'the transaction that prepared it is refused at commit');
 is($r->{prepared}, 0, 'the refused statement was deallocated');
 is(audit('lg-enf-empty'), 'protocol_prepare=1', 'the refusal is counted once');
+
+# prepared in a transaction that rolls back: the next commit's check finds
+# it (refusing that transaction) and deallocates it
+($rc, $out, $err) = node_run('audit_node.js', 'empty-rollback', 'lg-enf-empty-rb',
+	{ env => { PGOPTIONS => '-c lifeguard.enforce=error' } });
+is($rc, 0, 'node-postgres ran an empty named query in a rolled-back transaction') or diag $err;
+is_deeply(decode_json($out),
+	{ error => 'named prepared statement breaks under transaction pooling (lifeguard hazard "protocol_prepare")', prepared => 0 },
+	'the next transaction is refused and the statement deallocated');
+is(audit('lg-enf-empty-rb'), 'protocol_prepare=1', '... counted once');
 
 # protocol_prepared_statements = safe: allowed, and not counted
 ($rc, $out, $err) = node_run('audit_node.js', 'empty', 'lg-enf-empty-safe',
