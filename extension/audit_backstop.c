@@ -579,6 +579,8 @@ audit_backstop_init(void)
 							 GUC_NOT_IN_SAMPLE | GUC_DISALLOW_IN_FILE,
 							 NULL, NULL, NULL);
 	marker = lg_find_guc(MARKER_NAME);
+	if (marker == NULL)
+		elog(ERROR, "could not find parameter \"%s\"", MARKER_NAME);
 #endif
 	RegisterXactCallback(audit_xact_callback, NULL);
 }
