@@ -202,6 +202,22 @@ SET work_mem = '4MB';
 SET LOCAL lifeguard.audit = on;
 SELECT is(pg_temp.audit('lg_audit_off'), '', 'lifeguard.audit = off records nothing');
 
+-- every kind of temporary object, with or without the TEMP keyword, is
+-- counted once, with enforcement off too; a table's serial sequence and an
+-- ON COMMIT DROP table are not
+SET application_name = 'lg_audit_tempkinds';
+SET LOCAL search_path = pg_temp, public;
+CREATE TABLE lg_tk1 (x int);
+SELECT 1 AS x INTO lg_tk2;
+SET LOCAL search_path TO DEFAULT;
+CREATE TEMP VIEW lg_tk3 AS SELECT 1;
+CREATE TEMP SEQUENCE lg_tk4;
+CREATE FUNCTION pg_temp.lg_tk5() RETURNS int LANGUAGE sql AS 'SELECT 1';
+CREATE TYPE pg_temp.lg_tk6 AS ENUM ('a');
+CREATE TEMP TABLE lg_tk7 (id serial) ON COMMIT DROP;
+SELECT is(pg_temp.audit('lg_audit_tempkinds'), 'temp_table=6',
+          'tables through search_path and SELECT INTO, temporary views, sequences, functions, types: once each');
+
 ------------------------------------------------------------------------
 -- privacy of the sample
 SELECT dblink_connect('lg_alice', 'dbname=' || current_database() || ' user=lg_audit_alice host=127.0.0.1 port=' || current_setting('port'));
