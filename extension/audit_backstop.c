@@ -340,6 +340,8 @@ plansource_seen(void *arg)
 static bool
 plansource_saved_since_last_check(void)
 {
+	/* the server's copy of the name: most children are told by the pointer */
+	static const char *plansource_name = NULL;
 	bool		found = false;
 
 	for (MemoryContext cxt = CacheMemoryContext->firstchild; cxt != NULL;
@@ -347,8 +349,13 @@ plansource_saved_since_last_check(void)
 	{
 		MemoryContextCallback *cb;
 
-		if (strcmp(cxt->name, LG_PLANSOURCE_CONTEXT_NAME) != 0)
-			continue;
+		if (cxt->name != plansource_name)
+		{
+			if (cxt->name[0] != LG_PLANSOURCE_CONTEXT_NAME[0] ||
+				strcmp(cxt->name, LG_PLANSOURCE_CONTEXT_NAME) != 0)
+				continue;
+			plansource_name = cxt->name;
+		}
 		for (cb = cxt->reset_cbs; cb != NULL; cb = cb->next)
 		{
 			if (cb->func == plansource_seen)
@@ -470,9 +477,13 @@ backstop_check(void)
 			};
 	}
 
-	/* (the walk must run at every check, to mark what it has seen) */
-	if (plansource_saved_since_last_check() &&
-		audit_protocol_prepared == AUDIT_PROTOCOL_PREPARED_HAZARD)
+	/*
+	 * (With protocol_prepared_statements = safe there is nothing to look
+	 * for; plan sources saved meanwhile are seen by the next check in
+	 * "hazard" mode, which reads only what was prepared since.)
+	 */
+	if (audit_protocol_prepared == AUDIT_PROTOCOL_PREPARED_HAZARD &&
+		plansource_saved_since_last_check())
 	{
 		since = (checked_lxid != InvalidLocalTransactionId &&
 				 checked_lxid + 1 == lxid)
