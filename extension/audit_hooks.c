@@ -67,10 +67,10 @@
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "access/xact.h"
-#include "catalog/indexing.h"
-#include "catalog/objectaccess.h"
-#include "catalog/namespace.h"
 #include "catalog/dependency.h"
+#include "catalog/indexing.h"
+#include "catalog/namespace.h"
+#include "catalog/objectaccess.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_depend.h"
 #include "catalog/pg_proc.h"
@@ -159,8 +159,9 @@ audit_parameter_is_exempt(const char *name)
 
 /*
  * set_config(name, value, is_local): a hazard unless is_local is the
- * constant true, or the parameter is one PgBouncer tracks (or one that is
- * transaction-scoped anyway).  A non-constant is_local is taken as a
+ * constant true, or the parameter is exempt (audit_parameter_is_exempt:
+ * tracked by PgBouncer, transaction-scoped, or lifeguard's own).  A
+ * non-constant is_local is taken as a
  * hazard: it cannot be shown safe before the statement runs.
  */
 static void
