@@ -4,7 +4,8 @@
  *	  session_pooling_state(): the part of session_pooling_hazards() that
  *	  needs the server's own data structures: parameters set at session
  *	  level, session-level advisory locks, and temporary objects (tables,
- *	  views, sequences, types, functions) that will outlive the transaction.  The SQL function session_pooling_hazards()
+ *	  views, sequences, types, functions) that will outlive the
+ *	  transaction.  The SQL function session_pooling_hazards()
  *	  adds prepared statements, LISTEN channels and WITH HOLD cursors from
  *	  the system views.  Works without preloading.
  *
