@@ -46,7 +46,7 @@ const lg_hazard_text lg_hazard_texts[AUDIT_NUM_HAZARDS] = {
 	},
 	[AUDIT_HAZARD_TEMP_TABLE] = {
 		"temp_table",
-		"temporary table \"%s\" outlives its transaction and breaks under transaction pooling (lifeguard hazard \"temp_table\")",
+		"temporary %s outlives its transaction and breaks under transaction pooling (lifeguard hazard \"temp_table\")",
 		"Create it inside a transaction with ON COMMIT DROP.",
 		"temporary table outlives its transaction; create it with ON COMMIT DROP inside the transaction"
 	},
@@ -63,6 +63,12 @@ const lg_hazard_text lg_hazard_texts[AUDIT_NUM_HAZARDS] = {
 		NULL					/* a loaded library is no state the session can list */
 	},
 };
+
+const char *const lg_temp_object_hint =
+"Drop it before the transaction that created it ends.";
+
+const char *const lg_temp_object_state_detail =
+"temporary %s outlives its transaction; drop it before the transaction that created it ends";
 
 const lg_hazard_text *
 lg_hazard_by_name(const char *name)

@@ -34,7 +34,8 @@ typedef struct lg_hazard_text
 
 	/*
 	 * The error (or warning) message of lifeguard.enforce: a printf format
-	 * taking one string, the object (a parameter, a channel, a table);
+	 * taking one string, the object (a parameter, a channel; for temp_table
+	 * the kind and the quoted name, as in table "t" or view "v");
 	 * protocol_prepare's ignores it.
 	 */
 	const char *message;
@@ -50,6 +51,14 @@ typedef struct lg_hazard_text
 } lg_hazard_text;
 
 extern const lg_hazard_text lg_hazard_texts[AUDIT_NUM_HAZARDS];
+
+/*
+ * Temporary objects other than tables (views, sequences, functions, types)
+ * count as temp_table, with their own safe alternative, and their own
+ * session_pooling_hazards() detail (a format taking the kind).
+ */
+extern const char *const lg_temp_object_hint;
+extern const char *const lg_temp_object_state_detail;
 
 /* The entry of the hazard named name, or NULL. */
 extern const lg_hazard_text *lg_hazard_by_name(const char *name);

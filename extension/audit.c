@@ -227,18 +227,32 @@ audit_is_transaction_parameter(const char *name)
  * hazard and its object, the hint names the safe alternative.
  */
 static void
-audit_report(int elevel, AuditHazard hazard, const char *object)
+audit_report(int elevel, AuditHazard hazard, const char *kind,
+			 const char *object, bool at_commit)
 {
 	const lg_hazard_text *t = &lg_hazard_texts[hazard];
-	const char *detail = (elevel >= ERROR)
-		? "lifeguard.enforce is \"error\"; the statement would leave state on a pooled server connection."
-		: "lifeguard.enforce is \"warn\"; the statement leaves state on a pooled server connection.";
+	bool		other_temp_object = hazard == AUDIT_HAZARD_TEMP_TABLE &&
+		kind != NULL && strcmp(kind, "table") != 0;
+	const char *detail;
+
+	if (at_commit)
+		detail = (elevel >= ERROR)
+			? "lifeguard.enforce is \"error\"; the transaction would leave this state on a pooled server connection, so it is rolled back."
+			: "lifeguard.enforce is \"warn\"; the transaction leaves this state on a pooled server connection.";
+	else
+		detail = (elevel >= ERROR)
+			? "lifeguard.enforce is \"error\"; the statement would leave state on a pooled server connection."
+			: "lifeguard.enforce is \"warn\"; the statement leaves state on a pooled server connection.";
+
+	/* a temporary object's message names its kind: table "t", view "v" */
+	if (hazard == AUDIT_HAZARD_TEMP_TABLE)
+		object = psprintf("%s \"%s\"", kind ? kind : "table", object);
 
 	ereport(elevel,
 			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 			 errmsg(t->message, object),
 			 errdetail_internal("%s", detail),
-			 errhint("%s", t->hint)));
+			 errhint("%s", other_temp_object ? lg_temp_object_hint : t->hint)));
 }
 
 /*
@@ -252,17 +266,35 @@ void
 audit_hazard(AuditHazard hazard, const char *object,
 			 const char *source_text, int location, int len)
 {
+	audit_hazard_ext(hazard, NULL, object, source_text, location, len, 0);
+}
+
+/*
+ * audit_hazard() with the kind of object (for temp_table: "table", "view",
+ * "sequence", "function", "type"; NULL means "table") and flags:
+ * AUDIT_AT_COMMIT when the commit-time check found the state (the message
+ * says so), AUDIT_RECORD_ONLY to count without applying lifeguard.enforce.
+ */
+void
+audit_hazard_ext(AuditHazard hazard, const char *kind, const char *object,
+				 const char *source_text, int location, int len, int flags)
+{
 	if (hazard == AUDIT_HAZARD_PROTOCOL_PREPARE &&
 		audit_protocol_prepared == AUDIT_PROTOCOL_PREPARED_SAFE)
 		return;
 
+	audit_backstop_note(hazard);
 	if (audit_enabled && lifeguard_preloaded)
 		audit_shmem_record(hazard, source_text, location, len);
+	if (flags & AUDIT_RECORD_ONLY)
+		return;
 
 	if (audit_enforce == AUDIT_ENFORCE_WARN)
-		audit_report(WARNING, hazard, object ? object : "");
+		audit_report(WARNING, hazard, kind, object ? object : "",
+					 (flags & AUDIT_AT_COMMIT) != 0);
 	else if (audit_enforce == AUDIT_ENFORCE_ERROR)
-		audit_report(ERROR, hazard, object ? object : "");
+		audit_report(ERROR, hazard, kind, object ? object : "",
+					 (flags & AUDIT_AT_COMMIT) != 0);
 }
 
 /*

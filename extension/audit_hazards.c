@@ -3,13 +3,15 @@
  * audit_hazards.c
  *	  session_pooling_state(): the part of session_pooling_hazards() that
  *	  needs the server's own data structures: parameters set at session
- *	  level, session-level advisory locks, and temporary tables that will
- *	  outlive the transaction.  The SQL function session_pooling_hazards()
+ *	  level, session-level advisory locks, and temporary objects (tables,
+ *	  views, sequences, types, functions) that will outlive the
+ *	  transaction.  The SQL function session_pooling_hazards()
  *	  adds prepared statements, LISTEN channels and WITH HOLD cursors from
  *	  the system views.  Works without preloading.
  *
  * Nothing here is shared; it reads this backend's GUC table, its locks
- * (through the lock manager's public functions) and pg_class.
+ * (through the lock manager's public functions) and pg_class, pg_type and
+ * pg_proc.
  *
  *-------------------------------------------------------------------------
  */
@@ -21,6 +23,8 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_proc.h"
+#include "catalog/pg_type.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "storage/lock.h"
@@ -88,8 +92,7 @@ session_settings(ReturnSetInfo *rsinfo)
 
 		if (!guc_is_session_level(conf))
 			continue;
-		if (audit_is_tracked_parameter(conf->name) ||
-			audit_is_transaction_parameter(conf->name))
+		if (audit_parameter_is_exempt(conf->name))
 			continue;
 		if ((conf->flags & GUC_SUPERUSER_ONLY) && !read_all)
 			value = NULL;
@@ -108,8 +111,8 @@ session_settings(ReturnSetInfo *rsinfo)
  * level (it is already held, so this neither waits nor touches shared
  * memory), read the owners, and release that one count again.
  */
-static int64
-advisory_session_count(const LOCKTAG *tag, LOCKMODE mode)
+int64
+audit_advisory_session_count(const LOCKTAG *tag, LOCKMODE mode)
 {
 	LOCALLOCK  *locallock = NULL;
 	LockAcquireResult res;
@@ -146,7 +149,7 @@ session_advisory_locks(ReturnSetInfo *rsinfo)
 
 			if ((inst->holdMask & LOCKBIT_ON(mode)) == 0)
 				continue;
-			n = advisory_session_count(&tag, mode);
+			n = audit_advisory_session_count(&tag, mode);
 			if (n <= 0)
 				continue;
 			if (tag.locktag_field4 == 1)
@@ -163,35 +166,123 @@ session_advisory_locks(ReturnSetInfo *rsinfo)
 	}
 }
 
-static void
-session_temp_tables(ReturnSetInfo *rsinfo)
+/*
+ * What a temporary object is called in messages: classId is the catalog
+ * (pg_class, pg_type or pg_proc), kind its relkind, typtype or prokind.
+ */
+const char *
+audit_temp_object_kind(Oid classId, char kind)
 {
-	Oid			tempns = LookupExplicitNamespace("pg_temp", true);
+	if (classId == RelationRelationId)
+	{
+		switch (kind)
+		{
+			case RELKIND_VIEW:
+				return "view";
+			case RELKIND_MATVIEW:
+				return "materialized view";
+			case RELKIND_SEQUENCE:
+				return "sequence";
+			case RELKIND_FOREIGN_TABLE:
+				return "foreign table";
+			case RELKIND_COMPOSITE_TYPE:
+				return "type";
+			default:
+				return "table";
+		}
+	}
+	if (classId == ProcedureRelationId)
+	{
+		switch (kind)
+		{
+			case PROKIND_PROCEDURE:
+				return "procedure";
+			case PROKIND_AGGREGATE:
+			case PROKIND_WINDOW:
+				return "aggregate";
+			default:
+				return "function";
+		}
+	}
+	return "type";
+}
+
+static void
+put_temp_row(ReturnSetInfo *rsinfo, Oid classId, char kind, const char *name)
+{
+	const char *what = audit_temp_object_kind(classId, kind);
+
+	put_row(rsinfo, audit_hazard_name(AUDIT_HAZARD_TEMP_TABLE), name,
+			strcmp(what, "table") == 0
+			? lg_hazard_texts[AUDIT_HAZARD_TEMP_TABLE].state_detail
+			: psprintf(lg_temp_object_state_detail, what));
+}
+
+/* the rows of one catalog whose namespace column is the temp namespace */
+static void
+scan_temp_namespace(ReturnSetInfo *rsinfo, Oid catalog, AttrNumber nspcol,
+					Oid tempns)
+{
 	Relation	rel;
 	SysScanDesc scan;
 	ScanKeyData key;
 	HeapTuple	tup;
 
-	if (!OidIsValid(tempns))
-		return;
-	ScanKeyInit(&key, Anum_pg_class_relnamespace, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(tempns));
-	rel = table_open(RelationRelationId, AccessShareLock);
+	ScanKeyInit(&key, nspcol, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(tempns));
+	rel = table_open(catalog, AccessShareLock);
 	scan = systable_beginscan(rel, InvalidOid, false, NULL, 1, &key);
 	while (HeapTupleIsValid(tup = systable_getnext(scan)))
 	{
-		Form_pg_class form = (Form_pg_class) GETSTRUCT(tup);
+		if (catalog == RelationRelationId)
+		{
+			Form_pg_class form = (Form_pg_class) GETSTRUCT(tup);
 
-		if (form->relkind != RELKIND_RELATION &&
-			form->relkind != RELKIND_PARTITIONED_TABLE)
-			continue;
-		if (audit_temp_table_dropped_at_commit(form->oid))
-			continue;
-		put_row(rsinfo, audit_hazard_name(AUDIT_HAZARD_TEMP_TABLE), NameStr(form->relname),
-				lg_hazard_texts[AUDIT_HAZARD_TEMP_TABLE].state_detail);
+			/* indexes and TOAST tables belong to their table */
+			if (form->relkind == RELKIND_INDEX ||
+				form->relkind == RELKIND_PARTITIONED_INDEX ||
+				form->relkind == RELKIND_TOASTVALUE)
+				continue;
+			if (audit_temp_table_dropped_at_commit(form->oid))
+				continue;
+			put_temp_row(rsinfo, catalog, form->relkind, NameStr(form->relname));
+		}
+		else if (catalog == TypeRelationId)
+		{
+			Form_pg_type form = (Form_pg_type) GETSTRUCT(tup);
+
+			/* a relation's row type, and array types, come with another object */
+			if (OidIsValid(form->typrelid) ||
+				form->typcategory == TYPCATEGORY_ARRAY)
+				continue;
+			put_temp_row(rsinfo, catalog, form->typtype, NameStr(form->typname));
+		}
+		else
+		{
+			Form_pg_proc form = (Form_pg_proc) GETSTRUCT(tup);
+
+			put_temp_row(rsinfo, catalog, form->prokind, NameStr(form->proname));
+		}
 	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
+}
+
+/*
+ * Temporary relations (tables, views, sequences, ...), types and functions
+ * of this session: every one outlives the transaction that made it, but a
+ * table created ON COMMIT DROP in the current transaction.
+ */
+static void
+session_temp_objects(ReturnSetInfo *rsinfo)
+{
+	Oid			tempns = LookupExplicitNamespace("pg_temp", true);
+
+	if (!OidIsValid(tempns))
+		return;
+	scan_temp_namespace(rsinfo, RelationRelationId, Anum_pg_class_relnamespace, tempns);
+	scan_temp_namespace(rsinfo, TypeRelationId, Anum_pg_type_typnamespace, tempns);
+	scan_temp_namespace(rsinfo, ProcedureRelationId, Anum_pg_proc_pronamespace, tempns);
 }
 
 Datum
@@ -201,6 +292,6 @@ lifeguard_session_state(PG_FUNCTION_ARGS)
 
 	session_settings(rsinfo);
 	session_advisory_locks(rsinfo);
-	session_temp_tables(rsinfo);
+	session_temp_objects(rsinfo);
 	return (Datum) 0;
 }

@@ -17,6 +17,15 @@
  *	  ("with_hold_cursor"); CREATE TEMP TABLE and CREATE TEMP TABLE AS /
  *	  SELECT INTO TEMP without ON COMMIT DROP ("temp_table"); LOAD ("load").
  *
+ *	- ProcessUtility_hook again, after the statement ran: any other
+ *	  temporary object it created ("temp_table", once per statement, with
+ *	  the kind of object in the message), as object_access_hook
+ *	  (OAT_POST_CREATE) noted them: tables created without the TEMP keyword
+ *	  through a search_path starting with pg_temp or a pg_temp_N name
+ *	  (also by SELECT INTO and CREATE TABLE AS), temporary views,
+ *	  sequences, types and functions.  A refusal then aborts the statement,
+ *	  which takes the object away again.
+ *
  *	- post_parse_analyze_hook, once per parse analysis of a statement:
  *	  calls of the builtins set_config(..., false) ("set") and
  *	  pg_advisory_lock*, pg_try_advisory_lock* ("advisory_lock").  Builtin
@@ -33,22 +42,39 @@
  *	  variable parameter types (p_coerce_param_hook set); SQL PREPARE runs
  *	  in its portal's context, never in MessageContext.
  *
+ * What no statement names (a call in a column DEFAULT, a policy, a domain
+ * CHECK, a rule, an operator, an aggregate, an argument's DEFAULT, a
+ * BEGIN ATOMIC body, or an empty named protocol statement) is found at
+ * commit by audit_backstop.c under lifeguard.enforce; every statement hook
+ * here first calls audit_backstop_statement() for it (one test when
+ * enforcement is off).
+ *
  * The hot path: with no hazardous calls, a statement costs the parse hook
  * a pointer comparison and a scan of its text for "advisory" and
  * "set_config" (only when a statement is analyzed, not when a prepared
  * statement runs again), and the planner and executor hooks an increment
  * and a decrement of nesting_level.
  *
- * State: nesting_level and the list of this transaction's ON COMMIT DROP
- * temporary tables are backend-local; nothing here is shared.
+ * State: nesting_level, the temporary objects noted in this transaction
+ * and the list of its ON COMMIT DROP temporary tables are backend-local;
+ * nothing here is shared.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
 #include "access/xact.h"
+#include "catalog/dependency.h"
+#include "catalog/indexing.h"
 #include "catalog/namespace.h"
+#include "catalog/objectaccess.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_depend.h"
+#include "catalog/pg_proc.h"
+#include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
@@ -61,6 +87,8 @@
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
 
 #include "audit.h"
 #include "audit_prefilter.h"
@@ -73,6 +101,7 @@ static ExecutorStart_hook_type prev_ExecutorStart = NULL;
 static ExecutorRun_hook_type prev_ExecutorRun = NULL;
 static ExecutorFinish_hook_type prev_ExecutorFinish = NULL;
 static ProcessUtility_hook_type prev_ProcessUtility = NULL;
+static object_access_hook_type prev_object_access_hook = NULL;
 
 /* depth of planner, executor and utility calls; 0 means top level */
 static int	nesting_level = 0;
@@ -83,6 +112,19 @@ static int	nesting_level = 0;
  * in such a query is not made now, so it is neither recorded nor refused.
  */
 static int	analyze_only_level = 0;
+
+/* a temporary object created in this transaction (audit_note_creation) */
+typedef struct AuditTempObject
+{
+	Oid			classId;		/* pg_class, pg_type or pg_proc */
+	Oid			objectId;
+	char		kind;			/* relkind, typtype or prokind */
+	NameData	name;
+} AuditTempObject;
+
+/* the temporary objects noted in transaction temp_created_lxid */
+static List *temp_created = NIL;
+static LocalTransactionId temp_created_lxid = InvalidLocalTransactionId;
 
 /* temporary tables created ON COMMIT DROP in the transaction drop_list_lxid */
 static List *drop_list = NIL;
@@ -104,9 +146,23 @@ audit_active(void)
 }
 
 /*
+ * Parameters whose session-level SET is no hazard: those PgBouncer tracks,
+ * those that last one transaction anyway, and lifeguard's own (they
+ * configure the audit itself; a superuser must be able to change them).
+ */
+bool
+audit_parameter_is_exempt(const char *name)
+{
+	return pg_strncasecmp(name, "lifeguard.", 10) == 0 ||
+		audit_is_tracked_parameter(name) ||
+		audit_is_transaction_parameter(name);
+}
+
+/*
  * set_config(name, value, is_local): a hazard unless is_local is the
- * constant true, or the parameter is one PgBouncer tracks (or one that is
- * transaction-scoped anyway).  A non-constant is_local is taken as a
+ * constant true, or the parameter is exempt (audit_parameter_is_exempt:
+ * tracked by PgBouncer, transaction-scoped, or lifeguard's own).  A
+ * non-constant is_local is taken as a
  * hazard: it cannot be shown safe before the statement runs.
  */
 static void
@@ -128,8 +184,7 @@ audit_check_set_config(FuncExpr *func, AuditCallState *state)
 	if (IsA(name_arg, Const) && !((Const *) name_arg)->constisnull)
 	{
 		name = TextDatumGetCString(((Const *) name_arg)->constvalue);
-		if (audit_is_tracked_parameter(name) ||
-			audit_is_transaction_parameter(name))
+		if (audit_parameter_is_exempt(name))
 			return;
 	}
 	if (state->set_name == NULL)
@@ -182,6 +237,7 @@ audit_post_parse_analyze(ParseState *pstate, Query *query,
 	if (prev_post_parse_analyze_hook)
 		prev_post_parse_analyze_hook(pstate, query, jstate);
 
+	audit_backstop_statement();
 	if (!audit_active())
 		return;
 
@@ -259,6 +315,7 @@ audit_planner(Query *parse, const char *query_string, int cursorOptions,
 static void
 audit_ExecutorStart(QueryDesc *queryDesc, int eflags)
 {
+	audit_backstop_statement();
 	if (nesting_level == 0)
 		audit_count_statement();
 	if (prev_ExecutorStart)
@@ -345,11 +402,8 @@ audit_classify_utility(Node *parsetree, const char **object,
 						*object = "ALL";
 						return AUDIT_HAZARD_SET;
 					default:
-						/* lifeguard.* configures the audit itself */
 						if (stmt->name == NULL ||
-							pg_strncasecmp(stmt->name, "lifeguard.", 10) == 0 ||
-							audit_is_tracked_parameter(stmt->name) ||
-							audit_is_transaction_parameter(stmt->name))
+							audit_parameter_is_exempt(stmt->name))
 							return -1;
 						*object = stmt->name;
 						return AUDIT_HAZARD_SET;
@@ -374,13 +428,14 @@ audit_classify_utility(Node *parsetree, const char **object,
 			{
 				CreateStmt *stmt = (CreateStmt *) parsetree;
 
-				if (!audit_rangevar_is_temp(stmt->relation))
-					return -1;
+				/* only a temporary table can have ON COMMIT DROP */
 				if (stmt->oncommit == ONCOMMIT_DROP)
 				{
 					*drop_at_commit = stmt->relation;
 					return -1;
 				}
+				if (!audit_rangevar_is_temp(stmt->relation))
+					return -1;
 				*object = stmt->relation->relname;
 				return AUDIT_HAZARD_TEMP_TABLE;
 			}
@@ -388,13 +443,15 @@ audit_classify_utility(Node *parsetree, const char **object,
 			{
 				CreateTableAsStmt *stmt = (CreateTableAsStmt *) parsetree;
 
-				if (stmt->into == NULL || !audit_rangevar_is_temp(stmt->into->rel))
+				if (stmt->into == NULL)
 					return -1;
 				if (stmt->into->onCommit == ONCOMMIT_DROP)
 				{
 					*drop_at_commit = stmt->into->rel;
 					return -1;
 				}
+				if (!audit_rangevar_is_temp(stmt->into->rel))
+					return -1;
 				*object = stmt->into->rel->relname;
 				return AUDIT_HAZARD_TEMP_TABLE;
 			}
@@ -430,9 +487,8 @@ audit_classify_utility(Node *parsetree, const char **object,
 
 /* remember a temporary table created ON COMMIT DROP in this transaction */
 static void
-audit_remember_drop_at_commit(RangeVar *rel)
+audit_remember_drop_at_commit(Oid relid)
 {
-	Oid			relid;
 	MemoryContext oldcontext;
 
 	if (drop_list_lxid != LG_MY_LXID)
@@ -441,12 +497,221 @@ audit_remember_drop_at_commit(RangeVar *rel)
 		drop_list = NIL;
 		drop_list_lxid = LG_MY_LXID;
 	}
-	relid = RangeVarGetRelid(rel, NoLock, true);
-	if (!OidIsValid(relid))
-		return;
 	oldcontext = MemoryContextSwitchTo(TopMemoryContext);
 	drop_list = lappend_oid(drop_list, relid);
 	MemoryContextSwitchTo(oldcontext);
+}
+
+/*
+ * A temporary object was created (object_access_hook, OAT_POST_CREATE):
+ * note it, so that the utility statement that made it can report it.
+ * This sees every way of creating one: the TEMP keyword, a search_path
+ * that starts with pg_temp, a pg_temp or pg_temp_N qualified name, SELECT
+ * INTO and CREATE TABLE AS, views, sequences, types and functions.  The
+ * new catalog row is not visible to catalog snapshots yet (no command
+ * counter increment since), so it is read with SnapshotSelf.
+ */
+static void
+audit_note_creation(Oid classId, Oid objectId)
+{
+	Oid			indexId;
+	AttrNumber	oidcol;
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	Oid			nsp = InvalidOid;
+	char		kind = '\0';
+	const char *name = NULL;
+
+	if (classId == RelationRelationId)
+	{
+		indexId = ClassOidIndexId;
+		oidcol = Anum_pg_class_oid;
+	}
+	else if (classId == TypeRelationId)
+	{
+		indexId = TypeOidIndexId;
+		oidcol = Anum_pg_type_oid;
+	}
+	else if (classId == ProcedureRelationId)
+	{
+		indexId = ProcedureOidIndexId;
+		oidcol = Anum_pg_proc_oid;
+	}
+	else
+		return;
+
+	ScanKeyInit(&key, oidcol, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(objectId));
+	rel = table_open(classId, AccessShareLock);
+	scan = systable_beginscan(rel, indexId, true, SnapshotSelf, 1, &key);
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup))
+	{
+		if (classId == RelationRelationId)
+		{
+			Form_pg_class form = (Form_pg_class) GETSTRUCT(tup);
+
+			/* indexes and TOAST tables belong to their table */
+			if (form->relkind != RELKIND_INDEX &&
+				form->relkind != RELKIND_PARTITIONED_INDEX &&
+				form->relkind != RELKIND_TOASTVALUE)
+			{
+				nsp = form->relnamespace;
+				kind = form->relkind;
+				name = NameStr(form->relname);
+			}
+		}
+		else if (classId == TypeRelationId)
+		{
+			Form_pg_type form = (Form_pg_type) GETSTRUCT(tup);
+
+			/* a relation's row type and array types come with another object */
+			if (!OidIsValid(form->typrelid) &&
+				form->typcategory != TYPCATEGORY_ARRAY)
+			{
+				nsp = form->typnamespace;
+				kind = form->typtype;
+				name = NameStr(form->typname);
+			}
+		}
+		else
+		{
+			Form_pg_proc form = (Form_pg_proc) GETSTRUCT(tup);
+
+			nsp = form->pronamespace;
+			kind = form->prokind;
+			name = NameStr(form->proname);
+		}
+	}
+	if (name != NULL && isTempNamespace(nsp))
+	{
+		MemoryContext oldcontext = MemoryContextSwitchTo(TopMemoryContext);
+		AuditTempObject *obj = palloc(sizeof(AuditTempObject));
+
+		obj->classId = classId;
+		obj->objectId = objectId;
+		obj->kind = kind;
+		strlcpy(NameStr(obj->name), name, NAMEDATALEN);
+		if (temp_created_lxid != LG_MY_LXID)
+		{
+			list_free_deep(temp_created);
+			temp_created = NIL;
+			temp_created_lxid = LG_MY_LXID;
+		}
+		temp_created = lappend(temp_created, obj);
+		MemoryContextSwitchTo(oldcontext);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+}
+
+static void
+audit_object_access(ObjectAccessType access, Oid classId, Oid objectId,
+					int subId, void *arg)
+{
+	if (prev_object_access_hook)
+		prev_object_access_hook(access, classId, objectId, subId, arg);
+
+	if (access != OAT_POST_CREATE || subId != 0 || !audit_active())
+		return;
+	/* the server's own objects: a table rewrite's transient heap */
+	if (arg != NULL && ((ObjectAccessPostCreate *) arg)->is_internal)
+		return;
+	audit_note_creation(classId, objectId);
+}
+
+/*
+ * Is the sequence owned by a table (a serial or identity column)?  It goes
+ * with its table, which is reported, or dropped at commit, on its own.
+ * The dependency may have been recorded by the statement's last
+ * subcommand, with no command counter increment since: read with
+ * SnapshotSelf.
+ */
+static bool
+audit_sequence_is_owned(Oid seqid)
+{
+	Relation	rel;
+	ScanKeyData key[2];
+	SysScanDesc scan;
+	HeapTuple	tup;
+	bool		owned = false;
+
+	ScanKeyInit(&key[0], Anum_pg_depend_classid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(RelationRelationId));
+	ScanKeyInit(&key[1], Anum_pg_depend_objid, BTEqualStrategyNumber,
+				F_OIDEQ, ObjectIdGetDatum(seqid));
+	rel = table_open(DependRelationId, AccessShareLock);
+	scan = systable_beginscan(rel, DependDependerIndexId, true, SnapshotSelf,
+							  2, key);
+	while (!owned && HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tup);
+
+		owned = dep->refclassid == RelationRelationId &&
+			(dep->deptype == DEPENDENCY_AUTO ||
+			 dep->deptype == DEPENDENCY_INTERNAL);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return owned;
+}
+
+/* how many temporary objects are noted in this transaction */
+static int
+audit_temp_created_mark(void)
+{
+	if (temp_created_lxid != LG_MY_LXID)
+		return 0;
+	return list_length(temp_created);
+}
+
+/*
+ * After a utility statement: the temporary objects it created (those noted
+ * after mark).  The tables of an ON COMMIT DROP statement are remembered
+ * as such; anything else is one temp_table hazard for the statement,
+ * unless the statement was already reported as one before it ran (CREATE
+ * TEMP TABLE).  The notes are dropped first: reporting may raise an error.
+ */
+static void
+audit_temp_created_report(int mark, bool reported, bool on_commit_drop,
+						  PlannedStmt *pstmt, const char *queryString)
+{
+	Oid			classId = InvalidOid;
+	char		kind = '\0';
+	NameData	name;
+	ListCell   *lc;
+
+	if (temp_created_lxid != LG_MY_LXID || list_length(temp_created) <= mark)
+		return;
+	for_each_from(lc, temp_created, mark)
+	{
+		AuditTempObject *obj = (AuditTempObject *) lfirst(lc);
+
+		if (obj->classId == RelationRelationId && on_commit_drop &&
+			(obj->kind == RELKIND_RELATION ||
+			 obj->kind == RELKIND_PARTITIONED_TABLE))
+			audit_remember_drop_at_commit(obj->objectId);
+		else if (obj->classId == RelationRelationId &&
+				 obj->kind == RELKIND_SEQUENCE &&
+				 audit_sequence_is_owned(obj->objectId))
+			;					/* part of its table */
+		else if (!OidIsValid(classId))
+		{
+			classId = obj->classId;
+			kind = obj->kind;
+			name = obj->name;
+		}
+		pfree(obj);
+	}
+	temp_created = list_truncate(temp_created, mark);
+
+	if (OidIsValid(classId) && !reported)
+		audit_hazard_ext(AUDIT_HAZARD_TEMP_TABLE,
+						 audit_temp_object_kind(classId, kind),
+						 NameStr(name), queryString,
+						 pstmt->stmt_location, pstmt->stmt_len, 0);
 }
 
 /*
@@ -472,15 +737,19 @@ audit_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	RangeVar   *drop_at_commit = NULL;
 	bool		analyze_only = IsA(parsetree, ViewStmt) ||
 		IsA(parsetree, RuleStmt) || IsA(parsetree, CreateFunctionStmt);
+	bool		active = audit_active();
+	int			hazard = -1;
+	int			temp_mark = 0;
 
+	audit_backstop_statement();
 	if (nesting_level == 0 && !IsA(parsetree, TransactionStmt))
 		audit_count_statement();
 
-	if (audit_active())
+	if (active)
 	{
 		const char *object;
-		int			hazard;
 
+		temp_mark = audit_temp_created_mark();
 		hazard = audit_classify_utility(parsetree, &object, &drop_at_commit);
 		if (hazard >= 0)
 			audit_hazard((AuditHazard) hazard, object, queryString,
@@ -509,8 +778,15 @@ audit_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	}
 	PG_END_TRY();
 
-	if (drop_at_commit != NULL)
-		audit_remember_drop_at_commit(drop_at_commit);
+	/*
+	 * A subcommand (CREATE TABLE's sequence for a serial column) leaves its
+	 * notes to the statement, which sees the whole result (the sequence
+	 * owned by its table).
+	 */
+	if (active && context != PROCESS_UTILITY_SUBCOMMAND)
+		audit_temp_created_report(temp_mark,
+								  hazard == AUDIT_HAZARD_TEMP_TABLE,
+								  drop_at_commit != NULL, pstmt, queryString);
 }
 
 /*
@@ -532,4 +808,7 @@ audit_install_hooks(void)
 	ExecutorFinish_hook = audit_ExecutorFinish;
 	prev_ProcessUtility = ProcessUtility_hook;
 	ProcessUtility_hook = audit_ProcessUtility;
+	prev_object_access_hook = object_access_hook;
+	object_access_hook = audit_object_access;
+	audit_backstop_init();
 }

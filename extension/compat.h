@@ -27,10 +27,12 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "storage/lock.h"
+#include "storage/lwlock.h"
 #include "storage/proc.h"
 #include "catalog/pg_authid.h"
 #include "catalog/pg_database.h"
 #include "utils/acl.h"
+#include "storage/shmem.h"
 #include "utils/backend_status.h"
 #include "utils/guc.h"
 #include "utils/guc_tables.h"
@@ -206,5 +208,109 @@ lg_init_materialized_srf(FunctionCallInfo fcinfo)
 	MemoryContextSwitchTo(oldcontext);
 #endif
 }
+
+/*
+ * Call fn for each lock this backend holds in the lock manager's partition
+ * `partition` (the caller holds that partition's LWLock): the PGPROC's
+ * myProcLocks lists became dlists in PostgreSQL 16 (SHM_QUEUEs before).
+ */
+typedef void (*lg_proclock_fn) (const LOCKTAG *tag, LOCKMASK holdMask,
+								void *arg);
+
+/*
+ * Does this backend hold no lock in the partition?  Read without the
+ * partition's LWLock: only this backend adds its locks to its lists,
+ * except relation locks moved out of its fast-path slots by another
+ * backend, so an empty list may be stale only about relation locks.
+ */
+static inline bool
+lg_my_proclocks_empty(int partition)
+{
+#if PG_VERSION_NUM >= 160000
+	return dlist_is_empty(&MyProc->myProcLocks[partition]);
+#else
+	return SHMQueueEmpty(&MyProc->myProcLocks[partition]);
+#endif
+}
+
+static inline void
+lg_foreach_my_proclock(int partition, lg_proclock_fn fn, void *arg)
+{
+#if PG_VERSION_NUM >= 160000
+	dlist_iter	iter;
+
+	dlist_foreach(iter, &MyProc->myProcLocks[partition])
+	{
+		PROCLOCK   *proclock = dlist_container(PROCLOCK, procLink, iter.cur);
+
+		fn(&proclock->tag.myLock->tag, proclock->holdMask, arg);
+	}
+#else
+	SHM_QUEUE  *head = &MyProc->myProcLocks[partition];
+	PROCLOCK   *proclock;
+
+	proclock = (PROCLOCK *) SHMQueueNext(head, head,
+										 offsetof(PROCLOCK, procLink));
+	while (proclock != NULL)
+	{
+		fn(&proclock->tag.myLock->tag, proclock->holdMask, arg);
+		proclock = (PROCLOCK *) SHMQueueNext(head, &proclock->procLink,
+											 offsetof(PROCLOCK, procLink));
+	}
+#endif
+}
+
+/*
+ * Call fn for each configuration parameter that has stacked values, that
+ * is, that was changed in the current transaction, without allocating
+ * (this runs at every commit under enforcement).
+ *
+ * Before PostgreSQL 16, get_guc_variables() is the server's own array, so
+ * a pass over it is cheap.  From 16 on it builds and sorts a copy, but the
+ * server links every parameter with stacked values into a list, newest
+ * first; the list's head is private, so the caller first gives `marker`
+ * (a parameter of its own, with no stacked value yet) a stacked value,
+ * which makes it the newest entry, and the walk starts after it.
+ * LG_GUC_STACK_NEEDS_MARKER says whether the caller must do that.
+ */
+typedef void (*lg_guc_fn) (struct config_generic *conf, void *arg);
+
+#if PG_VERSION_NUM >= 160000
+#define LG_GUC_STACK_NEEDS_MARKER 1
+
+static inline void
+lg_foreach_stacked_guc(struct config_generic *marker, lg_guc_fn fn, void *arg)
+{
+	slist_node *node;
+
+	for (node = marker->stack_link.next; node != NULL; node = node->next)
+		fn(slist_container(struct config_generic, stack_link, node), arg);
+}
+
+/* the record of one of our own parameters (find_option is public from 16) */
+#define lg_find_guc(name)	find_option((name), false, true, ERROR)
+#else
+#define LG_GUC_STACK_NEEDS_MARKER 0
+
+static inline void
+lg_foreach_stacked_guc(struct config_generic *marker, lg_guc_fn fn, void *arg)
+{
+	int			n;
+	struct config_generic **vars = lg_guc_variables(&n);
+
+	for (int i = 0; i < n; i++)
+	{
+		if (vars[i]->stack != NULL && vars[i] != marker)
+			fn(vars[i], arg);
+	}
+}
+#endif
+
+/*
+ * The name of the memory context of a saved plan source (plancache.c's
+ * CreateCachedPlan, 14 to 18): every prepared statement, SQL or protocol,
+ * named or not, has one, a child of CacheMemoryContext once saved.
+ */
+#define LG_PLANSOURCE_CONTEXT_NAME	"CachedPlanSource"
 
 #endif							/* LIFEGUARD_COMPAT_H */

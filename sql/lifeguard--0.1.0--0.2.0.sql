@@ -44,3 +44,8 @@ AS $$
 	         ON t.hazard OPERATOR(pg_catalog.=) s.hazard
 	 ORDER BY 1, 2
 $$;
+
+-- enforcement (issue 10): session_pooling_state() also lists temporary views,
+-- sequences, types and functions
+COMMENT ON FUNCTION session_pooling_state() IS
+'internal to session_pooling_hazards(): session-level parameters, session advisory locks, lasting temporary tables, views, sequences, types and functions';

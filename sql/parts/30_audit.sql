@@ -9,7 +9,7 @@ AS 'MODULE_PATHNAME', 'lifeguard_session_state'
 LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED;
 
 COMMENT ON FUNCTION session_pooling_state() IS
-'internal to session_pooling_hazards(): session-level parameters, session advisory locks, lasting temporary tables';
+'internal to session_pooling_hazards(): session-level parameters, session advisory locks, lasting temporary tables, views, sequences, types and functions';
 
 CREATE FUNCTION pooling_hazard_texts(OUT hazard text, OUT hint text, OUT detail text)
 RETURNS SETOF record

@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
-# test/bench/audit_overhead.sh: the cost of the audit's hooks.
+# test/bench/audit_overhead.sh: the cost of the audit's hooks, with
+# enforcement off and on.
 #
 # pgbench select-only (-S) and the default TPC-B-like script against the
-# harness's cluster (lifeguard preloaded, lifeguard.audit = on) and against
-# a peer cluster started here with the same settings and without lifeguard,
+# harness's cluster (lifeguard preloaded, lifeguard.audit = on), the same
+# cluster with lifeguard.enforce = error (and protocol_prepared_statements =
+# safe, as behind PgBouncer 1.21+, so that -M prepared is allowed), and a
+# peer cluster started here with the same settings and without lifeguard,
 # in the same run, interleaved ROUNDS times.  Prints each run's TPS, the
-# median TPS per cluster and the ratio.  Single client, prepared protocol
+# median TPS per set-up and the ratios to the peer.  Single client, prepared protocol
 # (-M simple is the other hot path; BENCH_MODE=simple selects it).  Then
 # instructions per transaction under callgrind (BENCH_CALLGRIND=0 skips).
 set -euo pipefail
 
 ROUNDS="${BENCH_ROUNDS:-5}"
+ENFORCE_OPTS='-c lifeguard.enforce=error -c lifeguard.protocol_prepared_statements=safe'
 SECS="${BENCH_SECONDS:-8}"
 MODE="${BENCH_MODE:-prepared}"
 
@@ -46,33 +50,39 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+
 
 for script in select-only tpcb-like; do
 	args=(); [ "$script" = select-only ] && args=(-S)
-	: > "$LG_TMP/bench_lg" ; : > "$LG_TMP/bench_peer_tps"
+	: > "$LG_TMP/bench_lg" ; : > "$LG_TMP/bench_lge" ; : > "$LG_TMP/bench_peer_tps"
 	echo
 	echo "== $script, -M $MODE, 1 client, ${SECS}s x $ROUNDS rounds, interleaved"
 	for r in $(seq 1 "$ROUNDS"); do
-		# alternate which cluster goes first in each round
-		if [ $((r % 2)) -eq 1 ]; then order=(lg peer); else order=(peer lg); fi
+		# rotate which set-up goes first in each round
+		case $((r % 3)) in
+			1) order=(lg lge peer) ;; 2) order=(peer lg lge) ;; *) order=(lge peer lg) ;;
+		esac
 		for who in "${order[@]}"; do
-			if [ "$who" = lg ]; then
-				t="$(run "$PGPORT" "${args[@]}")"; echo "$t" >> "$LG_TMP/bench_lg"
-			else
-				t="$(run "$peer_port" "${args[@]}")"; echo "$t" >> "$LG_TMP/bench_peer_tps"
-			fi
+			case "$who" in
+				lg) t="$(run "$PGPORT" "${args[@]}")"; echo "$t" >> "$LG_TMP/bench_lg" ;;
+				lge) t="$(PGOPTIONS="$ENFORCE_OPTS" run "$PGPORT" "${args[@]}")"; echo "$t" >> "$LG_TMP/bench_lge" ;;
+				peer) t="$(run "$peer_port" "${args[@]}")"; echo "$t" >> "$LG_TMP/bench_peer_tps" ;;
+			esac
 			printf '  round %d  %-9s %10.1f tps\n' "$r" "$who" "$t"
 		done
 	done
 	lg="$(median < "$LG_TMP/bench_lg")"
+	lge="$(median < "$LG_TMP/bench_lge")"
 	pr="$(median < "$LG_TMP/bench_peer_tps")"
-	awk -v a="$lg" -v b="$pr" -v s="$script" 'BEGIN {
-		printf "  median: lifeguard %.1f tps, not loaded %.1f tps, ratio %.4f (overhead %+.2f%%)\n", a, b, a / b, (1 - a / b) * 100 }'
+	awk -v a="$lg" -v e="$lge" -v b="$pr" -v s="$script" 'BEGIN {
+		printf "  median: lifeguard %.1f tps, not loaded %.1f tps, ratio %.4f (overhead %+.2f%%)\n", a, b, a / b, (1 - a / b) * 100
+		printf "  median: lifeguard, enforce = error %.1f tps, ratio %.4f (overhead %+.2f%%)\n", e, e / b, (1 - e / b) * 100 }'
 done
 # hint bits set and pages pruned once, before the data directory is copied
 psql -X -q -p "$peer_port" -d lg_bench -c 'VACUUM ANALYZE' -c 'SELECT count(*) FROM pgbench_accounts' >/dev/null
 (cd "$LG_TMP" && as_pg "$LG_BINDIR/pg_ctl" -D "$peer/data" -m fast -w stop >/dev/null)
 
 # Instructions per transaction under callgrind, single-user mode, on the
-# peer's (stopped) data directory with the same postgres binary: once with
-# shared_preload_libraries = 'lifeguard', once without.  Statements go as
+# peer's (stopped) data directory with the same postgres binary: with
+# shared_preload_libraries = 'lifeguard' (enforcement off, then
+# lifeguard.enforce = error, which adds the commit-time check of every
+# transaction, prepared-statement table included), and without.  Statements go as
 # simple queries, so every one is parsed (the audit's parse hook runs each
 # time).  Startup is cancelled out by running N and 2N transactions.
 [ "${BENCH_CALLGRIND:-1}" = 1 ] && command -v valgrind >/dev/null || exit 0
@@ -93,9 +103,10 @@ gen() { # kind count
 			}
 		} }'
 }
-instr() { # kind count preload
+instr() { # kind count preload(no|yes|enforce)
 	local f="$LG_RUNDIR/cg.$1.$2.$3" opts=()
 	[ "$3" = yes ] && opts=(-c "shared_preload_libraries=lifeguard")
+	[ "$3" = enforce ] && opts=(-c "shared_preload_libraries=lifeguard" -c "lifeguard.enforce=error")
 	gen "$1" "$2" > "$f.sql"
 	chmod 644 "$f.sql"
 	# every run starts from the same copy of the data directory
@@ -110,9 +121,10 @@ echo
 echo "== instructions per transaction (callgrind, single-user mode, $N vs $((2 * N)) transactions)"
 for kind in select-only tpcb-like; do
 	# the runs alternate between the two set-ups, each on a fresh copy
-	pr1="$(instr "$kind" "$N" no)"; lg1="$(instr "$kind" "$N" yes)"
-	pr2="$(instr "$kind" $((2 * N)) no)"; lg2="$(instr "$kind" $((2 * N)) yes)"
-	awk -v a1="$lg1" -v a2="$lg2" -v b1="$pr1" -v b2="$pr2" -v n="$N" -v k="$kind" 'BEGIN {
-		a = (a2 - a1) / n; b = (b2 - b1) / n;
-		printf "  %-11s lifeguard %.0f, not loaded %.0f instructions/transaction, ratio %.4f (overhead %+.2f%%)\n", k, a, b, a / b, (a / b - 1) * 100 }'
+	pr1="$(instr "$kind" "$N" no)"; lg1="$(instr "$kind" "$N" yes)"; le1="$(instr "$kind" "$N" enforce)"
+	pr2="$(instr "$kind" $((2 * N)) no)"; lg2="$(instr "$kind" $((2 * N)) yes)"; le2="$(instr "$kind" $((2 * N)) enforce)"
+	awk -v a1="$lg1" -v a2="$lg2" -v e1="$le1" -v e2="$le2" -v b1="$pr1" -v b2="$pr2" -v n="$N" -v k="$kind" 'BEGIN {
+		a = (a2 - a1) / n; e = (e2 - e1) / n; b = (b2 - b1) / n;
+		printf "  %-11s lifeguard %.0f, not loaded %.0f instructions/transaction, ratio %.4f (overhead %+.2f%%)\n", k, a, b, a / b, (a / b - 1) * 100
+		printf "  %-11s lifeguard, enforce = error %.0f instructions/transaction, ratio %.4f (overhead %+.2f%%)\n", k, e, e / b, (e / b - 1) * 100 }'
 done

@@ -1,6 +1,11 @@
 // audit_node.js: node-postgres (the pinned `pg`) doing what applications do.
 //   node audit_node.js named APP     a named query ({ name, text }), twice
 //   node audit_node.js unnamed APP   parameterised queries without a name
+//   node audit_node.js empty APP     a named query with an empty text; prints
+//                                    {"error": message or null, "prepared": N}
+//                                    (N: pg_prepared_statements afterwards)
+//   node audit_node.js empty-rollback APP  the same in a transaction that
+//                                    rolls back, then SELECT 1; same output
 // Connection from the PG* environment variables.
 'use strict';
 const { Client } = require('pg');
@@ -21,8 +26,31 @@ async function main() {
 				if (r.rows[0].n !== i + 1) throw new Error('bad result');
 			}
 			await client.query('SELECT 1');
+		} else if (mode === 'empty') {
+			let error = null;
+			try {
+				await client.query({ name: 'lg-empty', text: '' });
+			} catch (e) {
+				error = e.message;
+			}
+			const r = await client.query('SELECT count(*)::int AS n FROM pg_prepared_statements');
+			console.log(JSON.stringify({ error, prepared: r.rows[0].n }));
+		} else if (mode === 'empty-rollback') {
+			// the same inside a transaction that rolls back, then one more
+			// transaction; prints {"error": that one's error, "prepared": N}
+			await client.query('BEGIN');
+			await client.query({ name: 'lg-empty', text: '' });
+			await client.query('ROLLBACK');
+			let error = null;
+			try {
+				await client.query('SELECT 1');
+			} catch (e) {
+				error = e.message;
+			}
+			const r = await client.query('SELECT count(*)::int AS n FROM pg_prepared_statements');
+			console.log(JSON.stringify({ error, prepared: r.rows[0].n }));
 		} else {
-			throw new Error('usage: audit_node.js named|unnamed APP');
+			throw new Error('usage: audit_node.js named|unnamed|empty|empty-rollback APP');
 		}
 	} finally {
 		await client.end();

@@ -29,10 +29,12 @@ EXCEPTION WHEN OTHERS THEN
 	RETURN st || ': ' || msg || ' | ' || coalesce(hint, '');
 END $$;
 
--- this session's hazards, without pgTAP's own temporary tables
+-- this session's hazards, without pgTAP's own temporary tables and these
+-- helper functions (temporary functions are session state too)
 CREATE FUNCTION pg_temp.hazards() RETURNS text LANGUAGE sql AS $$
 	SELECT coalesce(string_agg(hazard || ':' || object, ', ' ORDER BY hazard, object), '')
-	  FROM session_pooling_hazards() WHERE object NOT LIKE '\_\_%'
+	  FROM session_pooling_hazards()
+	 WHERE object NOT LIKE '\_\_%' AND object NOT IN ('err', 'hazards', 'audit')
 $$;
 
 -- the audit's counts under one application_name
@@ -199,9 +201,9 @@ CREATE TABLE pg_temp.lg_forms_q (x int);
 EXPLAIN SELECT pg_advisory_lock(99);
 EXPLAIN ANALYZE SELECT pg_advisory_lock(98);
 SELECT x FROM (SELECT pg_try_advisory_lock(97) AS x) s WHERE EXISTS (SELECT pg_advisory_lock(96));
-CREATE FUNCTION pg_temp.lg_locker() RETURNS void LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_advisory_lock(95); END $$;
-SELECT pg_temp.lg_locker();
-SELECT pg_temp.lg_locker();
+CREATE FUNCTION lg_locker() RETURNS void LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_advisory_lock(95); END $$;
+SELECT lg_locker();
+SELECT lg_locker();
 SELECT PG_CATALOG."pg_advisory_lock"(94);
 SELECT Set_Config('work_mem', '4MB', FALSE);
 SELECT is(pg_temp.audit('lg_audit_forms'), 'advisory_lock=5, set=6, temp_table=3',
@@ -211,6 +213,22 @@ SET LOCAL lifeguard.audit = off;
 SET work_mem = '4MB';
 SET LOCAL lifeguard.audit = on;
 SELECT is(pg_temp.audit('lg_audit_off'), '', 'lifeguard.audit = off records nothing');
+
+-- every kind of temporary object, with or without the TEMP keyword, is
+-- counted once, with enforcement off too; a table's serial sequence and an
+-- ON COMMIT DROP table are not
+SET application_name = 'lg_audit_tempkinds';
+SET LOCAL search_path = pg_temp, public;
+CREATE TABLE lg_tk1 (x int);
+SELECT 1 AS x INTO lg_tk2;
+SET LOCAL search_path TO DEFAULT;
+CREATE TEMP VIEW lg_tk3 AS SELECT 1;
+CREATE TEMP SEQUENCE lg_tk4;
+CREATE FUNCTION pg_temp.lg_tk5() RETURNS int LANGUAGE sql AS 'SELECT 1';
+CREATE TYPE pg_temp.lg_tk6 AS ENUM ('a');
+CREATE TEMP TABLE lg_tk7 (id serial) ON COMMIT DROP;
+SELECT is(pg_temp.audit('lg_audit_tempkinds'), 'temp_table=6',
+          'tables through search_path and SELECT INTO, temporary views, sequences, functions, types: once each');
 
 ------------------------------------------------------------------------
 -- privacy of the sample
@@ -304,13 +322,13 @@ SELECT is(split_part(pg_temp.err(format('LISTEN %I', 'lg_c9')), ' | ', 2),
           'the hint of the refusal is the hazard table''s');
 -- what is only analyzed, not run, is neither refused nor counted
 SET application_name = 'lg_audit_ddl';
-SELECT is(pg_temp.err($$CREATE TEMP VIEW lg_v AS SELECT set_config('work_mem', '1MB', false), pg_try_advisory_lock(1)$$),
+SELECT is(pg_temp.err($$CREATE VIEW lg_v AS SELECT set_config('work_mem', '1MB', false), pg_try_advisory_lock(1)$$),
           'no error', 'CREATE VIEW over set_config(..., false) and pg_try_advisory_lock passes (nothing runs)');
 -- (two statements, so the planner cannot inline it: inlined SQL
 -- functions are a documented blind spot)
-SELECT is(pg_temp.err($$CREATE FUNCTION pg_temp.lg_f() RETURNS text LANGUAGE sql AS 'SELECT 1; SELECT set_config(''work_mem'', ''1MB'', false)'$$),
+SELECT is(pg_temp.err($$CREATE FUNCTION lg_f() RETURNS text LANGUAGE sql AS 'SELECT 1; SELECT set_config(''work_mem'', ''1MB'', false)'$$),
           'no error', 'CREATE FUNCTION whose SQL body calls set_config(..., false) passes (validated, not run)');
-SELECT is(pg_temp.err($$SELECT pg_temp.lg_f()$$),
+SELECT is(pg_temp.err($$SELECT lg_f()$$),
           '0A000: session-level SET of "work_mem" breaks under transaction pooling (lifeguard hazard "set") | Use SET LOCAL or set_config(..., true) inside a transaction, or ALTER ROLE ... SET / ALTER DATABASE ... SET for a lasting default.',
           '... but calling that function is refused');
 SET application_name = 'lg_audit_enforce';

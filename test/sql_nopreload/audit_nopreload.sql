@@ -33,13 +33,26 @@ SELECT is(pg_temp.err('SELECT pooling_audit_reset()'),
 SET work_mem = '6MB';
 SELECT pg_advisory_lock(77);
 SELECT is((SELECT string_agg(hazard || ':' || object, ', ' ORDER BY hazard, object)
-             FROM session_pooling_hazards() WHERE object NOT LIKE '\_\_%'),
+             FROM session_pooling_hazards() WHERE object NOT LIKE '\_\_%' AND object <> 'err'),
           'advisory_lock:77, set:work_mem',
           'session_pooling_hazards() works without preloading');
 SELECT pg_advisory_unlock(77);
 
 SELECT is((SELECT row(backend_pid = pg_backend_pid(), in_transaction_block, statements_in_transaction IS NULL)::text FROM txn_info()),
           '(t,t,t)', 'txn_info() works; statements_in_transaction is NULL without preloading');
+
+-- enforcement, with its commit-time check, works in a session that loads
+-- lifeguard without preloading (here by session_preload_libraries)
+SELECT dblink_connect('np', format('dbname=%s host=127.0.0.1 port=%s options=''-c session_preload_libraries=lifeguard -c lifeguard.enforce=error''',
+                                   current_database(), current_setting('port')));
+SELECT dblink_exec('np', 'CREATE TABLE lg_np_t (id int, k text DEFAULT pg_advisory_lock(111)::text)');
+SELECT is((SELECT r FROM (SELECT pg_temp.err($$SELECT dblink_exec('np', 'INSERT INTO lg_np_t (id) VALUES (1)')$$) AS r) s),
+          '0A000: session-level advisory lock pg_advisory_lock() breaks under transaction pooling (lifeguard hazard "advisory_lock") | Use pg_advisory_xact_lock() or pg_try_advisory_xact_lock() inside a transaction.',
+          'without preloading, a hidden session advisory lock is refused at commit');
+SELECT is((SELECT n FROM dblink('np', $$SELECT count(*)::int FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()$$) AS t(n int)),
+          0, '... and no lock is left');
+SELECT dblink_exec('np', 'DROP TABLE lg_np_t');
+SELECT dblink_disconnect('np');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -1,0 +1,597 @@
+/*-------------------------------------------------------------------------
+ *
+ * audit_backstop.c
+ *	  The commit-time check of lifeguard.enforce: whatever way a
+ *	  transaction reached it, session state that breaks under transaction
+ *	  pooling is found when the transaction commits (or is prepared), and
+ *	  under lifeguard.enforce = error the commit is refused.
+ *
+ * The statement-level detectors (audit_hooks.c) refuse what a statement
+ * names; a call hidden in a column DEFAULT, a row-level-security policy, a
+ * domain CHECK, a rule, an operator, an aggregate, a function argument's
+ * DEFAULT or a SQL-standard function body (BEGIN ATOMIC) is not named by
+ * the statement, and a named protocol-level statement with an empty query
+ * is never analyzed.  This check reads the session's actual state at
+ * XACT_EVENT_PRE_COMMIT and XACT_EVENT_PRE_PREPARE:
+ *
+ *	- parameters set at session level in this transaction: the ones with a
+ *	  stacked value in state GUC_SET or GUC_SET_LOCAL (a non-local SET that
+ *	  survives the commit); SET LOCAL and a function's own SET clause leave
+ *	  no such entry by the time the transaction commits;
+ *	- session-level advisory locks taken in this transaction: this
+ *	  backend's advisory locks (its PROCLOCK lists) with their session
+ *	  counts, compared with the same at the transaction's first statement
+ *	  (or at the end of the previous transaction);
+ *	- named protocol-level prepared statements made since the last check
+ *	  (their prepare_time), when lifeguard.protocol_prepared_statements is
+ *	  "hazard".
+ *
+ * LISTEN, WITH HOLD cursors, LOAD and temporary objects can only be made by
+ * utility statements, which the statement-level detectors see whatever
+ * their syntax (temporary objects through object_access_hook), so they
+ * need no check here.
+ *
+ * A refused commit raises ERROR in the pre-commit callback: the
+ * transaction aborts, which undoes parameters, temporary objects, pending
+ * LISTENs and held cursors.  Session advisory locks and prepared
+ * statements do not roll back, so the ones this transaction added are
+ * released and deallocated first.  Under enforce = error, an abort for any
+ * other reason releases the session advisory locks the transaction added
+ * too (a protocol statement it added is found by the next commit's check).
+ *
+ * Counting: what the commit-time check finds is recorded in pooling_audit
+ * once per hazard and transaction; under enforce = warn, a hazard a
+ * statement-level detector already reported in this transaction is not
+ * reported again.
+ *
+ * Cost: with lifeguard.enforce = off the callback returns at its first
+ * test and the statement hooks make one test (audit_backstop_statement).
+ * Under enforcement each commit walks the parameters with stacked values,
+ * takes the lock-partition locks (in shared mode) of the partitions in
+ * which this backend holds locks to list its advisory locks, walks
+ * CacheMemoryContext's children, and reads the prepared-statement table
+ * only when a plan source was saved since the last check.
+ *
+ * State: backend-local only (the baseline of advisory locks, the hazards
+ * reported in the current transaction, the time of the last check).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/parallel.h"
+#include "access/xact.h"
+#include "commands/prepare.h"
+#include "executor/tuptable.h"
+#include "miscadmin.h"
+#include "nodes/execnodes.h"
+#include "storage/lock.h"
+#include "storage/lwlock.h"
+#include "tcop/tcopprot.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/guc.h"
+#include "utils/guc_tables.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+#include "utils/tuplestore.h"
+
+#include "audit.h"
+#include "compat.h"
+#include "lifeguard.h"
+
+/* one session-level advisory lock: how many times it is held in a mode */
+typedef struct HeldLock
+{
+	LOCKTAG		tag;
+	LOCKMODE	mode;
+	int64		count;
+} HeldLock;
+
+typedef struct HeldLocks
+{
+	int			n;
+	int			max;
+	HeldLock   *items;
+} HeldLocks;
+
+/* the advisory locks held when transaction baseline_lxid started */
+static HeldLocks baseline = {0, 0, NULL};
+static LocalTransactionId baseline_lxid = InvalidLocalTransactionId;
+
+/* the transaction the statement hooks last saw under enforcement */
+static LocalTransactionId current_lxid = InvalidLocalTransactionId;
+
+/* hazards the statement-level detectors reported in noted_lxid */
+static uint32 noted_mask = 0;
+static LocalTransactionId noted_lxid = InvalidLocalTransactionId;
+
+/*
+ * Protocol statements prepared after checked_until were not seen by a
+ * check yet, if the last check (or abort) was in transaction checked_lxid.
+ */
+static TimestampTz checked_until = 0;
+static LocalTransactionId checked_lxid = InvalidLocalTransactionId;
+
+#if LG_GUC_STACK_NEEDS_MARKER
+#define MARKER_NAME "lifeguard.commit_check_marker"
+static bool marker_value = false;
+static struct config_generic *marker = NULL;
+#endif
+
+/* what the check found: at most one object per hazard */
+typedef struct Finding
+{
+	AuditHazard hazard;
+	const char *object;
+} Finding;
+
+/*
+ * A statement-level detector reported hazard (audit_hazard_ext): under
+ * enforce = warn the commit-time check does not report it again.
+ */
+void
+audit_backstop_note(AuditHazard hazard)
+{
+	if (noted_lxid != LG_MY_LXID)
+	{
+		noted_mask = 0;
+		noted_lxid = LG_MY_LXID;
+	}
+	noted_mask |= (uint32) 1 << hazard;
+}
+
+static bool
+noted(AuditHazard hazard)
+{
+	return noted_lxid == LG_MY_LXID && (noted_mask & ((uint32) 1 << hazard)) != 0;
+}
+
+static void
+held_add(HeldLocks *locks, const LOCKTAG *tag, LOCKMODE mode, int64 count)
+{
+	if (locks->n == locks->max)
+	{
+		locks->max = locks->max ? locks->max * 2 : 8;
+		locks->items = locks->items
+			? repalloc(locks->items, sizeof(HeldLock) * locks->max)
+			: palloc(sizeof(HeldLock) * locks->max);
+	}
+	locks->items[locks->n].tag = *tag;
+	locks->items[locks->n].mode = mode;
+	locks->items[locks->n].count = count;
+	locks->n++;
+}
+
+static int64
+held_count(const HeldLocks *locks, const LOCKTAG *tag, LOCKMODE mode)
+{
+	for (int i = 0; i < locks->n; i++)
+	{
+		if (locks->items[i].mode == mode &&
+			memcmp(&locks->items[i].tag, tag, sizeof(LOCKTAG)) == 0)
+			return locks->items[i].count;
+	}
+	return 0;
+}
+
+/* lg_foreach_my_proclock callback: keep the advisory locks (count 0 yet) */
+static void
+collect_advisory(const LOCKTAG *tag, LOCKMASK holdMask, void *arg)
+{
+	HeldLocks  *locks = (HeldLocks *) arg;
+
+	if (tag->locktag_type != LOCKTAG_ADVISORY)
+		return;
+	for (LOCKMODE mode = 1; mode <= MaxLockMode; mode++)
+	{
+		if (holdMask & LOCKBIT_ON(mode))
+			held_add(locks, tag, mode, 0);
+	}
+}
+
+/*
+ * The session-level advisory locks this backend holds, in
+ * CurrentMemoryContext.  The PROCLOCK lists are read under each lock
+ * partition's LWLock; the session counts, which only the backend-local
+ * lock table knows, are read after releasing it.
+ */
+static void
+session_advisory_locks(HeldLocks *out)
+{
+	HeldLocks	all = {0, 0, NULL};
+
+	for (int i = 0; i < NUM_LOCK_PARTITIONS; i++)
+	{
+		LWLock	   *partition = LockHashPartitionLockByIndex(i);
+
+		/* advisory locks are only ever added to our lists by ourselves */
+		if (lg_my_proclocks_empty(i))
+			continue;
+		LWLockAcquire(partition, LW_SHARED);
+		lg_foreach_my_proclock(i, collect_advisory, &all);
+		LWLockRelease(partition);
+	}
+	out->n = 0;
+	for (int i = 0; i < all.n; i++)
+	{
+		int64		n = audit_advisory_session_count(&all.items[i].tag,
+													 all.items[i].mode);
+
+		if (n > 0)
+			held_add(out, &all.items[i].tag, all.items[i].mode, n);
+	}
+}
+
+/* keep locks as the baseline of transaction lxid */
+static void
+set_baseline(const HeldLocks *locks, LocalTransactionId lxid)
+{
+	MemoryContext oldcontext = MemoryContextSwitchTo(TopMemoryContext);
+
+	baseline.n = 0;
+	for (int i = 0; i < locks->n; i++)
+		held_add(&baseline, &locks->items[i].tag, locks->items[i].mode,
+				 locks->items[i].count);
+	MemoryContextSwitchTo(oldcontext);
+	baseline_lxid = lxid;
+}
+
+/*
+ * The first statement of a transaction under enforcement: unless the end
+ * of the previous transaction left the baseline for this one, record it.
+ */
+void
+audit_backstop_statement_start(void)
+{
+	LocalTransactionId lxid = LG_MY_LXID;
+	HeldLocks	now = {0, 0, NULL};
+
+	/* parallel workers commit as part of their leader's transaction */
+	if (lxid == current_lxid || lxid == InvalidLocalTransactionId ||
+		IsParallelWorker())
+		return;
+	current_lxid = lxid;
+	if (baseline_lxid == lxid)
+		return;
+	session_advisory_locks(&now);
+	set_baseline(&now, lxid);
+	if (now.items)
+		pfree(now.items);
+}
+
+/*
+ * Release, once per count, the session-level advisory locks in now that
+ * the baseline does not have; returns the first one's function name.
+ */
+static const char *
+release_added_locks(const HeldLocks *now, bool release)
+{
+	const char *first = NULL;
+
+	for (int i = 0; i < now->n; i++)
+	{
+		const HeldLock *held = &now->items[i];
+		int64		added = held->count - held_count(&baseline, &held->tag, held->mode);
+
+		if (added <= 0)
+			continue;
+		if (first == NULL)
+			first = (held->mode == ShareLock) ? "pg_advisory_lock_shared"
+				: "pg_advisory_lock";
+		if (!release)
+			continue;
+		for (int64 k = 0; k < added; k++)
+			LockRelease(&held->tag, held->mode, true);
+	}
+	return first;
+}
+
+/* lg_foreach_stacked_guc callback: the first parameter SET to outlive us */
+static void
+check_parameter(struct config_generic *conf, void *arg)
+{
+	const char **found = (const char **) arg;
+
+	if (*found != NULL || conf->context == PGC_INTERNAL)
+		return;
+	for (GucStack *st = conf->stack; st != NULL; st = st->prev)
+	{
+		if (st->state == GUC_SET || st->state == GUC_SET_LOCAL)
+		{
+			if (!audit_parameter_is_exempt(conf->name))
+				*found = conf->name;
+			return;
+		}
+	}
+}
+
+static const char *
+session_parameter_set(void)
+{
+	const char *found = NULL;
+
+#if LG_GUC_STACK_NEEDS_MARKER
+	/* make the marker the newest parameter with a stacked value */
+	(void) set_config_option(MARKER_NAME, "on", PGC_INTERNAL, PGC_S_SESSION,
+							 GUC_ACTION_LOCAL, true, ERROR, false);
+	lg_foreach_stacked_guc(marker, check_parameter, &found);
+#else
+	lg_foreach_stacked_guc(NULL, check_parameter, &found);
+#endif
+	return found;
+}
+
+/* the marker left on every saved plan source a check has seen */
+static void
+plansource_seen(void *arg)
+{
+	/* nothing to do when the plan source goes */
+}
+
+/*
+ * Was a plan source saved since the last check?  Every prepared statement
+ * has one, in a memory context of its own under CacheMemoryContext; the
+ * ones a check has seen carry our (empty) reset callback, so a new one,
+ * even one whose context reuses a freed one's memory, has none.  This
+ * walk over CacheMemoryContext's children spares reading the prepared
+ * statement table at commits that cannot have added a statement.
+ */
+static bool
+plansource_saved_since_last_check(void)
+{
+	/* the server's copy of the name: most children are told by the pointer */
+	static const char *plansource_name = NULL;
+	bool		found = false;
+
+	for (MemoryContext cxt = CacheMemoryContext->firstchild; cxt != NULL;
+		 cxt = cxt->nextchild)
+	{
+		MemoryContextCallback *cb;
+
+		if (cxt->name != plansource_name)
+		{
+			if (cxt->name[0] != LG_PLANSOURCE_CONTEXT_NAME[0] ||
+				strcmp(cxt->name, LG_PLANSOURCE_CONTEXT_NAME) != 0)
+				continue;
+			plansource_name = cxt->name;
+		}
+		for (cb = cxt->reset_cbs; cb != NULL; cb = cb->next)
+		{
+			if (cb->func == plansource_seen)
+				break;
+		}
+		if (cb != NULL)
+			continue;
+		cb = MemoryContextAlloc(cxt, sizeof(MemoryContextCallback));
+		cb->func = plansource_seen;
+		cb->arg = NULL;
+		MemoryContextRegisterResetCallback(cxt, cb);
+		found = true;
+	}
+	return found;
+}
+
+/*
+ * The names of the named protocol-level prepared statements made after
+ * since, read through pg_prepared_statement() (the server's table of
+ * prepared statements has no other public reader).
+ */
+static List *
+new_protocol_statements(TimestampTz since)
+{
+	static FmgrInfo flinfo;
+	static bool flinfo_ready = false;
+	LOCAL_FCINFO(fcinfo, 0);
+	ReturnSetInfo rsinfo;
+	ExprContext econtext;
+	TupleTableSlot *slot;
+	AttrNumber	att_name = 0,
+				att_time = 0,
+				att_sql = 0;
+	List	   *result = NIL;
+
+	if (!flinfo_ready)
+	{
+		fmgr_info_cxt(F_PG_PREPARED_STATEMENT, &flinfo, TopMemoryContext);
+		flinfo_ready = true;
+	}
+	memset(&econtext, 0, sizeof(econtext));
+	econtext.type = T_ExprContext;
+	econtext.ecxt_per_query_memory = CurrentMemoryContext;
+	memset(&rsinfo, 0, sizeof(rsinfo));
+	rsinfo.type = T_ReturnSetInfo;
+	rsinfo.econtext = &econtext;
+	rsinfo.allowedModes = SFRM_Materialize;
+	rsinfo.returnMode = SFRM_Materialize;
+	InitFunctionCallInfoData(*fcinfo, &flinfo, 0, InvalidOid, NULL,
+							 (Node *) &rsinfo);
+	(void) FunctionCallInvoke(fcinfo);
+	if (rsinfo.setResult == NULL || rsinfo.setDesc == NULL)
+		return NIL;
+
+	for (int i = 0; i < rsinfo.setDesc->natts; i++)
+	{
+		const char *attname = NameStr(TupleDescAttr(rsinfo.setDesc, i)->attname);
+
+		if (strcmp(attname, "name") == 0)
+			att_name = i + 1;
+		else if (strcmp(attname, "prepare_time") == 0)
+			att_time = i + 1;
+		else if (strcmp(attname, "from_sql") == 0)
+			att_sql = i + 1;
+	}
+	if (att_name == 0 || att_time == 0 || att_sql == 0)
+		elog(ERROR, "pg_prepared_statement() lacks an expected column");
+
+	slot = MakeSingleTupleTableSlot(rsinfo.setDesc, &TTSOpsMinimalTuple);
+	while (tuplestore_gettupleslot(rsinfo.setResult, true, false, slot))
+	{
+		bool		isnull;
+		Datum		d;
+
+		d = slot_getattr(slot, att_sql, &isnull);
+		if (isnull || DatumGetBool(d))
+			continue;
+		d = slot_getattr(slot, att_time, &isnull);
+		if (isnull || DatumGetTimestampTz(d) <= since)
+			continue;
+		d = slot_getattr(slot, att_name, &isnull);
+		if (!isnull)
+			result = lappend(result, TextDatumGetCString(d));
+	}
+	ExecDropSingleTupleTableSlot(slot);
+	tuplestore_end(rsinfo.setResult);
+	return result;
+}
+
+/* XACT_EVENT_PRE_COMMIT and XACT_EVENT_PRE_PREPARE under enforcement */
+static void
+backstop_check(void)
+{
+	LocalTransactionId lxid = LG_MY_LXID;
+	HeldLocks	now = {0, 0, NULL};
+	List	   *statements = NIL;
+	Finding		found[3];
+	int			nfound = 0;
+	const char *object;
+	TimestampTz since;
+
+	current_lxid = lxid;
+
+	object = session_parameter_set();
+	if (object != NULL)
+		found[nfound++] = (Finding)
+		{
+			AUDIT_HAZARD_SET, object
+		};
+
+	session_advisory_locks(&now);
+	if (baseline_lxid == lxid)
+	{
+		object = release_added_locks(&now, false);
+		if (object != NULL)
+			found[nfound++] = (Finding)
+			{
+				AUDIT_HAZARD_ADVISORY_LOCK, object
+			};
+	}
+
+	/*
+	 * (With protocol_prepared_statements = safe there is nothing to look
+	 * for; plan sources saved meanwhile are seen by the next check in
+	 * "hazard" mode, which reads only what was prepared since.)
+	 */
+	if (audit_protocol_prepared == AUDIT_PROTOCOL_PREPARED_HAZARD &&
+		plansource_saved_since_last_check())
+	{
+		since = (checked_lxid != InvalidLocalTransactionId &&
+				 checked_lxid + 1 == lxid)
+			? checked_until : GetCurrentTransactionStartTimestamp() - 1;
+		statements = new_protocol_statements(since);
+		if (statements != NIL)
+			found[nfound++] = (Finding)
+			{
+				AUDIT_HAZARD_PROTOCOL_PREPARE, (const char *) linitial(statements)
+			};
+	}
+
+	if (nfound > 0 && audit_enforce == AUDIT_ENFORCE_ERROR)
+	{
+		ListCell   *lc;
+
+		/* undo what the abort will not */
+		if (baseline_lxid == lxid)
+			(void) release_added_locks(&now, true);
+		foreach(lc, statements)
+			DropPreparedStatement((const char *) lfirst(lc), false);
+		for (int i = 1; i < nfound; i++)
+			audit_hazard_ext(found[i].hazard, NULL, found[i].object,
+							 debug_query_string, -1, 0,
+							 AUDIT_AT_COMMIT | AUDIT_RECORD_ONLY);
+		/* raises the error */
+		audit_hazard_ext(found[0].hazard, NULL, found[0].object,
+						 debug_query_string, -1, 0, AUDIT_AT_COMMIT);
+	}
+	for (int i = 0; i < nfound; i++)
+	{
+		if (!noted(found[i].hazard))
+			audit_hazard_ext(found[i].hazard, NULL, found[i].object,
+							 debug_query_string, -1, 0, AUDIT_AT_COMMIT);
+	}
+
+	/* the next transaction starts from here */
+	set_baseline(&now, lxid + 1);
+	checked_until = GetCurrentTimestamp();
+	checked_lxid = lxid;
+	if (now.items)
+		pfree(now.items);
+}
+
+/*
+ * XACT_EVENT_ABORT under enforce = error: session-level advisory locks
+ * survive ROLLBACK, so release the ones this transaction added.  Only when
+ * the statement hooks saw this transaction (current_lxid is only then
+ * the baseline's): otherwise nothing is known about what it added.
+ */
+static void
+backstop_abort(void)
+{
+	HeldLocks	now = {0, 0, NULL};
+
+	if (current_lxid == InvalidLocalTransactionId ||
+		baseline_lxid != current_lxid)
+		return;
+	session_advisory_locks(&now);
+	if (audit_enforce == AUDIT_ENFORCE_ERROR)
+	{
+		(void) release_added_locks(&now, true);
+		now.n = 0;
+		session_advisory_locks(&now);
+	}
+	set_baseline(&now, current_lxid + 1);
+	/* statements this transaction prepared are left to the next check */
+	checked_lxid = current_lxid;
+	if (now.items)
+		pfree(now.items);
+}
+
+static void
+audit_xact_callback(XactEvent event, void *arg)
+{
+	if (likely(audit_enforce == AUDIT_ENFORCE_OFF))
+		return;
+	switch (event)
+	{
+		case XACT_EVENT_PRE_COMMIT:
+		case XACT_EVENT_PRE_PREPARE:
+			backstop_check();
+			break;
+		case XACT_EVENT_ABORT:
+			backstop_abort();
+			break;
+		default:
+			break;
+	}
+}
+
+/* from audit_install_hooks() */
+void
+audit_backstop_init(void)
+{
+#if LG_GUC_STACK_NEEDS_MARKER
+	DefineCustomBoolVariable(MARKER_NAME,
+							 "Internal to lifeguard's commit-time check.",
+							 NULL,
+							 &marker_value,
+							 false,
+							 PGC_INTERNAL,
+							 GUC_NO_SHOW_ALL | GUC_NO_RESET_ALL |
+							 GUC_NOT_IN_SAMPLE | GUC_DISALLOW_IN_FILE,
+							 NULL, NULL, NULL);
+	marker = lg_find_guc(MARKER_NAME);
+	if (marker == NULL)
+		elog(ERROR, "could not find parameter \"%s\"", MARKER_NAME);
+#endif
+	RegisterXactCallback(audit_xact_callback, NULL);
+}
