@@ -149,7 +149,8 @@ SELECT is((SELECT detail FROM session_pooling_hazards() WHERE object = 'work_mem
 -- every detail comes from the hazard table (pooling_hazard_texts())
 SELECT is((SELECT string_agg(h.hazard || ':' || (h.detail = t.detail)::text, ', ' ORDER BY h.hazard)
              FROM (SELECT DISTINCT hazard, detail FROM session_pooling_hazards()
-                    WHERE hazard IN ('prepare', 'temp_table', 'with_hold_cursor')) h
+                    WHERE hazard IN ('prepare', 'temp_table', 'with_hold_cursor')
+                      AND object LIKE 'lg\_%') h
              JOIN pooling_hazard_texts() t USING (hazard)),
           'prepare:true, temp_table:true, with_hold_cursor:true',
           'session_pooling_hazards() takes its fixed details from the hazard table');
