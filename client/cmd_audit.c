@@ -87,6 +87,12 @@ run(cli_db *db, bool as_json, bool fail_on_hazards)
 
 	if ((rc = cli_db_require_extension(db)) != EXIT_OK)
 		return rc;
+	if (strcmp(db->edition, "portable") == 0)
+	{
+		cli_error(CMD, "the pooling audit needs the C extension; the portable edition in schema %s has none (run enforcement in CI against a database that has it)",
+				  db->schema_name);
+		return EXIT_USAGE;
+	}
 
 	sql = cli_db_sql(db, "SELECT entries, max_entries, dropped, " TS("since")
 					 " FROM %s.pooling_audit_info()");

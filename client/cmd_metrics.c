@@ -127,6 +127,9 @@ run(cli_db *db, obuf *b)
 	if ((rc = cli_pool_snapshot(db, &rows, &nrows, &hr)) != EXIT_OK)
 		return rc;
 
+	family(b, "lifeguard_info", "gauge",
+		   "lifeguard in the scraped database: edition (extension, or portable for the SQL-only edition without the pooling audit) and version; always 1.");
+	ob_printf(b, "lifeguard_info{edition=\"%s\",version=\"%s\"} 1\n", db->edition, db->ext_version);
 	family(b, "lifeguard_pool_connections", "gauge",
 		   "Client backends per application pool (pool_usage summed over client addresses, without this scrape's own connection) by state: active (running, not waiting on a lock), waiting (on a lock), idle, idle_in_transaction, idle_in_transaction_aborted, other (starting, or not visible to the scraping role).");
 	for (int i = 0; i < nrows; i++)
