@@ -138,7 +138,7 @@ cmd_install(int argc, char **argv)
 	PQclear(res);
 	before = installed_version(conn, schema);
 	params[0] = schema;
-	res = PQexecParams(conn, "SELECT pg_catalog.set_config('lifeguard.install_schema', $1, true)",
+	res = PQexecParams(conn, "SELECT pg_catalog.set_config('lifeguard_portable.install_schema', $1, true)",
 					   1, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{

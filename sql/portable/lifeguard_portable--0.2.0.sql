@@ -14,11 +14,11 @@
 \set schema public
 \endif
 BEGIN;
-SET LOCAL lifeguard.install_schema = :'schema';
+SET LOCAL lifeguard_portable.install_schema = :'schema';
 -- BODY BEGIN
 DO $lg_install$
 DECLARE
-	target text := pg_catalog.current_setting('lifeguard.install_schema');
+	target text := pg_catalog.current_setting('lifeguard_portable.install_schema');
 	crypto text;
 	s text;
 	c text;
