@@ -176,7 +176,8 @@ run(cli_db *db, obuf *b)
 		   "1 when the server loads lifeguard through shared_preload_libraries (the pooling audit works), else 0.");
 	ob_printf(b, "lifeguard_preloaded %d\n", preloaded == 1 ? 1 : 0);
 
-	if (preloaded == 1)
+	/* the portable edition has no pooling audit, preloaded or not */
+	if (preloaded == 1 && strcmp(db->edition, "extension") == 0)
 	{
 		lg_error	err;
 		PGresult   *res;

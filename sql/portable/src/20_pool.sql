@@ -4,6 +4,36 @@
 -- the same privacy rule (HAS_PGSTAT_PERMISSIONS) with the caller's
 -- privileges.  Lock waiters come from wait_event_type = 'Lock'.
 --
+-- One difference: for a backend whose activity the caller may not see,
+-- PostgreSQL hides its backend_type too, so every such backend with a role
+-- and a database counts as a client backend (a parallel worker or a
+-- logical walsender of a role the caller may not see is counted; the C
+-- edition reads the type).
+--
+
+-- @portable-only
+CREATE FUNCTION pool_is_client_backend(backend_type text, role oid, database oid)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+	SELECT backend_type = 'client backend'
+	    OR (backend_type IS NULL AND role IS NOT NULL AND database IS NOT NULL)
+$$;
+
+COMMENT ON FUNCTION pool_is_client_backend(text, oid, oid) IS
+'internal to the portable pool visibility: is a row of pg_stat_get_activity() a client backend (see the Managed PostgreSQL guide)';
+
+-- @portable-only
+CREATE FUNCTION pool_age(since timestamptz, now timestamptz)
+RETURNS interval
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+	SELECT now - least(since, now)
+$$;
+
+COMMENT ON FUNCTION pool_age(timestamptz, timestamptz) IS
+'internal to the portable pool visibility: now - since, never negative, NULL for NULL';
+
 
 CREATE FUNCTION pool_usage(
 	OUT database name,
@@ -22,6 +52,7 @@ CREATE FUNCTION pool_usage(
 RETURNS SETOF record
 LANGUAGE sql VOLATILE STRICT PARALLEL RESTRICTED ROWS 20
 AS $$
+	WITH t (now) AS MATERIALIZED (SELECT pg_catalog.clock_timestamp())
 	SELECT d.datname, r.rolname, coalesce(a.application_name, ''), a.client_addr,
 	       count(*)::integer,
 	       CASE WHEN a.visible THEN count(*) FILTER (WHERE a.state IN ('active', 'fastpath function call'))::integer END,
@@ -30,19 +61,18 @@ AS $$
 	       CASE WHEN a.visible THEN count(*) FILTER (WHERE a.state = 'idle in transaction (aborted)')::integer END,
 	       CASE WHEN a.visible THEN count(*) FILTER (WHERE a.state IN ('active', 'fastpath function call')
 	                                                  AND a.wait_event_type = 'Lock')::integer END,
-	       CASE WHEN a.visible THEN pg_catalog.clock_timestamp() - least(min(a.xact_start), pg_catalog.clock_timestamp()) END,
-	       CASE WHEN a.visible THEN pg_catalog.clock_timestamp()
-	            - least(min(a.state_change) FILTER (WHERE a.state LIKE 'idle in transaction%'), pg_catalog.clock_timestamp()) END,
-	       CASE WHEN a.visible THEN pg_catalog.clock_timestamp()
-	            - least(min(a.query_start) FILTER (WHERE a.state IN ('active', 'fastpath function call')), pg_catalog.clock_timestamp()) END
+	       CASE WHEN a.visible THEN @extschema@.pool_age(min(a.xact_start), t.now) END,
+	       CASE WHEN a.visible THEN @extschema@.pool_age(min(a.state_change) FILTER (WHERE a.state LIKE 'idle in transaction%'), t.now) END,
+	       CASE WHEN a.visible THEN @extschema@.pool_age(min(a.query_start) FILTER (WHERE a.state IN ('active', 'fastpath function call')), t.now) END
 	  FROM (SELECT s.*,
 	               pg_catalog.pg_has_role(s.usesysid, 'USAGE')
 	               OR pg_catalog.pg_has_role('pg_read_all_stats', 'USAGE') AS visible
 	          FROM pg_catalog.pg_stat_get_activity(NULL) s
-	         WHERE s.backend_type = 'client backend' AND s.pid > 0) a
+	         WHERE @extschema@.pool_is_client_backend(s.backend_type, s.usesysid, s.datid) AND s.pid > 0) a
 	  LEFT JOIN pg_catalog.pg_database d ON d.oid = a.datid
 	  LEFT JOIN pg_catalog.pg_roles r ON r.oid = a.usesysid
-	 GROUP BY d.datname, r.rolname, a.application_name, a.client_addr, a.visible
+	 CROSS JOIN t
+	 GROUP BY d.datname, r.rolname, a.application_name, a.client_addr, a.visible, t.now
 $$;
 
 CREATE FUNCTION pool_headroom(
@@ -62,7 +92,7 @@ AS $$
 	               pg_catalog.current_setting('superuser_reserved_connections')::integer,
 	               coalesce(nullif(pg_catalog.current_setting('reserved_connections', true), '')::integer, 0),
 	               (SELECT count(*)::integer FROM pg_catalog.pg_stat_get_activity(NULL) a
-	                 WHERE a.backend_type = 'client backend' AND a.pid > 0)) x (m, s, r, n)
+	                 WHERE @extschema@.pool_is_client_backend(a.backend_type, a.usesysid, a.datid) AND a.pid > 0)) x (m, s, r, n)
 $$;
 
 CREATE FUNCTION pool_capacity(
@@ -129,7 +159,8 @@ BEGIN
 	SELECT count(*), count(*) FILTER (WHERE a.usesysid = rol.oid), count(*) FILTER (WHERE a.datid = db.oid)
 	  INTO total, of_role, of_database
 	  FROM pg_catalog.pg_stat_get_activity(NULL) a
-	 WHERE a.backend_type = 'client backend' AND a.pid > 0 AND a.pid <> pg_catalog.pg_backend_pid();
+	 WHERE @extschema@.pool_is_client_backend(a.backend_type, a.usesysid, a.datid) AND a.pid > 0
+	   AND a.pid <> pg_catalog.pg_backend_pid();
 	-- max_connections, less the slots this role may not use
 	available := pg_catalog.current_setting('max_connections')::integer - total;
 	IF NOT rol.rolsuper THEN
