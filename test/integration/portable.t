@@ -96,6 +96,8 @@ is(scalar(grep { $_ } @{ $json->decode($out) }), 2000, 'all 2,000 portable ids p
 my $plist = '$J$' . $json->encode(\@pids) . '$J$::json';
 is(psql("SELECT count(*) FILTER (WHERE is_cuid2(x)) FROM json_array_elements_text($plist) x"), 2000,
 	'all 2,000 portable ids pass the C edition\'s is_cuid2()');
+is(psql("SELECT count(*) FILTER (WHERE is_prefixed_id('ws_' || x, 'ws')) FROM json_array_elements_text($plist) x"), 2000,
+	'... and, prefixed, its is_prefixed_id()');
 my @cids = split /\n/, psql(q{SELECT gen_prefixed_id('ws', 2 + n % 31) FROM generate_series(0, 999) n});
 my $clist = '$J$' . $json->encode(\@cids) . '$J$::json';
 is(psql("SELECT count(*) FILTER (WHERE app.is_prefixed_id(x, 'ws') AND app.prefixed_id_prefix(x) = 'ws') FROM json_array_elements_text($clist) x", db => $db),
@@ -108,6 +110,8 @@ is(scalar(@rids), 1000, 'the reference createId() made 1,000 ids') or diag $err;
 my $rlist = '$J$' . $json->encode(\@rids) . '$J$::json';
 is(psql("SELECT count(*) FILTER (WHERE app.is_cuid2(x) AND app.is_prefixed_id('ws_' || x, 'ws')) FROM json_array_elements_text($rlist) x", db => $db),
 	1000, 'all 1,000 reference ids pass the portable validators');
+is(psql("SELECT count(*) FILTER (WHERE is_cuid2(x) AND prefixed_id_prefix('ws_' || x) = 'ws') FROM json_array_elements_text($rlist) x"),
+	1000, 'all 1,000 reference ids pass the C edition\'s validators');
 
 # ---------------------------------------------------------------- concurrency
 my $per = 250_000;
