@@ -75,9 +75,9 @@ $lg$, '@extschema@', s), '@pgcrypto@', c);
 -- standbys) can write no sequence, table or setting, and a session-level
 -- set_config would itself be a transaction-pooling hazard.  So the state
 -- lives in the plan cache: cuid2_new_backend_state() is marked IMMUTABLE,
--- and cuid2_backend_state() calls it with no arguments, so the planner
--- evaluates it once when it plans that expression in a backend (or worker)
--- and keeps the result in that backend's cached plan.  It returns the
+-- and cuid2_make() calls it with no arguments, so the planner evaluates it
+-- once when it plans that expression in a backend (or worker) and keeps
+-- the result in that backend's cached plan.  It returns the
 -- fingerprint (hash of the server address, postmaster start, backend pid,
 -- the time and 32 random base36 digits, first 32 characters) and the
 -- counter's offset (a random start below 476782367 less the time in
@@ -186,33 +186,35 @@ $$
 $lg$, '@extschema@', s), '@pgcrypto@', c);
 	EXECUTE pg_catalog.replace(pg_catalog.replace($lg$
 COMMENT ON FUNCTION cuid2_new_backend_state() IS
-'internal to the portable ids: a new fingerprint and counter offset; IMMUTABLE only so that cuid2_backend_state() keeps one per backend in its plan'
+'internal to the portable ids: a new fingerprint and counter offset; IMMUTABLE only so that cuid2_make() keeps one per backend in its plan'
 $lg$, '@extschema@', s), '@pgcrypto@', c);
 	EXECUTE pg_catalog.replace(pg_catalog.replace($lg$
 -- @portable-only
-CREATE OR REPLACE FUNCTION cuid2_backend_state()
-RETURNS text
-LANGUAGE plpgsql VOLATILE PARALLEL SAFE
-AS $$
-BEGIN
-	-- folded when this expression is planned: once per backend (see above)
-	RETURN @extschema@.cuid2_new_backend_state();
-END
-$$
-$lg$, '@extschema@', s), '@pgcrypto@', c);
-	EXECUTE pg_catalog.replace(pg_catalog.replace($lg$
-COMMENT ON FUNCTION cuid2_backend_state() IS
-'internal to the portable ids: the calling backend''s fingerprint and counter offset (see the Managed PostgreSQL guide)'
-$lg$, '@extschema@', s), '@pgcrypto@', c);
-	EXECUTE pg_catalog.replace(pg_catalog.replace($lg$
-CREATE OR REPLACE FUNCTION gen_prefixed_id(prefix text, length integer DEFAULT 24)
+CREATE OR REPLACE FUNCTION cuid2_make(prefix text, length integer, mode text)
 RETURNS text
 LANGUAGE plpgsql VOLATILE STRICT PARALLEL SAFE
 AS $$
 DECLARE
+	-- folded when this expression is planned: once per backend (see above)
+	state text := @extschema@.cuid2_new_backend_state();
 	problem text;
+	input text;
+	r bit(416);
+	b bit(512);
+	now_us bigint;
+	c1 bigint;
+	c2 bigint;
+	c3 bigint;
+	n numeric;
+	digits integer;
 BEGIN
-	IF prefix !~ '^[a-z]([a-z0-9_]*[a-z0-9])?$' OR octet_length(prefix) > 63 THEN
+	-- mode: 'prefixed' (gen_prefixed_id), 'bare' (gen_cuid2), 'fingerprint'
+	-- (cuid2_fingerprint(): this backend's, from the state above) or 'digits'
+	-- (for the tests: characters 1..length-1 of hash(prefix))
+	IF mode = 'fingerprint' THEN
+		RETURN left(state, 32);
+	END IF;
+	IF mode = 'prefixed' AND (prefix !~ '^[a-z]([a-z0-9_]*[a-z0-9])?$' OR octet_length(prefix) > 63) THEN
 		problem := CASE
 			WHEN prefix = '' THEN 'The prefix is empty.'
 			WHEN octet_length(prefix) > 63 THEN 'The prefix is longer than 63 characters.'
@@ -223,26 +225,6 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value',
 				  DETAIL = problem || ' A prefix is 1 to 63 lowercase ASCII letters, digits and underscores, starting with a letter and not ending with an underscore.';
 	END IF;
-	RETURN prefix || '_' || @extschema@.gen_cuid2(length);
-END
-$$
-$lg$, '@extschema@', s), '@pgcrypto@', c);
-	EXECUTE pg_catalog.replace(pg_catalog.replace($lg$
-CREATE OR REPLACE FUNCTION gen_cuid2(length integer DEFAULT 24)
-RETURNS text
-LANGUAGE plpgsql VOLATILE STRICT PARALLEL SAFE
-AS $$
-DECLARE
-	state text := @extschema@.cuid2_backend_state();
-	r bit(416);
-	b bit(512);
-	now_us bigint;
-	c1 bigint;
-	c2 bigint;
-	c3 bigint;
-	n numeric;
-	digits integer;
-BEGIN
 	IF length < 2 OR length > 32 THEN
 		RAISE EXCEPTION 'invalid CUID2 length %', length
 			USING ERRCODE = 'invalid_parameter_value',
@@ -253,18 +235,27 @@ BEGIN
 	-- Date.now(), and microseconds for the counter (a double holds them exactly enough)
 	now_us := (pg_catalog.date_part('epoch', pg_catalog.clock_timestamp()) * 1000000)::bigint;
 	-- the salt: six groups of six base36 digits, each a 63-bit random value mod 36^6
-	c1 := (substring(r FROM 33 FOR 63)::bigint % 2176782336) * 2176782336 + substring(r FROM 96 FOR 63)::bigint % 2176782336;
+	-- (up to length 24, the default, two groups of twelve digits are enough)
 	c2 := (substring(r FROM 159 FOR 63)::bigint % 2176782336) * 2176782336 + substring(r FROM 222 FOR 63)::bigint % 2176782336;
 	c3 := (substring(r FROM 285 FOR 63)::bigint % 2176782336) * 2176782336 + substring(r FROM 348 FOR 63)::bigint % 2176782336;
-	state := right(@extschema@.cuid2_base36_12(c1) || @extschema@.cuid2_base36_12(c2) || @extschema@.cuid2_base36_12(c3), length)
-		|| state;
+	IF length <= 24 THEN
+		state := right(@extschema@.cuid2_base36_12(c2) || @extschema@.cuid2_base36_12(c3), length) || state;
+	ELSE
+		c1 := (substring(r FROM 33 FOR 63)::bigint % 2176782336) * 2176782336 + substring(r FROM 96 FOR 63)::bigint % 2176782336;
+		state := right(@extschema@.cuid2_base36_12(c1) || @extschema@.cuid2_base36_12(c2) || @extschema@.cuid2_base36_12(c3), length)
+			|| state;
+	END IF;
 	-- hash(time36 + salt + count36 + fingerprint)
 	c1 := now_us / 1000;
 	c2 := substr(state, length + 33)::bigint + now_us;
-	b := ('x' || pg_catalog.encode(@pgcrypto@.digest(
-			ltrim(@extschema@.cuid2_base36_12(c1), '0') || left(state, length)
-			|| ltrim(@extschema@.cuid2_base36_12(c2), '0') || substr(state, length + 1, 32),
-			'sha3-512'), 'hex'))::bit(512);
+	IF mode = 'digits' THEN
+		-- test hook: the characters an id takes from hash(prefix), no letter
+		input := prefix;
+	ELSE
+		input := ltrim(@extschema@.cuid2_base36_12(c1), '0') || left(state, length)
+			|| ltrim(@extschema@.cuid2_base36_12(c2), '0') || substr(state, length + 1, 32);
+	END IF;
+	b := ('x' || pg_catalog.encode(@pgcrypto@.digest(input, 'sha3-512'), 'hex'))::bit(512);
 	n := @extschema@.cuid2_digest_number(b);
 	-- digits of the hash: 100 or 99 for all but a 1/36^2 share of digests
 	IF n >= 36::numeric ^ 99 THEN
@@ -285,13 +276,39 @@ BEGIN
 	n := div(n, @extschema@.cuid2_power36(c1::integer));
 	c2 := length - 1;
 	n := mod(n, @extschema@.cuid2_power36(c2::integer));
-	c1 := div(n, 22452257707354557240087211123792674816);
-	c2 := mod(div(n, 4738381338321616896), 4738381338321616896);
+	-- (up to length 25, at most 24 digits: two groups of twelve)
+	IF length > 25 THEN
+		c1 := div(n, 22452257707354557240087211123792674816);
+		c2 := mod(div(n, 4738381338321616896), 4738381338321616896);
+	ELSE
+		c2 := div(n, 4738381338321616896);
+	END IF;
 	c3 := mod(n, 4738381338321616896);
-	RETURN chr(97 + ((substring(r FROM 1 FOR 32)::bigint * 26) >> 32)::integer)
-		|| right(@extschema@.cuid2_base36_12(c1) || @extschema@.cuid2_base36_12(c2)
-				 || @extschema@.cuid2_base36_12(c3), length - 1);
+	RETURN CASE mode WHEN 'prefixed' THEN prefix || '_' ELSE '' END
+		|| CASE WHEN mode <> 'digits' THEN chr(97 + ((substring(r FROM 1 FOR 32)::bigint * 26) >> 32)::integer) ELSE '' END
+		|| right(CASE WHEN length > 25 THEN @extschema@.cuid2_base36_12(c1) ELSE '' END
+				 || @extschema@.cuid2_base36_12(c2) || @extschema@.cuid2_base36_12(c3), length - 1);
 END
+$$
+$lg$, '@extschema@', s), '@pgcrypto@', c);
+	EXECUTE pg_catalog.replace(pg_catalog.replace($lg$
+COMMENT ON FUNCTION cuid2_make(text, integer, text) IS
+'internal to the portable ids: gen_prefixed_id(), gen_cuid2() and cuid2_fingerprint() in one PL/pgSQL function, whose cached plan holds the backend''s generator state'
+$lg$, '@extschema@', s), '@pgcrypto@', c);
+	EXECUTE pg_catalog.replace(pg_catalog.replace($lg$
+CREATE OR REPLACE FUNCTION gen_prefixed_id(prefix text, length integer DEFAULT 24)
+RETURNS text
+LANGUAGE sql VOLATILE STRICT PARALLEL SAFE
+AS $$
+	SELECT @extschema@.cuid2_make(prefix, length, 'prefixed')
+$$
+$lg$, '@extschema@', s), '@pgcrypto@', c);
+	EXECUTE pg_catalog.replace(pg_catalog.replace($lg$
+CREATE OR REPLACE FUNCTION gen_cuid2(length integer DEFAULT 24)
+RETURNS text
+LANGUAGE sql VOLATILE STRICT PARALLEL SAFE
+AS $$
+	SELECT @extschema@.cuid2_make('', length, 'bare')
 $$
 $lg$, '@extschema@', s), '@pgcrypto@', c);
 	EXECUTE pg_catalog.replace(pg_catalog.replace($lg$
@@ -348,7 +365,7 @@ CREATE OR REPLACE FUNCTION cuid2_fingerprint()
 RETURNS text
 LANGUAGE sql VOLATILE STRICT PARALLEL SAFE
 AS $$
-	SELECT left(@extschema@.cuid2_backend_state(), 32)
+	SELECT @extschema@.cuid2_make('', 0, 'fingerprint')
 $$
 $lg$, '@extschema@', s), '@pgcrypto@', c);
 	EXECUTE pg_catalog.replace(pg_catalog.replace($lg$

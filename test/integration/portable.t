@@ -4,6 +4,8 @@
 #    as a role without CREATE on the schema (a clear error, exit 2);
 #  - cuid2_hash() equals the C edition's and the reference hash() on 2,000+
 #    inputs (ASCII, multi-byte UTF-8, empty, long);
+#  - the portable generator composes the reference init()'s id from the same
+#    time, letter, salt, counter and fingerprint (500 cases, lengths 2..32);
 #  - ids of either edition and of the reference createId() pass each other's
 #    validators;
 #  - no duplicate among 1,000,000 portable ids from 4 concurrent sessions,
@@ -87,6 +89,31 @@ is(scalar(grep { ($p[$_] // '') ne ($c[$_] // '') } 0 .. $#inputs), 0,
 	'portable cuid2_hash() equals the C edition\'s on all ' . scalar(@inputs) . ' inputs');
 is(scalar(grep { ($p[$_] // '') ne $ref->[$_] } 0 .. $#inputs), 0,
 	'portable cuid2_hash() equals the reference hash() on all ' . scalar(@inputs) . ' inputs');
+
+# ---------------------------------------------------------------- whole ids
+# The reference init() composes an id from a time, letter, salt, counter and
+# fingerprint; the portable generator's digit extraction (cuid2_make's
+# 'digits' mode, the same code path as gen_prefixed_id after the hash
+# input is built) must give the same id for the same hash input.
+my @b36 = ('0' .. '9', 'a' .. 'z');
+sub base36 { my ($v) = @_; my $s = ''; do { $s = $b36[$v % 36] . $s; $v = int($v / 36) } while $v > 0; $s }
+my (@cases, @compose);
+for my $i (0 .. 499) {
+	my $length = 2 + ($i % 31);
+	my $c = { time => int(rand(2**44)), letter => int(rand(26)), salt => [map { int(rand(36)) } 1 .. $length],
+		counter => int(rand(2**40)), fingerprint => join('', map { $b36[int(rand(36))] } 1 .. 32), length => $length };
+	push @cases, $c;
+	push @compose, [base36($c->{time}) . join('', map { $b36[$_] } @{ $c->{salt} }) . base36($c->{counter}) . $c->{fingerprint},
+		$length, chr(97 + $c->{letter})];
+}
+($rc, $out, $err) = node_run('cuid2_reference.mjs', 'ids', { stdin => $json->encode(\@cases) });
+is($rc, 0, 'reference init() ran') or diag $err;
+my $ref_ids = $json->decode($out);
+my @mine = split /\n/, psql("SELECT x->>2 || app.cuid2_make(x->>0, (x->>1)::int, 'digits') FROM json_array_elements(\$J\$"
+	. $json->encode(\@compose) . "\$J\$::json) WITH ORDINALITY t(x, n) ORDER BY n", db => $db);
+my @bad = grep { ($mine[$_] // '') ne $ref_ids->[$_] } 0 .. $#cases;
+is(scalar(@bad), 0, 'the portable generator makes the reference init()\'s id from the same inputs in all 500 cases, lengths 2 to 32')
+	or diag "first difference at case $bad[0]: got $mine[$bad[0]], want $ref_ids->[$bad[0]]";
 
 # ---------------------------------------------------------------- validators
 my @pids = split /\n/, psql(q{SELECT app.gen_cuid2(2 + n % 31) FROM generate_series(0, 999) n
