@@ -34,14 +34,23 @@ include $(PGXS)
 $(DATA_built): $(sort $(wildcard sql/parts/*.sql)) $(EXTENSION).control
 	cat $(sort $(wildcard sql/parts/*.sql)) > $@
 
+# the portable edition (docs/managed-postgresql.md): one SQL script built
+# from sql/portable/src and the shared statements of sql/parts; committed,
+# so that it can be run with psql -f without a build (test/integration/
+# portable_install.t checks that it is what this rule makes)
+PORTABLE_SQL = sql/portable/lifeguard_portable--$(EXTVERSION).sql
+all: $(PORTABLE_SQL)
+$(PORTABLE_SQL): sql/portable/build.sh $(sort $(wildcard sql/portable/src/*.sql)) $(sort $(wildcard sql/parts/*.sql)) $(EXTENSION).control
+	sh sql/portable/build.sh $(EXTVERSION) > $@.tmp && mv $@.tmp $@
+
 # the extension's objects depend on the headers they include
 $(OBJS): $(wildcard common/*.h extension/*.h)
 
 # the client library and CLI, when present
 ifneq ($(wildcard client/Makefile),)
 all: client
-client:
-	$(MAKE) -C client PG_CONFIG=$(PG_CONFIG) WERROR=$(WERROR)
+client: $(PORTABLE_SQL)
+	$(MAKE) -C client PG_CONFIG=$(PG_CONFIG) WERROR=$(WERROR) PORTABLE_SQL=../$(PORTABLE_SQL)
 install: install-client
 install-client: client
 	$(MAKE) -C client PG_CONFIG=$(PG_CONFIG) install

@@ -40,6 +40,11 @@ extern int	cmd_health(int argc, char **argv);
 extern int	cmd_audit(int argc, char **argv);
 extern int	cmd_top(int argc, char **argv);
 extern int	cmd_metrics(int argc, char **argv);
+extern int	cmd_install(int argc, char **argv);
+
+/* cmd_install: the portable edition's script, embedded at build time */
+extern const char cli_portable_version[];
+extern const char cli_portable_sql[];
 
 /* "lifeguard CMD: message" on stderr, one line. */
 extern void cli_error(const char *cmd, const char *fmt,...)
@@ -89,6 +94,7 @@ typedef struct cli_db
 	char	   *schema;			/* quote_ident() of lifeguard's schema; NULL: not installed */
 	char		schema_name[64];	/* the same, unquoted */
 	char	   *ext_version;	/* installed version of lifeguard */
+	const char *edition;		/* "extension" or "portable" (NULL: not installed) */
 } cli_db;
 
 /*

@@ -181,6 +181,56 @@ cli_db_sql(cli_db *db, const char *fmt)
 	return sql;
 }
 
+/*
+ * The portable edition (lifeguard install): the schema of its version
+ * function, the first one on the search path if there are several.
+ */
+static int
+find_portable_edition(cli_db *db)
+{
+	lg_error	err;
+	PGresult   *res;
+	char	   *sql;
+
+	res = cli_db_query(db,
+					   "SELECT quote_ident(n.nspname), n.nspname"
+					   "  FROM pg_catalog.pg_proc p"
+					   "  JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace"
+					   " WHERE p.proname = 'lifeguard_portable_version' AND p.pronargs = 0"
+					   " ORDER BY n.nspname = ANY (pg_catalog.current_schemas(false)) DESC, n.nspname"
+					   " LIMIT 1",
+					   0, NULL, &err);
+	if (res == NULL)
+		return cli_db_query_failed(db, "looking up lifeguard's portable edition", &err);
+	if (PQntuples(res) == 0)
+	{
+		PQclear(res);
+		return EXIT_OK;
+	}
+	db->schema = strdup(PQgetvalue(res, 0, 0));
+	snprintf(db->schema_name, sizeof(db->schema_name), "%s", PQgetvalue(res, 0, 1));
+	PQclear(res);
+	if (db->schema == NULL)
+	{
+		cli_error(db->cmd, "out of memory");
+		return EXIT_CHECK;
+	}
+	sql = cli_db_sql(db, "SELECT %s.lifeguard_portable_version()");
+	res = cli_db_query(db, sql, 0, NULL, &err);
+	free(sql);
+	if (res == NULL)
+		return cli_db_query_failed(db, "reading the portable edition's version", &err);
+	db->ext_version = strdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	if (db->ext_version == NULL)
+	{
+		cli_error(db->cmd, "out of memory");
+		return EXIT_CHECK;
+	}
+	db->edition = "portable";
+	return EXIT_OK;
+}
+
 int
 cli_db_find_extension(cli_db *db)
 {
@@ -206,9 +256,12 @@ cli_db_find_extension(cli_db *db)
 			cli_error(db->cmd, "out of memory");
 			return EXIT_CHECK;
 		}
+		db->edition = "extension";
+		PQclear(res);
+		return EXIT_OK;
 	}
 	PQclear(res);
-	return EXIT_OK;
+	return find_portable_edition(db);
 }
 
 int

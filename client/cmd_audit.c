@@ -145,6 +145,12 @@ audit_fetch(cli_db *db, audit_report *r)
 	memset(r, 0, sizeof(*r));
 	if ((rc = cli_db_require_extension(db)) != EXIT_OK)
 		return rc;
+	if (strcmp(db->edition, "portable") == 0)
+	{
+		cli_error(CMD, "the pooling audit needs the C extension; the portable edition in schema %s has none (run enforcement in CI against a database that has it)",
+				  db->schema_name);
+		return EXIT_USAGE;
+	}
 	/*
 	 * JSON and the terminal want UTF-8, and the server converts to it; but
 	 * a SQL_ASCII database refuses to send bytes that are not valid in the

@@ -80,6 +80,7 @@ typedef struct health
 	bool		installed;
 	char		ext_version[32];
 	char		schema[64];
+	char		edition[16];	/* "extension" or "portable" */
 	int			preloaded;		/* 1, 0, -1 unknown */
 	bool		have_headroom;
 	cli_headroom headroom;
@@ -147,6 +148,7 @@ check(cli_db *db, int instances, health *h)
 	{
 		snprintf(h->ext_version, sizeof(h->ext_version), "%s", db->ext_version);
 		snprintf(h->schema, sizeof(h->schema), "%s", db->schema_name);
+		snprintf(h->edition, sizeof(h->edition), "%s", db->edition);
 	}
 	h->preloaded = cli_db_preloaded(db);
 
@@ -254,6 +256,7 @@ print_json(const health *h, const char *url, const char *appname, int rc,
 	json_object_set_new(o, "installed", h->connected ? json_boolean(h->installed) : json_null());
 	json_object_set_new(o, "extension_version", str_or_null(h->installed, h->ext_version));
 	json_object_set_new(o, "schema", str_or_null(h->installed, h->schema));
+	json_object_set_new(o, "edition", str_or_null(h->installed, h->edition));
 	json_object_set_new(o, "preloaded", h->connected ? tristate(h->preloaded) : json_null());
 	if (h->have_headroom)
 	{
@@ -304,7 +307,9 @@ print_text(const health *h, const char *url, const char *appname, int rc)
 	printf("  round trip:  %.1f ms\n", h->round_trip_ms);
 	printf("  version:     PostgreSQL %s\n", h->server_version);
 	if (h->installed)
-		printf("  lifeguard:   %s in schema %s, %s\n", h->ext_version, h->schema,
+		printf("  lifeguard:   %s%s in schema %s, %s\n", h->ext_version,
+			   strcmp(h->edition, "portable") == 0 ? " (portable edition)" : "", h->schema,
+			   strcmp(h->edition, "portable") == 0 ? "no pooling audit without the C extension" :
 			   h->preloaded == 1 ? "preloaded" :
 			   h->preloaded == 0 ? "not preloaded (no pooling audit)" :
 			   "preloading unknown");

@@ -127,6 +127,9 @@ run(cli_db *db, obuf *b)
 	if ((rc = cli_pool_snapshot(db, &rows, &nrows, &hr)) != EXIT_OK)
 		return rc;
 
+	family(b, "lifeguard_info", "gauge",
+		   "lifeguard in the scraped database: edition (extension, or portable for the SQL-only edition without the pooling audit) and version; always 1.");
+	ob_printf(b, "lifeguard_info{edition=\"%s\",version=\"%s\"} 1\n", db->edition, db->ext_version);
 	family(b, "lifeguard_pool_connections", "gauge",
 		   "Client backends per application pool (pool_usage summed over client addresses, without this scrape's own connection) by state: active (running, not waiting on a lock), waiting (on a lock), idle, idle_in_transaction, idle_in_transaction_aborted, other (starting, or not visible to the scraping role).");
 	for (int i = 0; i < nrows; i++)
@@ -173,7 +176,8 @@ run(cli_db *db, obuf *b)
 		   "1 when the server loads lifeguard through shared_preload_libraries (the pooling audit works), else 0.");
 	ob_printf(b, "lifeguard_preloaded %d\n", preloaded == 1 ? 1 : 0);
 
-	if (preloaded == 1)
+	/* the portable edition has no pooling audit, preloaded or not */
+	if (preloaded == 1 && strcmp(db->edition, "extension") == 0)
 	{
 		lg_error	err;
 		PGresult   *res;

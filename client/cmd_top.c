@@ -236,7 +236,8 @@ draw(cli_db *db, int interval)
 
 	erase();
 	/* every line is cut at the terminal's width rather than wrapped */
-	snprintf(line, sizeof(line), "lifeguard top  %s  every %ds  q quits  %s", db->url, interval, stamp);
+	snprintf(line, sizeof(line), "lifeguard top%s  %s  every %ds  q quits  %s",
+			 strcmp(db->edition, "portable") == 0 ? " (portable edition)" : "", db->url, interval, stamp);
 	attron(A_BOLD);
 	mvaddnstr(0, 0, line, COLS);
 	attroff(A_BOLD);

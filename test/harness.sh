@@ -3,7 +3,9 @@
 #
 #   bash test/harness.sh test            everything `make test` runs
 #   bash test/harness.sh run FILE...     only these tests (.sql: pg_prove,
-#                                        .t: prove) on a fresh cluster
+#                                        .t: prove) on a fresh cluster;
+#                                        portable:FILE.sql against the
+#                                        portable edition
 #   bash test/harness.sh demo            the tour (`make demo`)
 #   bash test/harness.sh bench [NAME...] benchmarks under test/bench
 #   bash test/harness.sh shell           a cluster and a shell on it
@@ -249,6 +251,41 @@ start_world() {
 	export LG_ROOT LG_RUNAS="$( [ "$(id -u)" -eq 0 ] && echo 'runuser -u postgres --' || true)"
 }
 
+# start_portable_cluster: a cluster from a copy of the PostgreSQL tree that
+# has no lifeguard files at all (no lifeguard.so, no extension script), with
+# only the portable edition's script loaded (docs/managed-postgresql.md), as
+# on a managed service; exports LG_PORTABLE_PORT.
+start_portable_cluster() {
+	local tree="$LG_TMP/portable-install" saved_bindir="$LG_BINDIR" b
+	mkdir -p "$tree$PGBIN" "$tree$PGSHARE" "$tree$PGPKGLIB"
+	for b in postgres initdb pg_ctl; do cp -n "$PGBIN/$b" "$tree$PGBIN/$b"; done
+	cp -rsn "$PGSHARE/." "$tree$PGSHARE/"
+	cp -rsn "$PGPKGLIB/." "$tree$PGPKGLIB/"
+	find "$tree" -name 'lifeguard*' -exec rm -f {} +
+	chmod -R a+rX "$tree"
+	log "starting a cluster without the C library (the portable edition)"
+	LG_BINDIR="$tree$PGBIN"
+	start_cluster portable no
+	LG_BINDIR="$saved_bindir"
+	export LG_PORTABLE_PORT="$CLUSTER_PORT"
+	psql -X -q -p "$LG_PORTABLE_PORT" -d postgres -v ON_ERROR_STOP=1 \
+		-c "CREATE DATABASE lifeguard_test" >/dev/null
+	psql -X -q -p "$LG_PORTABLE_PORT" -v ON_ERROR_STOP=1 \
+		-c "CREATE EXTENSION pgtap" -c "CREATE EXTENSION dblink" >/dev/null
+	psql -X -q -p "$LG_PORTABLE_PORT" -v ON_ERROR_STOP=1 -v schema=public \
+		-f "$LG_ROOT/sql/portable/lifeguard_portable--$(sed -n "s/^default_version *= *'\(.*\)'/\1/p" "$LG_ROOT/lifeguard.control").sql" >/dev/null
+}
+
+# the pgTAP files that also run against the portable edition (each states
+# its intended differences where it checks :portable)
+PORTABLE_PGTAP=(test/sql/ids.sql test/sql/pool_usage.sql test/sql/pool_capacity.sql
+	test/sql_nopreload/audit_nopreload.sql)
+
+run_pgtap_portable() {
+	[ $# -gt 0 ] || return 0
+	PGPORT="$LG_PORTABLE_PORT" pg_prove --ext .sql "$@"
+}
+
 # ---------------------------------------------------------------------------
 # running tests
 
@@ -290,6 +327,9 @@ cmd_test() {
 	run_pgtap_nopreload "${nosql[@]}" || failed=1
 	log "TAP tests (prove): client and integration"
 	run_tap "${tap[@]}" || failed=1
+	start_portable_cluster
+	log "pgTAP tests (pg_prove), portable edition on a cluster without the C library"
+	run_pgtap_portable "${PORTABLE_PGTAP[@]/#/$LG_ROOT/}" || failed=1
 	if [ "$failed" -ne 0 ]; then
 		log "FAILED"
 		exit 1
@@ -304,6 +344,9 @@ cmd_run() {
 	local failed=0 f
 	for f in "$@"; do
 		case "$f" in
+			portable:*.sql)
+				[ -n "${LG_PORTABLE_PORT:-}" ] || start_portable_cluster
+				run_pgtap_portable "${f#portable:}" || failed=1 ;;
 			*test/sql_nopreload/*.sql) run_pgtap_nopreload "$f" || failed=1 ;;
 			*.sql) run_pgtap "$f" || failed=1 ;;
 			*.t) run_tap "$f" || failed=1 ;;

@@ -167,6 +167,7 @@ for my $b (binaries()) {
 	if ($m) {
 		my %types = map { $_ => $m->{families}{$_}{type} } keys %{ $m->{families} };
 		is_deeply(\%types, {
+			lifeguard_info => 'gauge',
 			lifeguard_pool_connections => 'gauge', lifeguard_max_connections => 'gauge',
 			lifeguard_superuser_reserved_connections => 'gauge', lifeguard_connections_in_use => 'gauge',
 			lifeguard_connections_available => 'gauge', lifeguard_connections_utilization_ratio => 'gauge',
@@ -187,6 +188,10 @@ for my $b (binaries()) {
 			} elsif ($name eq 'lifeguard_pooling_hazards_total') {
 				is_deeply([sort keys %$l], [qw(application_name hazard)], "$v: hazard labels") or next;
 				$got_haz{"$l->{application_name}\0$l->{hazard}"} = $val;
+			} elsif ($name eq 'lifeguard_info') {
+				is_deeply($l, {edition => 'extension', version => psql(q{SELECT extversion FROM pg_extension WHERE extname = 'lifeguard'})},
+					"$v: lifeguard_info names the edition and version");
+				is($val, 1, "$v: lifeguard_info is 1");
 			} else {
 				is_deeply($l, {}, "$v: $name has no labels");
 				$single{$name} = $val;

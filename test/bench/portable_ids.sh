@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# test/bench/portable_ids.sh: cost of the portable edition's gen_prefixed_id
+# (sql/portable, PL/pgSQL on pgcrypto) against peers measured in the same
+# run: the C edition's gen_prefixed_id and gen_random_uuid() in the same
+# server, and the reference @paralleldrive/cuid2 createId() under node.
+# The portable edition is installed into its own schema of the test
+# database, beside the extension.  Runs are interleaved and the median of
+# each is reported, because the machine is shared and noisy.
+set -euo pipefail
+ROUNDS="${ROUNDS:-5}"
+N="${N:-100000}"
+
+q() { psql -X -q -A -t -v ON_ERROR_STOP=1 "$@"; }
+
+version=$(sed -n "s/^default_version *= *'\(.*\)'/\1/p" "$LG_ROOT/lifeguard.control")
+q -v schema=lifeguard_portable_bench -f "$LG_ROOT/sql/portable/lifeguard_portable--$version.sql" >/dev/null
+
+q <<'SQL'
+CREATE OR REPLACE FUNCTION pg_temp_bench_ms(sql text) RETURNS float8 LANGUAGE plpgsql AS $$
+DECLARE t0 timestamptz;
+BEGIN
+	t0 := clock_timestamp();
+	EXECUTE sql;
+	RETURN 1000 * extract(epoch FROM clock_timestamp() - t0);
+END $$;
+SQL
+
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+
+declare -a portable c uuid base
+for r in $(seq 1 "$ROUNDS"); do
+	portable+=("$(q -c "SELECT pg_temp_bench_ms('SELECT count(lifeguard_portable_bench.gen_prefixed_id(''ws'')) FROM generate_series(1, $N)')")")
+	c+=("$(q -c "SELECT pg_temp_bench_ms('SELECT count(public.gen_prefixed_id(''ws'')) FROM generate_series(1, $N)')")")
+	uuid+=("$(q -c "SELECT pg_temp_bench_ms('SELECT count(gen_random_uuid()) FROM generate_series(1, $N)')")")
+	base+=("$(q -c "SELECT pg_temp_bench_ms('SELECT count(g) FROM generate_series(1, $N) g')")")
+done
+m_portable=$(printf '%s\n' "${portable[@]}" | median)
+m_c=$(printf '%s\n' "${c[@]}" | median)
+m_uuid=$(printf '%s\n' "${uuid[@]}" | median)
+m_base=$(printf '%s\n' "${base[@]}" | median)
+
+# the reference package under node: per-id cost of createId()
+node_ns=$(cd "$LG_ROOT/test/integration" && node --input-type=module -e '
+import { createId } from "@paralleldrive/cuid2";
+const n = 200000;
+for (let i = 0; i < 20000; i++) createId();          // warm up the JIT
+const t0 = process.hrtime.bigint();
+let x = 0;
+for (let i = 0; i < n; i++) x += createId().length;
+const t1 = process.hrtime.bigint();
+if (x !== n * 24) throw new Error("unexpected id length");
+console.log(Number(t1 - t0) / n);')
+
+q -c "SET client_min_messages = warning" -c "DROP SCHEMA lifeguard_portable_bench CASCADE" -c "DROP FUNCTION pg_temp_bench_ms(text)" >/dev/null
+
+awk -v n="$N" -v p="$m_portable" -v c="$m_c" -v u="$m_uuid" -v b="$m_base" -v nn="$node_ns" -v rounds="$ROUNDS" 'BEGIN {
+	printf "portable ids benchmark: %d ids per query, median of %d interleaved rounds\n", n, rounds
+	printf "  portable gen_prefixed_id(%cws%c)     %9.1f ms  (%8.1f ns/id)\n", 39, 39, p, p * 1e6 / n
+	printf "  C edition gen_prefixed_id(%cws%c)    %9.1f ms  (%8.1f ns/id)\n", 39, 39, c, c * 1e6 / n
+	printf "  gen_random_uuid()                  %9.1f ms  (%8.1f ns/id)\n", u, u * 1e6 / n
+	printf "  SELECT count(g) (executor baseline) %8.1f ms\n", b
+	printf "  reference createId() under node               (%8.1f ns/id)\n", nn
+	printf "  ratio portable / C edition                %8.1fx\n", p / c
+	printf "  ratio portable / gen_random_uuid          %8.1fx\n", p / u
+	printf "  speed-up over the reference package        %7.2fx (goal >= 10x, i.e. <= 20 us/id)\n", nn / (p * 1e6 / n)
+}'
