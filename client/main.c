@@ -15,6 +15,7 @@
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -63,11 +64,25 @@ void
 cli_error(const char *cmd, const char *fmt,...)
 {
 	char		msg[1024];
+	char	   *full = NULL;
 	va_list		ap;
 
+	/* a long message keeps its start and its end (the reason) */
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (vasprintf(&full, fmt, ap) < 0)
+		full = NULL;
 	va_end(ap);
+	if (full == NULL)
+	{
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+	}
+	else
+	{
+		lg_message_fit(msg, sizeof(msg), full);
+		free(full);
+	}
 	for (char *p = msg; *p; p++)
 		if (*p == '\n' || *p == '\r')
 			*p = ' ';
