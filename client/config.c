@@ -666,7 +666,7 @@ static const lg_variable variables[] = {
 	{"DATABASE_URL", NULL, 0, 0, 0, 0,
 	"the connection string (URI or key=value)"},
 	{"DIRECT_URL", NULL, 0, 0, 0, 0,
-	"the unpooled connection, for --direct; the fallback when DATABASE_URL is unset"},
+	"the unpooled connection (--direct); used when DATABASE_URL is unset"},
 	{"APP_ENV", parse_environment, 0, 0, 0, 0,
 	"production, staging, development (default) or test: the profile"},
 	{"NODE_ENV", parse_environment, 0, 0, 0, 0,
@@ -686,7 +686,7 @@ static const lg_variable variables[] = {
 	{"APP_NAME", parse_app_name, 0, 0, 0, 0,
 	"base of application_name (default app)"},
 	{"DATABASE_STATEMENT_CACHE", parse_statement_cache, 0, 0, 0, 0,
-	"on or off (default): cache named prepared statements (session pooling only)"},
+	"on or off (default): reuse named prepared statements (session pooling)"},
 };
 
 #define NVARIABLES ((int) (sizeof(variables) / sizeof(variables[0])))
@@ -906,6 +906,29 @@ apply_settings(resolve_ctx *ctx)
 		else if (variables[i].def != VAR_PROFILE)
 			*field = variables[i].def;
 	}
+}
+
+/*
+ * A value that is itself a URL with user info (dbname=postgresql://u:pw@h/db):
+ * libpq takes it literally here, and every output would show the password
+ * in it.  Refused, naming the parameter only.
+ */
+static lg_status
+check_nested_urls(resolve_ctx *ctx, lg_error *err)
+{
+	lg_config  *c = ctx->c;
+
+	for (int i = 0; i < c->nurl; i++)
+	{
+		const char *v = c->url[i].value;
+		size_t		slen = lg_url_scheme_length(v);
+
+		if (slen > 0 && lg_url_userinfo_end(v + slen + 3) != NULL)
+			return lg_fail(err, LG_ERR_CONFIG,
+						   "invalid %s: the value of %s is a URL with user info, which may hold a password; lifeguard does not expand nested connection strings",
+						   ctx->var, c->url[i].keyword);
+	}
+	return LG_OK;
 }
 
 /*
@@ -1220,6 +1243,7 @@ resolve(const char *const *env, int options, lg_config *c, lg_error *err)
 		return st;
 	apply_settings(&ctx);
 	if ((st = parse_url(c, ctx.var, ctx.raw, &ctx.pgbouncer_flag, err)) != LG_OK ||
+		(st = check_nested_urls(&ctx, err)) != LG_OK ||
 		(st = url_connect_timeout(&ctx, err)) != LG_OK ||
 		(st = scan_hosts_ports(&ctx, err)) != LG_OK)
 		return st;

@@ -14,8 +14,8 @@
  *	  - the user info of anything URL-shaped, whatever its scheme: the part
  *		after the first ':' for postgres:// and postgresql:// (the user name
  *		stays), all of it for any other scheme (tokens often go there);
- *	  - a word of a key=value string that is not a key=value pair (the tail
- *		of an unquoted password that contains a space).
+ *	  - a word of a key=value string that is not a key=value pair and not
+ *		a libpq keyword (the tail of an unquoted password with a space).
  *	  Everything else (keys, hosts, ports, database names, the scheme) is
  *	  shown, so that a message can say what is wrong.
  *
@@ -440,9 +440,17 @@ scan_keyvalue(const char *raw, lg_secrets *s, outbuf *ob)
 			p++;
 		if (*p != '=')
 		{
-			/* a word that is no key=value: may be the tail of a password */
-			lg_secrets_add(s, key, klen);
-			puts_(ob, "****");
+			/*
+			 * A word that is no key=value: a keyword that lost its '=' is
+			 * shown, anything else may be the tail of a password.
+			 */
+			if (lg_option_is_secret(key, klen))
+			{
+				lg_secrets_add(s, key, klen);
+				puts_(ob, "****");
+			}
+			else
+				put(ob, key, klen);
 			if (*p)
 				puts_(ob, " ");
 			continue;
