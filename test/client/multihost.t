@@ -40,10 +40,10 @@ for my $b (binaries()) {
 	is($rc, 2, "[$variant] a bad port in a list: exit 2");
 	like($err, qr/port "abc" is not a number from 1 to 65535/, "[$variant] a bad port in a list: named");
 
-	# a real connection: the first host refuses, the second has no port and
-	# gets libpq's default (PGPORT: the test cluster)
+	# a real connection: the first host has no port (libpq's default 5432,
+	# where nothing of ours listens), the second is the test cluster
 	($rc, $out, $err) = cli($variant,
-		lg_env(DATABASE_URL => "host=127.0.0.1,127.0.0.1 port=$closed, dbname=$ENV{PGDATABASE} user=$ENV{PGUSER}"),
+		lg_env(DATABASE_URL => "host=127.0.0.1,127.0.0.1 port=,$ENV{PGPORT} dbname=$ENV{PGDATABASE} user=$ENV{PGUSER}"),
 		'health', '--json');
 	is($rc, 0, "[$variant] health over a host list with an empty port: exit 0") or diag("$out$err");
 

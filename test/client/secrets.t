@@ -24,7 +24,7 @@ my $P = free_port();				# nothing listens there
 my $P2 = free_port();
 my $rej = reject_password_server();
 my $R = $rej->{port};
-END { stop_reject_server($rej) }
+END { local $?; stop_reject_server($rej) }
 
 my $long = 'a' x 250;
 
