@@ -468,14 +468,14 @@ lg_config_redact(const lg_config *c, char *msg, size_t size)
 }
 
 /*
- * The error for a connection string libpq refused: its message with every
- * secret of the string hidden, and the string itself, redacted, when it is
+ * The error for a connection string libpq refused (raw as given, seen as
+ * passed to libpq): its message with every secret of the string hidden, and the string itself, redacted, when it is
  * short enough to read.  A URL-shaped string of another scheme gets a
  * note naming the scheme.
  */
 static lg_status
-url_parse_error(const char *var, const char *raw, const char *errmsg,
-				lg_error *err)
+url_parse_error(const char *var, const char *raw, const char *seen,
+				const char *errmsg, lg_error *err)
 {
 	lg_secrets	sec = {0};
 	size_t		need = lg_redact_conninfo(raw, &sec, NULL, 0);
@@ -491,6 +491,8 @@ url_parse_error(const char *var, const char *raw, const char *errmsg,
 		lg_secrets_free(&sec);
 		return lg_fail(err, LG_ERR_INTERNAL, "out of memory");
 	}
+	/* the secrets of what libpq saw too (a raw '@' encoded, ...) */
+	lg_redact_conninfo(seen, &sec, NULL, 0);
 	lg_redact_conninfo(raw, &sec, shown, need + 1);
 	memcpy(msg, errmsg, mlen + 1);
 	lg_one_line(msg);
@@ -556,13 +558,14 @@ parse_url(lg_config *c, const char *var, const char *raw, bool *pgbouncer_flag,
 		return lg_fail(err, LG_ERR_INTERNAL, "out of memory");
 
 	opts = PQconninfoParse(url, &errmsg);
-	wipe_free(url);
 	if (opts == NULL)
 	{
-		st = url_parse_error(var, raw, errmsg ? errmsg : "out of memory", err);
+		st = url_parse_error(var, raw, url, errmsg ? errmsg : "out of memory", err);
 		PQfreemem(errmsg);
+		wipe_free(url);
 		return st;
 	}
+	wipe_free(url);
 
 	for (PQconninfoOption *o = opts; o->keyword; o++)
 	{
@@ -953,6 +956,17 @@ url_connect_timeout(resolve_ctx *ctx, lg_error *err)
 	return LG_OK;
 }
 
+/* 1-based position of the host at p in a host list */
+static int
+host_number(const char *hosts, const char *p)
+{
+	int			n = 1;
+
+	for (const char *q = hosts; q < p; q++)
+		n += (*q == ',');
+	return n;
+}
+
 /*
  * The hosts and ports: every port a number (an empty entry of a list is
  * libpq's default port, as libpq and psql accept), and what they say about
@@ -972,6 +986,11 @@ scan_hosts_ports(resolve_ctx *ctx, lg_error *err)
 		int			port = 0;
 		bool		listed = strchr(ctx->ports, ',') != NULL;
 
+		if (!(len == 0 && listed) && !parse_port(p, len, &port) &&
+			strcspn(p, " \t\n\r\f\v=@'\"?#") < len)
+			return lg_fail(err, LG_ERR_CONFIG,
+						   "invalid %s: port %d of the port list is not a number from 1 to 65535 (it holds text like a key=value string, not shown)",
+						   ctx->var, host_number(ctx->ports, p));
 		if (!(len == 0 && listed) && !parse_port(p, len, &port))
 			return lg_fail(err, LG_ERR_CONFIG,
 						   "invalid %s \"%s\": port \"%.*s\" is not a number from 1 to 65535",
@@ -985,7 +1004,18 @@ scan_hosts_ports(resolve_ctx *ctx, lg_error *err)
 	for (p = ctx->hosts; p != NULL;)
 	{
 		size_t		len = strcspn(p, ",");
+		size_t		bad = strcspn(p, " \t\n\r\f\v=@'\"?#");
 
+		/*
+		 * No host name holds a space, '=', '@' or a quote; a host that does
+		 * is most likely a key=value string or a password in the wrong
+		 * place, so it is not shown.  (A socket directory may.)
+		 */
+		if (p[0] != '/' && bad < len)
+			return lg_fail(err, LG_ERR_CONFIG,
+						   "invalid %s: host %d of the host list contains \"%c\", which no host name does (is it a key=value string or a password in the wrong place?)",
+						   ctx->var, host_number(ctx->hosts, p),
+						   isspace((unsigned char) p[bad]) ? ' ' : p[bad]);
 		if (host_is_neon(p, len))
 		{
 			ctx->neon_host = true;

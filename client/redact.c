@@ -352,6 +352,20 @@ scan_query(const char *q, lg_secrets *s, outbuf *ob)
 	}
 }
 
+/*
+ * A secret of a URL's user info, and each of its prefixes that ends where
+ * libpq's key=value reading of the string would cut it (at '@', '=' or a
+ * space): a message may quote such a piece.
+ */
+static void
+add_userinfo_secret(lg_secrets *s, const char *p, size_t len)
+{
+	lg_secrets_add(s, p, len);
+	for (size_t i = 1; i < len; i++)
+		if (strchr("@= \t\n\r\f\v", p[i]) != NULL)
+			lg_secrets_add(s, p, i);
+}
+
 static bool
 scheme_is_postgres(const char *s, size_t len)
 {
@@ -375,7 +389,7 @@ scan_url(const char *raw, size_t slen, lg_secrets *s, outbuf *ob)
 		if (!scheme_is_postgres(raw, slen))
 		{
 			/* any other scheme: the whole user info */
-			lg_secrets_add(s, start, (size_t) (at - start));
+			add_userinfo_secret(s, start, (size_t) (at - start));
 			puts_(ob, "****@");
 		}
 		else
@@ -385,7 +399,7 @@ scan_url(const char *raw, size_t slen, lg_secrets *s, outbuf *ob)
 			put(ob, start, (size_t) (uend - start));
 			if (colon)
 			{
-				lg_secrets_add(s, colon + 1, (size_t) (at - colon - 1));
+				add_userinfo_secret(s, colon + 1, (size_t) (at - colon - 1));
 				puts_(ob, ":****");
 			}
 			puts_(ob, "@");
@@ -521,7 +535,16 @@ lg_redact_conninfo(const char *raw, lg_secrets *s, char *buf, size_t size)
 	if (size > 0)
 		buf[0] = '\0';
 	if (slen > 0)
+	{
 		scan_url(raw, slen, s, &ob);
+		/* libpq reads anything but its own URIs as key=value: both count */
+		if (!(strncmp(raw, "postgresql://", 13) == 0 || strncmp(raw, "postgres://", 11) == 0))
+		{
+			outbuf		none = {NULL, 0, 0};
+
+			scan_keyvalue(raw, s, &none);
+		}
+	}
 	else
 		scan_keyvalue(raw, s, &ob);
 	/* anything a later secret covers that was shown before */

@@ -40,6 +40,7 @@ DEB_PACKAGES=(
 	postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl
 	pgbouncer libssl-dev libjansson-dev libncurses-dev
 	tmux valgrind procps iproute2 util-linux
+	clang libclang-rt-14-dev
 )
 
 ensure_packages() {
@@ -282,6 +283,8 @@ cmd_test() {
 	run_pgtap_nopreload "${nosql[@]}" || failed=1
 	log "TAP tests (prove): client and integration"
 	run_tap "${tap[@]}" || failed=1
+	log "fuzzing (fuzz/run.sh, ${LG_FUZZ_SECONDS:-12} s per harness)"
+	bash "$LG_ROOT/fuzz/run.sh" "${LG_FUZZ_SECONDS:-12}" || failed=1
 	if [ "$failed" -ne 0 ]; then
 		log "FAILED"
 		exit 1
