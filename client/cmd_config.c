@@ -130,6 +130,8 @@ config_json(const lg_config *c, bool show_password)
 	json_object_set_new(o, "statement_cache", json_boolean(lg_config_statement_cache(c)));
 	json_object_set_new(o, "startup_options", json_boolean(lg_config_pool_mode(c) == LG_POOL_SESSION));
 	json_object_set_new(o, "has_password", json_boolean(lg_config_has_password(c)));
+	if (url)
+		explicit_bzero(url, strlen(url));	/* may hold a secret */
 	free(url);
 	return o;
 }
@@ -240,7 +242,7 @@ node_pg_json(const lg_config *c, bool show_password)
 		if (url)
 		{
 			json_object_set_new(o, "connectionString", jstr(url));
-			memset(url, 0, strlen(url));
+			explicit_bzero(url, strlen(url));
 			free(url);
 		}
 		if (lg_config_password(c))
@@ -371,6 +373,7 @@ print_json(const lg_config *c, json_t *o)
 		return EXIT_CHECK;
 	}
 	puts(s);
+	explicit_bzero(s, strlen(s));	/* may hold a secret */
 	free(s);
 	return EXIT_OK;
 }
@@ -490,6 +493,7 @@ cmd_config(int argc, char **argv)
 					break;
 				}
 				puts(s);
+				explicit_bzero(s, strlen(s));	/* may hold a secret */
 				free(s);
 				rc = EXIT_OK;
 				break;
