@@ -309,6 +309,8 @@ lg_url_userinfo_end(const char *start)
 	return last_before_q ? last_before_q : last;
 }
 
+static void add_nested_url_secrets(lg_secrets *s, const char *p, size_t len);
+
 /* the query of a URL: each key=value, values of secret keys hidden */
 static void
 scan_query(const char *q, lg_secrets *s, outbuf *ob)
@@ -341,7 +343,10 @@ scan_query(const char *q, lg_secrets *s, outbuf *ob)
 				puts_(ob, "****");
 			}
 			else
+			{
 				put(ob, eq + 1, len - klen - 1);
+				add_nested_url_secrets(s, eq + 1, len - klen - 1);
+			}
 		}
 		q += len;
 		if (*q == '&')
@@ -360,10 +365,15 @@ scan_query(const char *q, lg_secrets *s, outbuf *ob)
 static void
 add_userinfo_secret(lg_secrets *s, const char *p, size_t len)
 {
+	const char *colon = memchr(p, ':', len);
+
 	lg_secrets_add(s, p, len);
 	for (size_t i = 1; i < len; i++)
 		if (strchr("@= \t\n\r\f\v", p[i]) != NULL)
 			lg_secrets_add(s, p, i);
+	/* the password alone (a message may quote the user info encoded) */
+	if (colon != NULL && colon + 1 < p + len)
+		lg_secrets_add(s, colon + 1, (size_t) (p + len - colon - 1));
 }
 
 static bool
@@ -428,6 +438,45 @@ scan_url(const char *raw, size_t slen, lg_secrets *s, outbuf *ob)
 	scan_query(query + 1, s, ob);
 }
 
+/*
+ * A URL inside a shown value (or a word that is a URL, when a URL-shaped
+ * string is read as key=value): its user info is a secret.  The value is
+ * looked at as written and percent-decoded.
+ */
+static void
+add_nested_url_secrets(lg_secrets *s, const char *p, size_t len)
+{
+	lg_secrets	forms = {0};
+
+	lg_secrets_add(&forms, p, len);
+	for (int f = 0; f < forms.n; f++)
+	{
+		const char *v = forms.v[f];
+		size_t		slen = lg_url_scheme_length(v);
+
+		if (slen > 0)
+		{
+			outbuf		none = {NULL, 0, 0};
+
+			scan_url(v, slen, s, &none);
+		}
+	}
+	if (forms.oom)
+		s->oom = true;
+	lg_secrets_free(&forms);
+}
+
+/* is the word p (len bytes) URL-shaped */
+static bool
+is_url_word(const char *p, size_t len)
+{
+	char	   *w = strndup(p, len);
+	bool		res = w != NULL && lg_url_scheme_length(w) > 0;
+
+	free(w);
+	return res;
+}
+
 /* a key=value string, tokenized as libpq does */
 static void
 scan_keyvalue(const char *raw, lg_secrets *s, outbuf *ob)
@@ -458,13 +507,16 @@ scan_keyvalue(const char *raw, lg_secrets *s, outbuf *ob)
 			 * A word that is no key=value: a keyword that lost its '=' is
 			 * shown, anything else may be the tail of a password.
 			 */
-			if (lg_option_is_secret(key, klen))
+			if (lg_option_is_secret(key, klen) && !is_url_word(key, klen))
 			{
 				lg_secrets_add(s, key, klen);
 				puts_(ob, "****");
 			}
 			else
+			{
 				put(ob, key, klen);
+				add_nested_url_secrets(s, key, klen);
+			}
 			if (*p)
 				puts_(ob, " ");
 			continue;
@@ -501,23 +553,7 @@ scan_keyvalue(const char *raw, lg_secrets *s, outbuf *ob)
 		else
 		{
 			put(ob, val, (size_t) (p - val));
-			/* a URL inside a shown value keeps its user info hidden */
-			if (lg_url_scheme_length(val) > 0)
-			{
-				lg_secrets tmp = {0};
-				char		dummy[1];
-				outbuf		dob = {dummy, sizeof(dummy), 0};
-				char	   *v = strndup(val, (size_t) (p - val));
-
-				if (v)
-				{
-					scan_url(v, lg_url_scheme_length(v), &tmp, &dob);
-					for (int i = 0; i < tmp.n; i++)
-						lg_secrets_add(s, tmp.v[i], strlen(tmp.v[i]));
-					free(v);
-				}
-				lg_secrets_free(&tmp);
-			}
+			add_nested_url_secrets(s, val, (size_t) (p - val));
 		}
 	}
 }

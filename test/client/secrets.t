@@ -129,6 +129,10 @@ my @corpus = (
 		['Both47Secret', 'Both47Other'], 0, undef, 3, $REFUSED],
 	['an ssl key password next to an unknown sslmode (key=value)', {DATABASE_URL => "host=$H sslpassword='Ssl48 Secret' sslmode=bogus"},
 		['Ssl48 Secret', 'Ssl48'], 2, qr/unknown sslmode "bogus"/, 2, qr/sslmode "bogus"/],
+	['a URL with user info as a parameter value, next to a bad parameter', {DATABASE_URL => "postgresql://u\@$H:$P/db?dbname=mysql://u:Nest49Secret\@x&bogus=1"},
+		['Nest49Secret'], 2, qr/invalid URI query parameter: "bogus"/, 2, qr/"bogus"/],
+	['the same, percent-encoded', {DATABASE_URL => "postgresql://u\@$H:$P/db?dbname=mysql%3A%2F%2Fu%3ANest50Secret%40x&bogus=1"},
+		['Nest50Secret'], 2, qr/invalid URI query parameter: "bogus"/, 2, qr/"bogus"/],
 );
 
 cmp_ok(scalar(@corpus), '>=', 40, 'the corpus has at least 40 hostile connection strings');
