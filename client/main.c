@@ -56,7 +56,8 @@ usage(FILE *out)
 		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out,
 			"\n"
-			"Run \"lifeguard COMMAND --help\" for a command's options.\n"
+			"Run \"lifeguard COMMAND --help\" for a command's options, and\n"
+			"\"lifeguard config --list-variables\" for the environment variables read.\n"
 			"Exit codes: 0 ok, 1 a check failed, 2 bad usage or configuration, 3 cannot connect.\n");
 }
 
