@@ -7,6 +7,10 @@
 #                                 cluster (see test/harness.sh)
 #   make demo                     the tour, on a throwaway cluster
 #   make bench                    the benchmarks under test/bench
+#   make fuzz                     every libFuzzer harness of fuzz/ for
+#                                 FUZZ_SECONDS each (default 300), under
+#                                 ASan and UBSan (make test runs them
+#                                 briefly)
 
 EXTENSION    = lifeguard
 include version.mk
@@ -69,4 +73,8 @@ demo:
 bench:
 	bash test/harness.sh bench $(BENCH)
 
-.PHONY: test demo bench
+FUZZ_SECONDS ?= 300
+fuzz:
+	bash fuzz/run.sh $(FUZZ_SECONDS)
+
+.PHONY: test demo bench fuzz

@@ -21,32 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Replace every occurrence of the URL's password in s by "****". */
-static void
-scrub_password(const lg_config *config, char *s, size_t size)
-{
-	const char *pw = lg_config_password(config);
-	char		out[1024];
-	size_t		o = 0;
-	size_t		pwlen;
-
-	if (pw == NULL || (pwlen = strlen(pw)) == 0)
-		return;
-	for (const char *p = s; *p && o + 5 < sizeof(out);)
-	{
-		if (strncmp(p, pw, pwlen) == 0)
-		{
-			memcpy(out + o, "****", 4);
-			o += 4;
-			p += pwlen;
-		}
-		else
-			out[o++] = *p++;
-	}
-	out[o] = '\0';
-	snprintf(s, size, "%s", out);
-}
-
 /* the last message of cli_db_error, password already removed */
 static char last_error[1024];
 
@@ -61,14 +35,39 @@ cli_db_error(cli_db *db, const char *fmt,...)
 {
 	va_list		ap;
 
+	char	   *full = NULL;
+	int			len;
+
 	va_start(ap, fmt);
-	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	len = vasprintf(&full, fmt, ap);
 	va_end(ap);
-	if (db->config)
-		scrub_password(db->config, last_error, sizeof(last_error));
-	for (char *p = last_error; *p; p++)
+	if (len < 0)
+	{
+		cli_error(db->cmd, "out of memory");
+		return;
+	}
+	for (char *p = full; *p; p++)
 		if (*p == '\n' || *p == '\r')
 			*p = ' ';
+	/* every secret of the configuration hidden, then the middle cut */
+	if (db->config)
+	{
+		size_t		size = 4 * (size_t) len + 64;
+		char	   *scrubbed = malloc(size);
+
+		if (scrubbed == NULL)
+		{
+			free(full);
+			cli_error(db->cmd, "out of memory");
+			return;
+		}
+		memcpy(scrubbed, full, (size_t) len + 1);
+		lg_config_redact(db->config, scrubbed, size);
+		free(full);
+		full = scrubbed;
+	}
+	lg_message_fit(last_error, sizeof(last_error), full);
+	free(full);
 	cli_error(db->cmd, "%s", last_error);
 }
 

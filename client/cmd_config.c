@@ -5,7 +5,8 @@
  *	  shell variables, a libpq conninfo string, or the options object of
  *	  node-postgres's new Pool(...).
  *
- * JSON is built with jansson.  Passwords appear only with --show-password.
+ * JSON is built with jansson.  Secrets (the values of libpq's password-like
+ * options) appear only with --show-password.
  *
  *-------------------------------------------------------------------------
  */
@@ -28,7 +29,11 @@ typedef enum
 static void
 help(void)
 {
+	const char *name;
+	const char *summary;
+
 	printf("Usage: lifeguard config [--format text|json|env|conninfo|node-pg] [--direct] [--show-password]\n"
+		   "       lifeguard config --list-variables\n"
 		   "\n"
 		   "Print the configuration lifeguard resolves from the environment: the\n"
 		   "connection string (DATABASE_URL, else DIRECT_URL), the profile of APP_ENV\n"
@@ -41,15 +46,27 @@ help(void)
 		   "                    options object for node-postgres new Pool(...))\n"
 		   "  --direct          the unpooled connection (DIRECT_URL; for a Neon -pooler\n"
 		   "                    host without it, the host minus -pooler)\n"
-		   "  --show-password   show the password (redacted otherwise)\n"
+		   "  --show-password   show the password and every other secret (redacted\n"
+		   "                    otherwise)\n"
+		   "  --list-variables  the environment variables read, one per line\n"
 		   "  --help            this help\n"
 		   "\n"
-		   "Environment: DATABASE_URL, DIRECT_URL, DATABASE_DRIVER, NEON_DATABASE,\n"
-		   "DATABASE_POOL_MODE, APP_ENV, NODE_ENV, APP_NAME, DATABASE_POOL_MAX,\n"
-		   "DATABASE_POOL_IDLE_TIMEOUT, DATABASE_CONNECTION_TIMEOUT,\n"
-		   "DATABASE_POOL_HEALTH_CHECK_AFTER, DATABASE_POOL_MAX_LIFETIME,\n"
-		   "DATABASE_STATEMENT_CACHE.\n"
+		   "Environment:\n");
+	for (int i = 0; (name = lg_config_variable(i, &summary)) != NULL; i++)
+		printf("  %-28s %s\n", name, summary);
+	printf("\n"
 		   "Exit codes: 0 ok, 2 bad usage or configuration.\n");
+}
+
+/* --list-variables: "NAME<TAB>summary" per variable */
+static void
+list_variables(void)
+{
+	const char *name;
+	const char *summary;
+
+	for (int i = 0; (name = lg_config_variable(i, &summary)) != NULL; i++)
+		printf("%s\t%s\n", name, summary);
 }
 
 /* a config's formatted string, malloc'd */
@@ -115,6 +132,8 @@ config_json(const lg_config *c, bool show_password)
 	json_object_set_new(o, "statement_cache", json_boolean(lg_config_statement_cache(c)));
 	json_object_set_new(o, "startup_options", json_boolean(lg_config_pool_mode(c) == LG_POOL_SESSION));
 	json_object_set_new(o, "has_password", json_boolean(lg_config_has_password(c)));
+	if (url)
+		explicit_bzero(url, strlen(url));	/* may hold a secret */
 	free(url);
 	return o;
 }
@@ -226,7 +245,7 @@ node_pg_json(const lg_config *c, bool show_password)
 		if (url)
 		{
 			json_object_set_new(o, "connectionString", jstr(url));
-			memset(url, 0, strlen(url));
+			explicit_bzero(url, strlen(url));
 			free(url);
 		}
 		if (lg_config_password(c))
@@ -294,12 +313,14 @@ env_param(const char *keyword, const char *value, void *arg)
 {
 	env_ctx    *ctx = arg;
 
-	if (!ctx->show_password && strcmp(keyword, "password") == 0)
-		return;
 	for (PQconninfoOption *o = ctx->defaults; o && o->keyword; o++)
-		if (strcmp(o->keyword, keyword) == 0 && o->envvar != NULL)
+		if (strcmp(o->keyword, keyword) == 0)
 		{
-			put_shell(o->envvar, value);
+			/* libpq's password-like options ("*") only when asked */
+			if (!ctx->show_password && o->dispchar && o->dispchar[0] == '*')
+				return;
+			if (o->envvar != NULL)
+				put_shell(o->envvar, value);
 			return;
 		}
 }
@@ -363,6 +384,7 @@ print_json(const lg_config *c, json_t *o)
 		return EXIT_CHECK;
 	}
 	puts(s);
+	explicit_bzero(s, strlen(s));	/* may hold a secret */
 	free(s);
 	return EXIT_OK;
 }
@@ -399,6 +421,7 @@ cmd_config(int argc, char **argv)
 		{"format", required_argument, NULL, 'f'},
 		{"direct", no_argument, NULL, 'd'},
 		{"show-password", no_argument, NULL, 'p'},
+		{"list-variables", no_argument, NULL, 'l'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}
 	};
@@ -441,6 +464,9 @@ cmd_config(int argc, char **argv)
 			case 'h':
 				help();
 				return EXIT_OK;
+			case 'l':
+				list_variables();
+				return EXIT_OK;
 			default:
 				return cli_bad_option(CMD, ch, argc, argv);
 		}
@@ -478,6 +504,7 @@ cmd_config(int argc, char **argv)
 					break;
 				}
 				puts(s);
+				explicit_bzero(s, strlen(s));	/* may hold a secret */
 				free(s);
 				rc = EXIT_OK;
 				break;

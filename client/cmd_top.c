@@ -120,18 +120,49 @@ headroom_line(const cli_headroom *hr, char *buf, size_t size)
 #define ROW_FMT "%-24.24s %-28.28s %5d/%-5d %s  run %d wait %d idle-tx %d idle %d%s"
 #define HDR_FMT "%-24s %-28s %11s %s"
 
+/*
+ * A name for display: role and database names may hold any character, and
+ * a control character (C0, DEL, or C1 in UTF-8) would move the cursor or
+ * break the row; each becomes '?'.
+ */
+static void
+display_name(const char *in, char *out, size_t size)
+{
+	size_t		o = 0;
+
+	for (const unsigned char *p = (const unsigned char *) in; *p && o + 1 < size; p++)
+	{
+		if (*p < 0x20 || *p == 0x7f)
+			out[o++] = '?';
+		else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+		{
+			out[o++] = '?';
+			p++;
+		}
+		else
+			out[o++] = (char) *p;
+	}
+	out[o] = '\0';
+}
+
 static void
 row_line(cli_db *db, const cli_pool_row *r, const cli_headroom *hr, int width,
 		 char *buf, size_t size)
 {
 	char		bar[512];
 	char		owner[160];
+	char		role[64];
+	char		database[64];
+	char		app[64];
 	int			max = pool_max(db, r, hr);
 
 	make_bar(r, max, width, bar);
-	snprintf(owner, sizeof(owner), "%s@%s", r->role, r->database);
+	display_name(r->role, role, sizeof(role));
+	display_name(r->database, database, sizeof(database));
+	display_name(r->application_name, app, sizeof(app));
+	snprintf(owner, sizeof(owner), "%s@%s", role, database);
 	snprintf(buf, size, ROW_FMT,
-			 r->application_name[0] ? r->application_name : "(none)", owner,
+			 app[0] ? app : "(none)", owner,
 			 r->connections, max, bar, r->running, r->waiting,
 			 r->idle_in_transaction + r->idle_in_transaction_aborted, r->idle,
 			 r->other > 0 ? (r->visible ? " other" : " (states hidden)") : "");

@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* "host:port" of the connection attempt, for messages */
@@ -96,9 +97,29 @@ lg_connect(const lg_config *c, int64_t deadline_ms, lg_error *err)
 	return NULL;
 
 failed:
-	snprintf(msg, sizeof(msg), "%s", PQerrorMessage(conn));
-	lg_one_line(msg);
-	PQfinish(conn);
-	lg_fail(err, LG_ERR_CONNECT, "could not connect: %s", msg);
+	{
+		/*
+		 * libpq's message, whole (a multi-host attempt gives one reason per
+		 * host, the last at the end), with every secret of the config
+		 * hidden; lg_fail shortens it in the middle.
+		 */
+		const char *pqmsg = PQerrorMessage(conn);
+		size_t		size = 4 * strlen(pqmsg) + 64;
+		char	   *full = malloc(size);
+
+		if (full == NULL)
+		{
+			PQfinish(conn);
+			lg_fail(err, LG_ERR_INTERNAL, "could not connect: out of memory");
+			return NULL;
+		}
+		snprintf(full, size, "%s", pqmsg);
+		PQfinish(conn);
+		lg_one_line(full);
+		lg_config_redact(c, full, size);
+		lg_fail(err, LG_ERR_CONNECT, "could not connect: %s", full);
+		explicit_bzero(full, size);
+		free(full);
+	}
 	return NULL;
 }

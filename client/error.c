@@ -1,7 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * error.c
- *	  Error reporting and clocks shared by liblifeguard's sources.
+ *	  Error reporting and clocks shared by liblifeguard's sources.  A
+ *	  message longer than lg_error's buffer keeps its start and its end
+ *	  (lg_message_fit in redact.c).
  *
  * No shared state.
  *
@@ -10,6 +12,7 @@
 #include "lg_internal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -84,6 +87,8 @@ lg_status
 lg_fail(lg_error *err, lg_status status, const char *fmt,...)
 {
 	va_list		ap;
+	char	   *full;
+	int			len;
 
 	if (err == NULL)
 		return status;
@@ -91,9 +96,22 @@ lg_fail(lg_error *err, lg_status status, const char *fmt,...)
 	err->sqlstate[0] = '\0';
 	err->statement_sent = false;
 	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	len = vasprintf(&full, fmt, ap);
 	va_end(ap);
-	lg_one_line(err->message);
+	if (len < 0)
+	{
+		/* out of memory: what fits, cut at the end */
+		va_start(ap, fmt);
+		vsnprintf(err->message, sizeof(err->message), fmt, ap);
+		va_end(ap);
+		lg_one_line(err->message);
+		return status;
+	}
+	/* a long message loses its middle, not its end (the reason) */
+	lg_one_line(full);
+	lg_message_fit(err->message, sizeof(err->message), full);
+	explicit_bzero(full, (size_t) len);
+	free(full);
 	return status;
 }
 

@@ -79,6 +79,39 @@ extern void lg_one_line(char *s);
 extern const char *lg_param_get(const lg_param *params, int n,
 								const char *keyword);
 
+/*
+ * redact.c: secrets of connection strings.  An lg_secrets list holds
+ * malloc'd copies (wiped with explicit_bzero when freed); oom is set when
+ * one could not be added.  Zero-initialise it.
+ */
+typedef struct lg_secrets
+{
+	char	  **v;
+	int			n;
+	bool		oom;
+} lg_secrets;
+
+/* Add a secret (as written, percent-decoded and unescaped). */
+extern void lg_secrets_add(lg_secrets *s, const char *value, size_t len);
+extern void lg_secrets_free(lg_secrets *s);
+/* Replace every secret in msg (a buffer of size bytes) by "****". */
+extern void lg_secrets_scrub(const lg_secrets *s, char *msg, size_t size);
+/* Whether a libpq keyword carries a secret (password-like or unknown). */
+extern bool lg_option_is_secret(const char *keyword, size_t len);
+/* Length of the scheme of a URL-shaped string ("x://"), 0 when none. */
+extern size_t lg_url_scheme_length(const char *s);
+/* The '@' that ends the user info of a URL (start: after "://"), or NULL. */
+extern const char *lg_url_userinfo_end(const char *start);
+/*
+ * Collect the secrets of a raw connection string (URL-shaped or key=value)
+ * and write it with each of them as "****" into buf; returns the bytes
+ * needed, like snprintf.
+ */
+extern size_t lg_redact_conninfo(const char *raw, lg_secrets *s, char *buf,
+								 size_t size);
+/* The secrets of a resolved config (values of password-like options). */
+extern void lg_config_secrets(const lg_config *config, lg_secrets *s);
+
 /* A deep copy of a config; NULL when out of memory. */
 extern lg_config *lg_config_dup(const lg_config *src);
 

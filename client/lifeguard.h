@@ -123,11 +123,8 @@ typedef enum lg_pool_mode
 /*
  * Resolve the configuration.  env is a NULL-terminated array of
  * "NAME=VALUE" strings (like environ); NULL means the process environment.
- * Variables read: DATABASE_URL, DIRECT_URL, DATABASE_DRIVER, NEON_DATABASE,
- * DATABASE_POOL_MODE, APP_ENV, NODE_ENV, APP_NAME, DATABASE_POOL_MAX,
- * DATABASE_POOL_IDLE_TIMEOUT, DATABASE_CONNECTION_TIMEOUT,
- * DATABASE_POOL_HEALTH_CHECK_AFTER, DATABASE_POOL_MAX_LIFETIME,
- * DATABASE_STATEMENT_CACHE.
+ * The variables read are those of lg_config_variable() below (listed in
+ * docs/environment.md and by `lifeguard config --list-variables`).
  * On success *out is a new config the caller frees with lg_config_free.
  */
 extern lg_status lg_config_resolve(const char *const *env, int options,
@@ -210,6 +207,28 @@ extern size_t lg_config_format_url(const lg_config *config, bool show_password,
 extern size_t lg_config_format_conninfo(const lg_config *config,
 										bool show_password,
 										char *buf, size_t size);
+
+/*
+ * Replace, in msg (a buffer of size bytes), every secret of the
+ * configuration (the value of each option libpq marks as password-like:
+ * password, sslpassword, ...) by "****".  For messages built outside the
+ * library that may quote a server's or libpq's words.
+ */
+extern void lg_config_redact(const lg_config *config, char *msg, size_t size);
+
+/*
+ * The environment variables lg_config_resolve reads, in the order it
+ * reads them: the name of the i-th and (when summary is not NULL) a
+ * one-line description; NULL past the last.
+ */
+extern const char *lg_config_variable(int i, const char **summary);
+
+/*
+ * Copy the message src into dst (size bytes); a message that does not fit
+ * keeps its start and its end (where libpq puts the reason), joined by
+ * " ... ".  dst and src may be the same buffer.
+ */
+extern void lg_message_fit(char *dst, size_t size, const char *src);
 
 /* ------------------------------------------------------------------------
  * Connections and the pool

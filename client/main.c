@@ -15,6 +15,7 @@
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -58,7 +59,8 @@ usage(FILE *out)
 		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out,
 			"\n"
-			"Run \"lifeguard COMMAND --help\" for a command's options.\n"
+			"Run \"lifeguard COMMAND --help\" for a command's options, and\n"
+			"\"lifeguard config --list-variables\" for the environment variables read.\n"
 			"Exit codes: 0 ok, 1 a check failed, 2 bad usage or configuration, 3 cannot connect.\n");
 }
 
@@ -66,11 +68,25 @@ void
 cli_error(const char *cmd, const char *fmt,...)
 {
 	char		msg[1024];
+	char	   *full = NULL;
 	va_list		ap;
 
+	/* a long message keeps its start and its end (the reason) */
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (vasprintf(&full, fmt, ap) < 0)
+		full = NULL;
 	va_end(ap);
+	if (full == NULL)
+	{
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+	}
+	else
+	{
+		lg_message_fit(msg, sizeof(msg), full);
+		free(full);
+	}
 	for (char *p = msg; *p; p++)
 		if (*p == '\n' || *p == '\r')
 			*p = ' ';

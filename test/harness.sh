@@ -42,6 +42,7 @@ DEB_PACKAGES=(
 	postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl
 	pgbouncer libssl-dev libjansson-dev libncurses-dev
 	tmux valgrind procps iproute2 util-linux
+	clang libclang-rt-14-dev
 )
 
 ensure_packages() {
@@ -330,6 +331,8 @@ cmd_test() {
 	start_portable_cluster
 	log "pgTAP tests (pg_prove), portable edition on a cluster without the C library"
 	run_pgtap_portable "${PORTABLE_PGTAP[@]/#/$LG_ROOT/}" || failed=1
+	log "fuzzing (fuzz/run.sh, ${LG_FUZZ_SECONDS:-12} s per harness)"
+	bash "$LG_ROOT/fuzz/run.sh" "${LG_FUZZ_SECONDS:-12}" || failed=1
 	if [ "$failed" -ne 0 ]; then
 		log "FAILED"
 		exit 1
