@@ -6,7 +6,7 @@
 # sanitizer report fails the run; one summary line per harness.
 #
 # A harness links the client's library sources and the CUID2 core it
-# needs: config.c redact.c error.c ids.c and common/cuid2.c, with libpq
+# needs: config.c redact.c error.c ids.c and every file of common/, with libpq
 # and libcrypto.  Crash inputs are kept in fuzz/build/artifacts/.
 set -euo pipefail
 
@@ -23,7 +23,7 @@ command -v "$CC" >/dev/null || { echo "fuzz: $CC not found (Debian: clang libcla
 CFLAGS=(-g -O1 -std=gnu11 -D_GNU_SOURCE -fno-omit-frame-pointer
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 	-I"$ROOT/client" -I"$ROOT/common" -I"$("$PG_CONFIG" --includedir)")
-LIBSRC=("$ROOT"/client/{config,redact,error,ids}.c "$ROOT/common/cuid2.c")
+LIBSRC=("$ROOT"/client/{config,redact,error,ids}.c "$ROOT"/common/*.c)
 LIBS=(-L"$("$PG_CONFIG" --libdir)" -lpq -lcrypto -pthread)
 
 export ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:abort_on_error=0:${ASAN_OPTIONS:-}"
