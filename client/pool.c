@@ -628,6 +628,51 @@ checkout(lg_pool *pool, lg_conn *c, int64_t deadline_ms)
 	return false;
 }
 
+/*
+ * Wait in line for a connection or a slot (lock held; held again on
+ * return).  LG_OK with w->conn (handed over by lg_pool_release, still
+ * counted in_use), w->slot (a slot reserved for us, connecting counted) or
+ * w->closed; on a timeout, the error, with the lock released.
+ */
+static lg_status
+wait_in_line(lg_pool *pool, int64_t deadline, int timeout_ms, waiter *w,
+			 lg_error *err)
+{
+	struct timespec ts;
+	int			rc = 0;
+	int			in_use;
+	int			waiting;
+
+	memset(w, 0, sizeof(*w));
+	if (init_cond(&w->cond) != 0)
+	{
+		pthread_mutex_unlock(&pool->lock);
+		return lg_fail(err, LG_ERR_INTERNAL, "could not initialise a condition variable");
+	}
+	if (pool->wait_tail)
+		pool->wait_tail->next = w;
+	else
+		pool->wait_head = w;
+	pool->wait_tail = w;
+	pool->nwaiting++;
+	deadline_to_timespec(deadline, &ts);
+	while (!w->conn && !w->slot && !w->closed && rc != ETIMEDOUT)
+		rc = pthread_cond_timedwait(&w->cond, &pool->lock, &ts);
+	pthread_cond_destroy(&w->cond);
+	if (w->conn || w->slot || w->closed)
+		return LG_OK;
+
+	dequeue_waiter(pool, w);
+	pool->stats.timeouts++;
+	in_use = pool->in_use;
+	waiting = pool->nwaiting;
+	pthread_mutex_unlock(&pool->lock);
+	return lg_fail(err, LG_ERR_TIMEOUT,
+				   "timed out after %d ms waiting for a pool connection: all %d in use (max %d), %d other caller%s waiting",
+				   timeout_ms, in_use, pool->max, waiting,
+				   waiting == 1 ? "" : "s");
+}
+
 lg_status
 lg_pool_acquire_timeout(lg_pool *pool, int timeout_ms, lg_conn **out,
 						lg_error *err)
@@ -638,7 +683,8 @@ lg_pool_acquire_timeout(lg_pool *pool, int timeout_ms, lg_conn **out,
 	pthread_mutex_lock(&pool->lock);
 	for (;;)
 	{
-		lg_conn    *c;
+		lg_conn    *c = NULL;
+		bool		slot = false;
 
 		if (pool->closing)
 		{
@@ -646,91 +692,43 @@ lg_pool_acquire_timeout(lg_pool *pool, int timeout_ms, lg_conn **out,
 			return lg_fail(err, LG_ERR_CLOSED, "the pool is being destroyed");
 		}
 
-		/* an idle connection, if one is still good */
 		if (pool->idle != NULL)
 		{
+			/* an idle connection, if it is still good */
 			c = pool->idle;
 			pool->idle = c->next;
 			c->next = NULL;
 			pool->nidle--;
 			pool->in_use++;
-			pthread_mutex_unlock(&pool->lock);
-			if (checkout(pool, c, deadline))
-			{
-				*out = c;
-				return LG_OK;
-			}
-			/* closed: use its slot */
-			continue;
 		}
-
-		/* room for a new connection */
-		if (pool->nidle + pool->in_use + pool->connecting < pool->max)
+		else if (pool->nidle + pool->in_use + pool->connecting < pool->max)
 		{
+			/* room for a new connection */
 			pool->connecting++;
-			pthread_mutex_unlock(&pool->lock);
-			return open_in_slot(pool, deadline, out, err);
+			slot = true;
 		}
-
-		/* wait in line */
+		else
 		{
 			waiter		w;
-			struct timespec ts;
-			int			rc = 0;
+			lg_status	st = wait_in_line(pool, deadline, timeout_ms, &w, err);
 
-			memset(&w, 0, sizeof(w));
-			if (init_cond(&w.cond) != 0)
-			{
-				pthread_mutex_unlock(&pool->lock);
-				return lg_fail(err, LG_ERR_INTERNAL, "could not initialise a condition variable");
-			}
-			if (pool->wait_tail)
-				pool->wait_tail->next = &w;
-			else
-				pool->wait_head = &w;
-			pool->wait_tail = &w;
-			pool->nwaiting++;
-			deadline_to_timespec(deadline, &ts);
-			while (!w.conn && !w.slot && !w.closed && rc != ETIMEDOUT)
-				rc = pthread_cond_timedwait(&w.cond, &pool->lock, &ts);
-			pthread_cond_destroy(&w.cond);
-
-			if (w.conn)
-			{
-				/* handed over by lg_pool_release, still counted in_use */
-				pthread_mutex_unlock(&pool->lock);
-				if (checkout(pool, w.conn, deadline))
-				{
-					*out = w.conn;
-					return LG_OK;
-				}
-				continue;
-			}
-			if (w.slot)
-			{
-				/* a slot reserved for us (connecting counted) */
-				pthread_mutex_unlock(&pool->lock);
-				return open_in_slot(pool, deadline, out, err);
-			}
+			if (st != LG_OK)
+				return st;
 			if (w.closed)
-			{
-				pthread_mutex_unlock(&pool->lock);
-				return lg_fail(err, LG_ERR_CLOSED, "the pool is being destroyed");
-			}
-			/* timed out */
-			dequeue_waiter(pool, &w);
-			pool->stats.timeouts++;
-			{
-				int			in_use = pool->in_use;
-				int			waiting = pool->nwaiting;
-
-				pthread_mutex_unlock(&pool->lock);
-				return lg_fail(err, LG_ERR_TIMEOUT,
-							   "timed out after %d ms waiting for a pool connection: all %d in use (max %d), %d other caller%s waiting",
-							   timeout_ms, in_use, pool->max, waiting,
-							   waiting == 1 ? "" : "s");
-			}
+				continue;		/* the pool is closing: said above */
+			c = w.conn;
+			slot = w.slot;
 		}
+
+		pthread_mutex_unlock(&pool->lock);
+		if (slot)
+			return open_in_slot(pool, deadline, out, err);
+		if (checkout(pool, c, deadline))
+		{
+			*out = c;
+			return LG_OK;
+		}
+		/* it was closed (lock held again): use its slot */
 	}
 }
 
