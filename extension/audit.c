@@ -27,7 +27,7 @@
 #include "utils/varlena.h"
 
 #include "audit.h"
-#include "lifeguard.h"
+#include "lg_extension.h"
 
 bool		audit_enabled = true;
 int			audit_max_entries = 1000;
@@ -302,10 +302,10 @@ audit_hazard_ext(AuditHazard hazard, const char *kind, const char *object,
  * for session_pooling_hazards()'s details and for anyone who wants the
  * safe alternative next to pooling_audit.
  */
-PG_FUNCTION_INFO_V1(lifeguard_hazard_texts);
+PG_FUNCTION_INFO_V1(lifeguard_pooling_hazard_texts);
 
 Datum
-lifeguard_hazard_texts(PG_FUNCTION_ARGS)
+lifeguard_pooling_hazard_texts(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = lifeguard_init_srf(fcinfo);
 

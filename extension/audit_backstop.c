@@ -78,7 +78,7 @@
 
 #include "audit.h"
 #include "compat.h"
-#include "lifeguard.h"
+#include "lg_extension.h"
 
 /* one session-level advisory lock: how many times it is held in a mode */
 typedef struct HeldLock

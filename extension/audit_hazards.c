@@ -37,8 +37,9 @@
 
 #include "audit.h"
 #include "compat.h"
-#include "lifeguard.h"
+#include "lg_extension.h"
 
+PG_FUNCTION_INFO_V1(lifeguard_session_pooling_state);
 PG_FUNCTION_INFO_V1(lifeguard_session_state);
 
 static void
@@ -286,7 +287,7 @@ session_temp_objects(ReturnSetInfo *rsinfo)
 }
 
 Datum
-lifeguard_session_state(PG_FUNCTION_ARGS)
+lifeguard_session_pooling_state(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = lifeguard_init_srf(fcinfo);
 
@@ -294,4 +295,15 @@ lifeguard_session_state(PG_FUNCTION_ARGS)
 	session_advisory_locks(rsinfo);
 	session_temp_objects(rsinfo);
 	return (Datum) 0;
+}
+
+/*
+ * The C name 0.1.0's install script gives session_pooling_state(): kept so
+ * that a database still at 0.1.0 works with this library until ALTER
+ * EXTENSION lifeguard UPDATE (docs/upgrading.md).
+ */
+Datum
+lifeguard_session_state(PG_FUNCTION_ARGS)
+{
+	return lifeguard_session_pooling_state(fcinfo);
 }

@@ -93,7 +93,7 @@
 #include "audit.h"
 #include "audit_prefilter.h"
 #include "compat.h"
-#include "lifeguard.h"
+#include "lg_extension.h"
 
 static post_parse_analyze_hook_type prev_post_parse_analyze_hook = NULL;
 static planner_hook_type prev_planner_hook = NULL;

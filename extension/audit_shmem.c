@@ -55,7 +55,7 @@
 
 #include "audit.h"
 #include "compat.h"
-#include "lifeguard.h"
+#include "lg_extension.h"
 
 typedef struct AuditKey
 {

@@ -28,7 +28,7 @@
 
 #include "audit.h"
 #include "compat.h"
-#include "lifeguard.h"
+#include "lg_extension.h"
 
 static LocalTransactionId counted_lxid = InvalidLocalTransactionId;
 static int	counted_statements = 0;

@@ -29,7 +29,7 @@
 
 #include "cuid2.h"
 #include "quote.h"
-#include "lifeguard.h"
+#include "lg_extension.h"
 
 PG_FUNCTION_INFO_V1(lifeguard_gen_prefixed_id);
 PG_FUNCTION_INFO_V1(lifeguard_gen_cuid2);

@@ -19,7 +19,7 @@
 #include "utils/tuplestore.h"
 
 #include "compat.h"
-#include "lifeguard.h"
+#include "lg_extension.h"
 
 PG_MODULE_MAGIC;
 

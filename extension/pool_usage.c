@@ -59,7 +59,7 @@
 #include "utils/wait_event.h"
 
 #include "compat.h"
-#include "lifeguard.h"
+#include "lg_extension.h"
 
 PG_FUNCTION_INFO_V1(lifeguard_pool_usage);
 PG_FUNCTION_INFO_V1(lifeguard_pool_headroom);

@@ -11,7 +11,7 @@
 -- and session_pooling_hazards() takes its details from it
 CREATE FUNCTION pooling_hazard_texts(OUT hazard text, OUT hint text, OUT detail text)
 RETURNS SETOF record
-AS 'MODULE_PATHNAME', 'lifeguard_hazard_texts'
+AS 'MODULE_PATHNAME', 'lifeguard_pooling_hazard_texts'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION pooling_hazard_texts() IS
@@ -49,3 +49,10 @@ $$;
 -- sequences, types and functions
 COMMENT ON FUNCTION session_pooling_state() IS
 'internal to session_pooling_hazards(): session-level parameters, session advisory locks, lasting temporary tables, views, sequences, types and functions';
+
+-- every C function is named lifeguard_<its SQL name>: session_pooling_state()
+-- moves to its new C name (the old one stays in the library for 0.1.0)
+CREATE OR REPLACE FUNCTION session_pooling_state(OUT hazard text, OUT object text, OUT detail text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'lifeguard_session_pooling_state'
+LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED;

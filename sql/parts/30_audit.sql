@@ -5,7 +5,7 @@
 
 CREATE FUNCTION session_pooling_state(OUT hazard text, OUT object text, OUT detail text)
 RETURNS SETOF record
-AS 'MODULE_PATHNAME', 'lifeguard_session_state'
+AS 'MODULE_PATHNAME', 'lifeguard_session_pooling_state'
 LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED;
 
 COMMENT ON FUNCTION session_pooling_state() IS
@@ -13,7 +13,7 @@ COMMENT ON FUNCTION session_pooling_state() IS
 
 CREATE FUNCTION pooling_hazard_texts(OUT hazard text, OUT hint text, OUT detail text)
 RETURNS SETOF record
-AS 'MODULE_PATHNAME', 'lifeguard_hazard_texts'
+AS 'MODULE_PATHNAME', 'lifeguard_pooling_hazard_texts'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION pooling_hazard_texts() IS

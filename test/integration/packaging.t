@@ -88,6 +88,10 @@ is(psql(q{SELECT extversion FROM pg_extension WHERE extname = 'lifeguard'}), $me
 is(psql(q{SELECT count(*) FROM pg_proc WHERE probin IS NOT NULL AND probin <> '$libdir/lifeguard'
 	AND oid IN (SELECT objid FROM pg_depend WHERE refobjid = (SELECT oid FROM pg_extension WHERE extname = 'lifeguard'))}),
 	0, 'every C function loads $libdir/lifeguard');
+is(psql(q{SELECT coalesce(string_agg(proname || ' -> ' || prosrc, ', '), '') FROM pg_proc
+	WHERE probin = '$libdir/lifeguard' AND prosrc <> 'lifeguard_' || proname
+	AND oid IN (SELECT objid FROM pg_depend WHERE refobjid = (SELECT oid FROM pg_extension WHERE extname = 'lifeguard'))}),
+	'', 'every C function is lifeguard_<its SQL name> in the library');
 ok(-f "$ENV{LG_INSTALL}" . `pg_config --docdir` =~ s/\s+$//r . '/extension/README.md'
 	|| -f "$ENV{LG_INSTALL}" . `pg_config --sharedir` =~ s/\s+$//r . '/doc/extension/README.md',
 	'make install installed the README as documentation');

@@ -1,6 +1,6 @@
 /*-------------------------------------------------------------------------
  *
- * lifeguard.h
+ * lg_extension.h
  *	  Declarations shared between the files of the lifeguard extension.
  *
  * Each concern lives in its own file: ids.c (prefixed CUID2 ids),
@@ -9,8 +9,8 @@
  *
  *-------------------------------------------------------------------------
  */
-#ifndef LIFEGUARD_H
-#define LIFEGUARD_H
+#ifndef LG_EXTENSION_H
+#define LG_EXTENSION_H
 
 #include "postgres.h"
 
@@ -29,4 +29,4 @@ extern ReturnSetInfo *lifeguard_init_srf(FunctionCallInfo fcinfo);
 /* the transaction-pooling audit (audit.c) */
 extern void lifeguard_audit_init(void);
 
-#endif							/* LIFEGUARD_H */
+#endif							/* LG_EXTENSION_H */
