@@ -29,6 +29,12 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# ... and the JIT bitcode, which PGXS compiles with the server's clang
+# (Makefile.global's CLANG) when the server was built with LLVM
+ifeq ($(WERROR),1)
+BITCODE_CFLAGS += -Werror
+endif
+
 # the install script is the concatenation of sql/parts, one part per concern
 $(DATA_built): $(sort $(wildcard sql/parts/*.sql)) $(EXTENSION).control
 	cat $(sort $(wildcard sql/parts/*.sql)) > $@

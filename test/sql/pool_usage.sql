@@ -17,8 +17,9 @@
 \pset tuples_only true
 \pset pager off
 
--- the port of the cluster without preloading (set by test/harness.sh)
-\getenv nopreload_port LG_NOPRELOAD_PORT
+-- the port of the cluster without preloading (set by test/harness.sh);
+-- through the shell, since psql 14 has no \getenv
+\set nopreload_port `echo "$LG_NOPRELOAD_PORT"`
 
 BEGIN;
 SELECT * FROM no_plan();
