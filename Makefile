@@ -7,6 +7,17 @@
 #                                 cluster (see test/harness.sh)
 #   make demo                     the tour, on a throwaway cluster
 #   make bench                    the benchmarks under test/bench
+#   make installcheck             after make install: the pgTAP suite
+#                                 against the running server the PG*
+#                                 variables name (test/installcheck.sh)
+#   make test-matrix              the tests on every other PostgreSQL
+#                                 major Debian's archive carries, in
+#                                 debootstrap roots (test/matrix.sh, root)
+#   make bench-matrix             the ids and audit benchmarks there too
+#
+# The harness finds the PostgreSQL major itself (test/harness.sh); 15, 17
+# and 18 are tested, 14 and 16 compile from extension/compat.h's guards
+# (docs/postgresql-versions.md).
 
 EXTENSION    = lifeguard
 EXTVERSION   = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(EXTENSION).control)
@@ -66,3 +77,18 @@ bench:
 	bash test/harness.sh bench $(BENCH)
 
 .PHONY: test demo bench
+
+# the pgTAP suite against the running server the PG* variables name, after
+# make install (test/installcheck.sh); starts no cluster
+installcheck:
+	bash test/installcheck.sh
+
+# every other PostgreSQL major Debian's archive carries, in debootstrap
+# roots (test/matrix.sh; needs root)
+test-matrix:
+	bash test/matrix.sh test
+
+bench-matrix:
+	bash test/matrix.sh bench
+
+.PHONY: installcheck test-matrix bench-matrix

@@ -291,6 +291,11 @@ start_world() {
 # ---------------------------------------------------------------------------
 # running tests
 
+# make installcheck (test/installcheck.sh) against the cluster PGPORT names
+installcheck() {
+	make -C "$LG_ROOT" -s --no-print-directory PG_CONFIG="$PG_CONFIG" installcheck
+}
+
 run_pgtap() { # files...
 	[ $# -gt 0 ] || return 0
 	pg_prove --ext .sql "$@"
@@ -319,14 +324,12 @@ cmd_test() {
 	ensure_node_modules
 	start_world with-nopreload
 	local failed=0
-	local sql nosql tap
-	mapfile -t sql < <(collect test/sql .sql)
-	mapfile -t nosql < <(collect test/sql_nopreload .sql)
+	local tap
 	mapfile -t tap < <(collect test/client .t; collect test/integration .t)
-	log "pgTAP tests (pg_prove), preloaded cluster"
-	run_pgtap "${sql[@]}" || failed=1
-	log "pgTAP tests (pg_prove), cluster without preloading"
-	run_pgtap_nopreload "${nosql[@]}" || failed=1
+	log "pgTAP tests: make installcheck against the preloaded cluster"
+	installcheck || failed=1
+	log "pgTAP tests: make installcheck against the cluster without preloading"
+	PGPORT="$LG_NOPRELOAD_PORT" installcheck || failed=1
 	log "TAP tests (prove): client and integration"
 	run_tap "${tap[@]}" || failed=1
 	if [ "$failed" -ne 0 ]; then
@@ -370,12 +373,13 @@ matrix_result() { # key value
 	echo "$1=$2" >> "$f"
 }
 
-# pgtap_counted LOG files...: pg_prove -v, its output in LOG too; prints
-# passed/total where total is the sum of the plans
+# pgtap_counted LOG: make installcheck with pg_prove -v against the cluster
+# PGPORT names, its output in LOG; prints passed/total where total is the
+# sum of the plans
 pgtap_counted() {
 	local log="$1"; shift
 	local rc=0
-	pg_prove -v --ext .sql "$@" > "$log" 2>&1 || rc=$?
+	LG_PROVE_ARGS=-v installcheck > "$log" 2>&1 || rc=$?
 	# the failures and the summary, not every passing line
 	grep -vE '^ok [0-9]+|^1\.\.[0-9]+$|^# ' "$log" >&2 || true
 	awk '/^ok [0-9]+/ { p++ } /^1\.\.[0-9]+$/ { sub(/^1\.\./, ""); t += $0 }
@@ -425,14 +429,12 @@ cmd_matrix() {
 	start_world with-nopreload
 	build_client_clang
 	matrix_result build ok
-	local failed=0 sql nosql tap counts
-	mapfile -t sql < <(collect test/sql .sql)
-	mapfile -t nosql < <(collect test/sql_nopreload .sql)
+	local failed=0 tap counts
 	mapfile -t tap < <(collect_no_node test/client .t)
 	log "pgTAP tests (pg_prove), preloaded cluster and without preloading"
 	local p1 p2 rc1=0 rc2=0
-	p1="$(pgtap_counted "$LG_TMP/pgtap.log" "${sql[@]}")" || rc1=1
-	p2="$(PGPORT="$LG_NOPRELOAD_PORT" pgtap_counted "$LG_TMP/pgtap_nopreload.log" "${nosql[@]}")" || rc2=1
+	p1="$(pgtap_counted "$LG_TMP/pgtap.log")" || rc1=1
+	p2="$(PGPORT="$LG_NOPRELOAD_PORT" pgtap_counted "$LG_TMP/pgtap_nopreload.log")" || rc2=1
 	counts="$(( ${p1%/*} + ${p2%/*} ))/$(( ${p1#*/} + ${p2#*/} ))"
 	if [ "$rc1" -ne 0 ] || [ "$rc2" -ne 0 ] || [ "${counts%/*}" != "${counts#*/}" ]; then
 		failed=1; counts="$counts FAIL"

@@ -224,6 +224,28 @@ openssl1_row() {
 	exec 9>&-
 }
 
+# the ids and audit overhead benchmarks on the host and in every root
+BENCHES=(ids audit_overhead)
+cmd_bench() {
+	ensure_host_packages
+	local s major
+	log "host: test/harness.sh bench ${BENCHES[*]}"
+	bash "$LG_ROOT/test/harness.sh" bench "${BENCHES[@]}" 2>&1 | tee "$CACHE/host.bench.log"
+	for s in "${SUITES[@]}"; do
+		(
+			exec 9>"$CACHE/$s.lock"
+			flock 9
+			ensure_root "$s"
+			major="$(suite_major "$ROOT")"
+			[ -n "$major" ] && [ "$major" -ge 14 ] || exit 0
+			log "$s: PostgreSQL $major: test/harness.sh bench ${BENCHES[*]} in the root"
+			copy_tree "$ROOT"
+			in_root "$ROOT" bash -c 'cd /build/lifeguard && LG_NO_NODE=1 bash test/harness.sh bench "$@"' _ "${BENCHES[@]}" \
+				2>&1 | tee "$CACHE/$s/bench.log"
+		)
+	done
+}
+
 cmd_test() {
 	ensure_host_packages
 	local s t0=$SECONDS
@@ -247,6 +269,7 @@ cmd_roots() {
 mkdir -p "$CACHE"
 case "${1:-}" in
 	test) shift; cmd_test "$@" ;;
+	bench) shift; cmd_bench "$@" ;;
 	roots) shift; cmd_roots "$@" ;;
 	suite) shift; ensure_host_packages; suite_row "$1"; printf '%s\n' "${ROWS[@]}"; exit "$FAILED" ;;
 	*) echo "usage: bash test/matrix.sh test|bench|roots|suite SUITE" >&2; exit 2 ;;
