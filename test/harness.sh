@@ -381,7 +381,7 @@ pgtap_counted() {
 	local rc=0
 	LG_PROVE_ARGS=-v installcheck > "$log" 2>&1 || rc=$?
 	# the failures and the summary, not every passing line
-	grep -vE '^ok [0-9]+|^1\.\.[0-9]+$|^# ' "$log" >&2 || true
+	grep -E '^not ok |^#  +(Failed|got|expected)|^Files=|^Result:|Dubious|^Failed|^installcheck:' "$log" >&2 || true
 	awk '/^ok [0-9]+/ { p++ } /^1\.\.[0-9]+$/ { sub(/^1\.\./, ""); t += $0 }
 		END { printf "%d/%d\n", p, t }' "$log"
 	return "$rc"
@@ -426,6 +426,7 @@ cmd_matrix() {
 	matrix_result major "$PG_MAJOR"
 	matrix_result build FAIL
 	ensure_packages
+	matrix_result version "$("$PG_CONFIG" --version | awk '{ print $2 }')"
 	start_world with-nopreload
 	build_client_clang
 	matrix_result build ok

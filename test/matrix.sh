@@ -7,6 +7,7 @@
 #                                  overhead benchmarks in every root
 #   bash test/matrix.sh roots      only build the cached roots
 #   bash test/matrix.sh suite S    only suite S's row
+#   bash test/matrix.sh openssl    only the OpenSSL 1.1.1 check
 #
 # For each suite in LG_MATRIX_SUITES (default: trixie sid) it builds, once
 # per machine, a root with `debootstrap --variant=minbase` under
@@ -151,8 +152,9 @@ copy_tree() {
 		| tar -xf - -C "$1/build/lifeguard"
 }
 
-# result KEY FILE: the value of KEY in a result file, FAIL when absent
-result() { sed -n "s/^$1=//p" "$2" 2>/dev/null | grep . || echo FAIL; }
+# result KEY FILE [DEFAULT]: the value of KEY in a result file, DEFAULT
+# (FAIL) when absent
+result() { sed -n "s/^$1=//p" "$2" 2>/dev/null | grep . || echo "${3:-FAIL}"; }
 
 ROWS=()
 DONE_MAJORS=" "
@@ -163,7 +165,7 @@ add_row() { # label result-file
 	[ "$b" = ok ] && [[ "$p" =~ ^([0-9]+)/([0-9]+)$ ]] && [ "${BASH_REMATCH[1]}" = "${BASH_REMATCH[2]}" ] \
 		&& [ "${BASH_REMATCH[2]}" -gt 0 ] && [[ "$c" == ok:* ]] && [ "$a" = ok ] || FAILED=1
 	[ "$b" = FAIL ] && { p=-; c=-; a=-; }
-	ROWS+=("$(printf '%-22s %-6s %-12s %-14s %s' "$1" "$b" "$p" "${c/ok:/ok (}$([[ "$c" == ok:* ]] && echo ' tests)')" "$a")")
+	ROWS+=("$(printf '%-22s %-6s %-12s %-20s %s' "$1" "$b" "$p" "${c/ok:/ok (}$([[ "$c" == ok:* ]] && echo ' tests)')" "$a")")
 }
 
 # the host's own major, in the same mode
@@ -174,7 +176,7 @@ host_row() {
 	LG_MATRIX_RESULT="$f" bash "$LG_ROOT/test/harness.sh" matrix > "$CACHE/host.log" 2>&1 \
 		|| { tail -40 "$CACHE/host.log" >&2; log "host: FAILED (log: $CACHE/host.log)"; }
 	HOST_MAJOR="$(result major "$f")"
-	add_row "$HOST_MAJOR (host, $(. /etc/os-release; echo "$VERSION_CODENAME"))" "$f"
+	add_row "$(result version "$f" "$HOST_MAJOR") (host, $(. /etc/os-release; echo "$VERSION_CODENAME"))" "$f"
 	DONE_MAJORS=" $HOST_MAJOR "
 }
 
@@ -200,7 +202,7 @@ suite_row() {
 	in_root "$ROOT" bash -c 'cd /build/lifeguard && LG_MATRIX_RESULT=/build/result bash test/harness.sh matrix' \
 		> "$CACHE/$suite/matrix.log" 2>&1 \
 		|| { tail -40 "$CACHE/$suite/matrix.log" >&2; log "$suite: FAILED (log: $CACHE/$suite/matrix.log)"; }
-	add_row "$major ($suite)" "$f"
+	add_row "$(result version "$f" "$major") ($suite)" "$f"
 	log "$suite: $((SECONDS - start)) s"
 	exec 9>&-
 }
@@ -211,7 +213,7 @@ openssl1_row() {
 	exec 9>"$CACHE/$suite.lock"
 	flock 9
 	ensure_root "$suite"
-	in_root "$ROOT" apt-get install -y -qq --no-install-recommends "${OPENSSL1_PACKAGES[@]}" >/dev/null
+	in_root "$ROOT" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${OPENSSL1_PACKAGES[@]}" >/dev/null
 	ver="$(in_root "$ROOT" bash -c "dpkg-query -W -f='\${Version}' libssl-dev")"
 	copy_tree "$ROOT"
 	log "$suite: OpenSSL $ver: the client with -Werror, the CUID2 reference vectors"
@@ -252,7 +254,7 @@ cmd_test() {
 	host_row
 	for s in "${SUITES[@]}"; do suite_row "$s"; done
 	openssl1_row
-	printf '\n%-22s %-6s %-12s %-14s %s\n' "PostgreSQL" build pgTAP client "audit check"
+	printf '\n%-22s %-6s %-12s %-20s %s\n' "PostgreSQL" build pgTAP client "audit check"
 	printf '%s\n' "${ROWS[@]}" "" "$OPENSSL_LINE"
 	printf '(%d s)\n' "$((SECONDS - t0))"
 	exit "$FAILED"
@@ -271,6 +273,7 @@ case "${1:-}" in
 	test) shift; cmd_test "$@" ;;
 	bench) shift; cmd_bench "$@" ;;
 	roots) shift; cmd_roots "$@" ;;
+	openssl) shift; ensure_host_packages; openssl1_row; echo "$OPENSSL_LINE"; exit "$FAILED" ;;
 	suite) shift; ensure_host_packages; suite_row "$1"; printf '%s\n' "${ROWS[@]}"; exit "$FAILED" ;;
-	*) echo "usage: bash test/matrix.sh test|bench|roots|suite SUITE" >&2; exit 2 ;;
+	*) echo "usage: bash test/matrix.sh test|bench|roots|suite SUITE|openssl" >&2; exit 2 ;;
 esac
