@@ -20,7 +20,7 @@ LG_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DB="${LG_INSTALLCHECK_DB:-lifeguard_installcheck}"
 read -r -a PROVE_ARGS <<< "${LG_PROVE_ARGS:-}"
 
-q() { psql -X -q -A -t -v ON_ERROR_STOP=1 "$@"; }
+q() { PGOPTIONS='-c client_min_messages=warning' psql -X -q -A -t -v ON_ERROR_STOP=1 "$@"; }
 
 preload="$(q -d postgres -c "SELECT 'lifeguard' = ANY (string_to_array(replace(current_setting('shared_preload_libraries'), ' ', ''), ','))")"
 if [ "$preload" = t ]; then

@@ -159,30 +159,31 @@ result() { sed -n "s/^$1=//p" "$2" 2>/dev/null | grep . || echo "${3:-FAIL}"; }
 ROWS=()
 DONE_MAJORS=" "
 FAILED=0
-add_row() { # label result-file
+add_row() { # label result-file seconds
 	local f="$2" b p c a
 	b="$(result build "$f")"; p="$(result pgtap "$f")"; c="$(result client "$f")"; a="$(result audit "$f")"
 	[ "$b" = ok ] && [[ "$p" =~ ^([0-9]+)/([0-9]+)$ ]] && [ "${BASH_REMATCH[1]}" = "${BASH_REMATCH[2]}" ] \
 		&& [ "${BASH_REMATCH[2]}" -gt 0 ] && [[ "$c" == ok:* ]] && [ "$a" = ok ] || FAILED=1
 	[ "$b" = FAIL ] && { p=-; c=-; a=-; }
-	ROWS+=("$(printf '%-22s %-6s %-12s %-20s %s' "$1" "$b" "$p" "${c/ok:/ok (}$([[ "$c" == ok:* ]] && echo ' tests)')" "$a")")
+	ROWS+=("$(printf '%-22s %-6s %-12s %-20s %-11s %s' "$1" "$b" "$p" "${c/ok:/ok (}$([[ "$c" == ok:* ]] && echo ' tests)')" "$a" "$3 s")")
 }
 
 # the host's own major, in the same mode
 host_row() {
-	local f="$CACHE/host.result"
+	local f="$CACHE/host.result" start=$SECONDS
 	rm -f "$f"
 	log "host: test/harness.sh matrix"
 	LG_MATRIX_RESULT="$f" bash "$LG_ROOT/test/harness.sh" matrix > "$CACHE/host.log" 2>&1 \
 		|| { tail -40 "$CACHE/host.log" >&2; log "host: FAILED (log: $CACHE/host.log)"; }
 	HOST_MAJOR="$(result major "$f")"
-	add_row "$(result version "$f" "$HOST_MAJOR") (host, $(. /etc/os-release; echo "$VERSION_CODENAME"))" "$f"
+	add_row "$(result version "$f" "$HOST_MAJOR") (host, $(. /etc/os-release; echo "$VERSION_CODENAME"))" "$f" \
+		"$((SECONDS - start))"
 	DONE_MAJORS=" $HOST_MAJOR "
 }
 
 # suite_row SUITE: the suite's major in its root, unless done or unsupported
 suite_row() {
-	local suite="$1" major f start
+	local suite="$1" major f start=$SECONDS
 	exec 9>"$CACHE/$suite.lock"
 	flock 9
 	ensure_root "$suite"
@@ -195,21 +196,19 @@ suite_row() {
 		return
 	fi
 	DONE_MAJORS+="$major "
-	start=$SECONDS
 	log "$suite: PostgreSQL $major: test/harness.sh matrix in the root"
 	copy_tree "$ROOT"
 	f="$ROOT/build/result"
 	in_root "$ROOT" bash -c 'cd /build/lifeguard && LG_MATRIX_RESULT=/build/result bash test/harness.sh matrix' \
 		> "$CACHE/$suite/matrix.log" 2>&1 \
 		|| { tail -40 "$CACHE/$suite/matrix.log" >&2; log "$suite: FAILED (log: $CACHE/$suite/matrix.log)"; }
-	add_row "$(result version "$f" "$major") ($suite)" "$f"
-	log "$suite: $((SECONDS - start)) s"
+	add_row "$(result version "$f" "$major") ($suite)" "$f" "$((SECONDS - start))"
 	exec 9>&-
 }
 
 # the client and the CUID2 core against OpenSSL 1.1.1
 openssl1_row() {
-	local suite="$OPENSSL1_SUITE" ver b=FAIL v=FAIL
+	local suite="$OPENSSL1_SUITE" ver b=FAIL v=FAIL start=$SECONDS
 	exec 9>"$CACHE/$suite.lock"
 	flock 9
 	ensure_root "$suite"
@@ -222,7 +221,8 @@ openssl1_row() {
 		in_root "$ROOT" bash -c 'cd /build/lifeguard && prove test/client/cuid2_vectors.t' >> "$CACHE/$suite/openssl.log" 2>&1 && v=ok
 	fi
 	[ "$b" = ok ] && [ "$v" = ok ] || { tail -30 "$CACHE/$suite/openssl.log" >&2; FAILED=1; }
-	OPENSSL_LINE="$(printf 'OpenSSL %s (%s): client build %s, CUID2 reference vectors %s' "$ver" "$suite" "$b" "$v")"
+	OPENSSL_LINE="$(printf 'OpenSSL %s (%s): client build %s, CUID2 reference vectors %s (%d s)' \
+		"$ver" "$suite" "$b" "$v" "$((SECONDS - start))")"
 	exec 9>&-
 }
 
@@ -254,7 +254,8 @@ cmd_test() {
 	host_row
 	for s in "${SUITES[@]}"; do suite_row "$s"; done
 	openssl1_row
-	printf '\n%-22s %-6s %-12s %-20s %s\n' "PostgreSQL" build pgTAP client "audit check"
+	# time: the row's wall-clock seconds, building its root included
+	printf '\n%-22s %-6s %-12s %-20s %-11s %s\n' "PostgreSQL" build pgTAP client "audit check" time
 	printf '%s\n' "${ROWS[@]}" "" "$OPENSSL_LINE"
 	printf '(%d s)\n' "$((SECONDS - t0))"
 	exit "$FAILED"
