@@ -92,10 +92,15 @@ ensure_host_packages() {
 
 # in_root ROOT CMD...: run CMD in ROOT, in a private mount and PID namespace
 # with /proc, /dev (the few nodes a build and a server use), /dev/pts and
-# /dev/shm.  Every mount is in the namespace only and goes with it.
+# /dev/shm.  Every mount is in the namespace only and goes with it.  The
+# namespace's first process (its init) stays a shell that waits for CMD:
+# an init ignores signals it has no handler for, so CMD must not be it (make
+# as init re-raises SIGINT at itself in vain and spins).  --kill-child: if
+# unshare dies, the namespace's init, and with it every process in the
+# namespace, is killed.
 in_root() {
 	local root="$1"; shift
-	unshare --mount --pid --fork --propagation private -- bash -c '
+	unshare --mount --pid --fork --kill-child --propagation private -- bash -c '
 		set -e
 		r="$1"; shift
 		mount -t proc proc "$r/proc"
@@ -109,7 +114,7 @@ in_root() {
 		ln -s pts/ptmx "$r/dev/ptmx"
 		mount -t tmpfs -o mode=1777 tmpfs "$r/dev/shm"
 		ln -s /proc/self/fd "$r/dev/fd"
-		exec chroot "$r" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+		chroot "$r" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 			HOME=/root LANG=C.UTF-8 TERM="${TERM:-dumb}" "$@"
 	' in_root "$root" "$@"
 }
