@@ -9,6 +9,7 @@
 #   bash test/harness.sh shell           a cluster and a shell on it
 #   bash test/harness.sh matrix          what test/matrix.sh runs in each
 #                                        root: everything that needs no node
+#   bash test/harness.sh major           the PostgreSQL major it would use
 #
 # What it does, in order: installs any missing Debian package (as root;
 # otherwise prints the apt-get line and stops), installs the pinned npm
@@ -69,6 +70,8 @@ discover_pg_major() {
 }
 
 PG_MAJOR="$(discover_pg_major)"
+# `harness.sh major`: the major it would use, supported or not
+if [ "${1:-}" = major ]; then echo "$PG_MAJOR"; exit 0; fi
 [ -n "$PG_MAJOR" ] || die "no PostgreSQL found: none installed, and apt knows no postgresql package (set PG_CONFIG or LG_PG_MAJOR)"
 [ "$PG_MAJOR" -ge "$LG_PG_MIN_MAJOR" ] || die "PostgreSQL $PG_MAJOR is not supported (lifeguard needs $LG_PG_MIN_MAJOR or later)"
 export PG_MAJOR
@@ -491,5 +494,5 @@ case "${1:-}" in
 	bench) shift; cmd_bench "$@" ;;
 	shell) shift; cmd_shell "$@" ;;
 	matrix) shift; cmd_matrix "$@" ;;
-	*) echo "usage: bash test/harness.sh test|run FILE...|demo|bench [NAME...]|shell|matrix" >&2; exit 2 ;;
+	*) echo "usage: bash test/harness.sh test|run FILE...|demo|bench [NAME...]|shell|matrix|major" >&2; exit 2 ;;
 esac

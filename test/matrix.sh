@@ -141,11 +141,12 @@ ensure_root() {
 	ENTERED+=("$ROOT")
 }
 
-# suite_major ROOT: the PostgreSQL major the suite's `postgresql` package
-# depends on
+# suite_major ROOT: the PostgreSQL major the harness picks in ROOT: the one
+# installed there, else the one the suite's `postgresql` package depends on
+# (test/harness.sh, discover_pg_major); copies the working tree into ROOT
 suite_major() {
-	in_root "$1" apt-cache depends postgresql 2>/dev/null \
-		| sed -n 's/^ *Depends: postgresql-\([0-9][0-9]*\)$/\1/p' | head -1
+	copy_tree "$1"
+	in_root "$1" bash /build/lifeguard/test/harness.sh major 2>/dev/null
 }
 
 # copy_tree ROOT: the working tree (tracked and untracked files, not the
@@ -202,7 +203,6 @@ suite_row() {
 	fi
 	DONE_MAJORS+="$major "
 	log "$suite: PostgreSQL $major: test/harness.sh matrix in the root"
-	copy_tree "$ROOT"
 	f="$ROOT/build/result"
 	in_root "$ROOT" bash -c 'cd /build/lifeguard && LG_MATRIX_RESULT=/build/result bash test/harness.sh matrix' \
 		> "$CACHE/$suite/matrix.log" 2>&1 \
@@ -246,7 +246,6 @@ cmd_bench() {
 			major="$(suite_major "$ROOT")"
 			[ -n "$major" ] && [ "$major" -ge 14 ] || exit 0
 			log "$s: PostgreSQL $major: test/harness.sh bench ${BENCHES[*]} in the root"
-			copy_tree "$ROOT"
 			in_root "$ROOT" bash -c 'cd /build/lifeguard && LG_NO_NODE=1 bash test/harness.sh bench "$@"' _ "${BENCHES[@]}" \
 				2>&1 | tee "$CACHE/$s/bench.log"
 		)
