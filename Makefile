@@ -11,6 +11,17 @@
 #                                 FUZZ_SECONDS each (default 300), under
 #                                 ASan and UBSan (make test runs them
 #                                 briefly)
+#   make installcheck             after make install: the pgTAP suite
+#                                 against the running server the PG*
+#                                 variables name (test/installcheck.sh)
+#   make test-matrix              the tests on every other PostgreSQL
+#                                 major Debian's archive carries, in
+#                                 debootstrap roots (test/matrix.sh, root)
+#   make bench-matrix             the ids and audit benchmarks there too
+#
+# The harness finds the PostgreSQL major itself (test/harness.sh); 15, 17
+# and 18 are tested, 14 and 16 compile from extension/compat.h's guards
+# (docs/postgresql-versions.md).
 
 EXTENSION    = lifeguard
 include version.mk
@@ -33,6 +44,12 @@ endif
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# ... and the JIT bitcode, which PGXS compiles with the server's clang
+# (Makefile.global's CLANG) when the server was built with LLVM
+ifeq ($(WERROR),1)
+BITCODE_CFLAGS += -Werror
+endif
 
 # the install script is the concatenation of sql/parts, one part per concern
 $(DATA_built): $(sort $(wildcard sql/parts/*.sql)) $(EXTENSION).control
@@ -78,3 +95,18 @@ fuzz:
 	bash fuzz/run.sh $(FUZZ_SECONDS)
 
 .PHONY: test demo bench fuzz
+
+# the pgTAP suite against the running server the PG* variables name, after
+# make install (test/installcheck.sh); starts no cluster
+installcheck:
+	bash test/installcheck.sh
+
+# every other PostgreSQL major Debian's archive carries, in debootstrap
+# roots (test/matrix.sh; needs root)
+test-matrix:
+	bash test/matrix.sh test
+
+bench-matrix:
+	bash test/matrix.sh bench
+
+.PHONY: installcheck test-matrix bench-matrix

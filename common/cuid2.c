@@ -11,9 +11,10 @@
  * 32 characters of hash(identity + 32 random base36 digits).
  *
  * Shared state: none.  Each lg_cuid2_state belongs to one process (or one
- * thread); the only process-wide object is the fetched SHA3-512 method,
- * which OpenSSL allows to be shared between threads and which is published
- * with an atomic compare-and-swap.
+ * thread); the only process-wide object is the fetched SHA3-512 method
+ * (OpenSSL 3), which OpenSSL allows to be shared between threads and which
+ * is published with an atomic compare-and-swap.  Builds with OpenSSL 1.1.1
+ * and 3.x.
  *
  *-------------------------------------------------------------------------
  */
@@ -25,6 +26,7 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
+#include <openssl/opensslv.h>
 
 #define INITIAL_COUNT_MAX	476782367
 #define SHA3_512_BYTES		64
@@ -51,7 +53,16 @@ init_base36_pairs(void)
 	__atomic_store_n(&base36_pairs_ready, true, __ATOMIC_RELEASE);
 }
 
-/* The fetched SHA3-512 implementation, shared by all threads. */
+/*
+ * The SHA3-512 implementation.  OpenSSL 3 looks an algorithm up in its
+ * providers on every use of EVP_sha3_512() (an "implicit fetch"); fetching
+ * it once and sharing the result between threads avoids that cost on every
+ * hash.  OpenSSL 1.1.1 has no providers and no EVP_MD_fetch: EVP_sha3_512()
+ * is a static table there.  This is the only OpenSSL version difference
+ * in the core (the extension's PostgreSQL differences are in
+ * extension/compat.h; this file does not depend on PostgreSQL).
+ */
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
 static EVP_MD *sha3_512_md = NULL;
 
 static const EVP_MD *
@@ -74,6 +85,13 @@ get_sha3_512(void)
 	}
 	return md;
 }
+#else
+static const EVP_MD *
+get_sha3_512(void)
+{
+	return EVP_sha3_512();
+}
+#endif
 
 /* Write v in base36 into out (no terminator); returns the number of digits. */
 static size_t

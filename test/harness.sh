@@ -9,6 +9,9 @@
 #   bash test/harness.sh demo            the tour (`make demo`)
 #   bash test/harness.sh bench [NAME...] benchmarks under test/bench
 #   bash test/harness.sh shell           a cluster and a shell on it
+#   bash test/harness.sh matrix          what test/matrix.sh runs in each
+#                                        root: everything that needs no node
+#   bash test/harness.sh major           the PostgreSQL major it would use
 #
 # What it does, in order: installs any missing Debian package (as root;
 # otherwise prints the apt-get line and stops), installs the pinned npm
@@ -28,18 +31,62 @@ set -Eeuo pipefail
 
 LG_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export LG_ROOT
-PG_CONFIG="${PG_CONFIG:-pg_config}"
 
 log() { printf '\033[1m== %s\033[0m\n' "$*" >&2; }
 die() { printf 'harness: %s\n' "$*" >&2; exit 1; }
+
+# ---------------------------------------------------------------------------
+# which PostgreSQL
+#
+# The major is, in this order: the one PG_CONFIG (if set) describes;
+# LG_PG_MAJOR; the newest one installed here with its server and its
+# development files (14 or later); the one Debian's `postgresql` package
+# depends on (what `apt-get install postgresql` would install).  Its
+# binaries (psql, pgbench, pg_config) come first on PATH.
+
+LG_PG_MIN_MAJOR=14
+
+discover_pg_major() {
+	local m d
+	if [ -n "${PG_CONFIG:-}" ]; then
+		"$PG_CONFIG" --version | sed -n 's/^PostgreSQL \([0-9][0-9]*\).*/\1/p'
+		return
+	fi
+	if [ -n "${LG_PG_MAJOR:-}" ]; then
+		echo "$LG_PG_MAJOR"
+		return
+	fi
+	for d in $(ls -d /usr/lib/postgresql/[0-9]* 2>/dev/null | sort -t/ -k5 -n -r); do
+		m="${d##*/}"
+		if [ "$m" -ge "$LG_PG_MIN_MAJOR" ] && [ -x "$d/bin/postgres" ] && [ -x "$d/bin/pg_config" ]; then
+			echo "$m"
+			return
+		fi
+	done
+	m="$(apt-cache depends postgresql 2>/dev/null | sed -n 's/^ *Depends: postgresql-\([0-9][0-9]*\)$/\1/p' | head -1)"
+	if [ -z "$m" ] && [ "$(id -u)" -eq 0 ]; then
+		apt-get update -qq >/dev/null
+		m="$(apt-cache depends postgresql 2>/dev/null | sed -n 's/^ *Depends: postgresql-\([0-9][0-9]*\)$/\1/p' | head -1)"
+	fi
+	echo "$m"
+}
+
+PG_MAJOR="$(discover_pg_major)"
+# `harness.sh major`: the major it would use, supported or not
+if [ "${1:-}" = major ]; then echo "$PG_MAJOR"; exit 0; fi
+[ -n "$PG_MAJOR" ] || die "no PostgreSQL found: none installed, and apt knows no postgresql package (set PG_CONFIG or LG_PG_MAJOR)"
+[ "$PG_MAJOR" -ge "$LG_PG_MIN_MAJOR" ] || die "PostgreSQL $PG_MAJOR is not supported (lifeguard needs $LG_PG_MIN_MAJOR or later)"
+export PG_MAJOR
+PG_CONFIG="${PG_CONFIG:-/usr/lib/postgresql/$PG_MAJOR/bin/pg_config}"
+export PATH="/usr/lib/postgresql/$PG_MAJOR/bin:$PATH"
 
 # ---------------------------------------------------------------------------
 # packages
 
 DEB_PACKAGES=(
 	build-essential pkg-config
-	postgresql-15 postgresql-client-15 postgresql-server-dev-15 libpq-dev
-	postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl
+	"postgresql-$PG_MAJOR" "postgresql-client-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR" libpq-dev
+	"postgresql-$PG_MAJOR-pgtap" libtap-parser-sourcehandler-pgtap-perl
 	pgbouncer libssl-dev libjansson-dev libncurses-dev
 	tmux valgrind procps iproute2 util-linux
 	clang libclang-rt-14-dev
@@ -52,8 +99,10 @@ ensure_packages() {
 			missing+=("$p")
 		fi
 	done
-	command -v node >/dev/null 2>&1 || missing+=(nodejs)
-	command -v npm >/dev/null 2>&1 || missing+=(npm)
+	if [ "${LG_NO_NODE:-0}" != 1 ]; then
+		command -v node >/dev/null 2>&1 || missing+=(nodejs)
+		command -v npm >/dev/null 2>&1 || missing+=(npm)
+	fi
 	if [ ${#missing[@]} -eq 0 ]; then
 		return 0
 	fi
@@ -79,6 +128,7 @@ ensure_packages() {
 # the pinned npm peers (node-postgres, @paralleldrive/cuid2)
 ensure_node_modules() {
 	local dir="$LG_ROOT/test/integration"
+	[ "${LG_NO_NODE:-0}" = 1 ] && return 0
 	[ -f "$dir/package-lock.json" ] || return 0
 	if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
 		log "installing the pinned npm peers (npm ci)"
@@ -290,6 +340,11 @@ run_pgtap_portable() {
 # ---------------------------------------------------------------------------
 # running tests
 
+# make installcheck (test/installcheck.sh) against the cluster PGPORT names
+installcheck() {
+	make -C "$LG_ROOT" -s --no-print-directory PG_CONFIG="$PG_CONFIG" installcheck
+}
+
 run_pgtap() { # files...
 	[ $# -gt 0 ] || return 0
 	pg_prove --ext .sql "$@"
@@ -318,14 +373,12 @@ cmd_test() {
 	ensure_node_modules
 	start_world with-nopreload
 	local failed=0
-	local sql nosql tap
-	mapfile -t sql < <(collect test/sql .sql)
-	mapfile -t nosql < <(collect test/sql_nopreload .sql)
+	local tap
 	mapfile -t tap < <(collect test/client .t; collect test/integration .t)
-	log "pgTAP tests (pg_prove), preloaded cluster"
-	run_pgtap "${sql[@]}" || failed=1
-	log "pgTAP tests (pg_prove), cluster without preloading"
-	run_pgtap_nopreload "${nosql[@]}" || failed=1
+	log "pgTAP tests: make installcheck against the preloaded cluster"
+	installcheck || failed=1
+	log "pgTAP tests: make installcheck against the cluster without preloading"
+	PGPORT="$LG_NOPRELOAD_PORT" installcheck || failed=1
 	log "TAP tests (prove): client and integration"
 	run_tap "${tap[@]}" || failed=1
 	start_portable_cluster
@@ -356,6 +409,102 @@ cmd_run() {
 			*) die "do not know how to run $f" ;;
 		esac
 	done
+	exit "$failed"
+}
+
+# ---------------------------------------------------------------------------
+# matrix mode (test/matrix.sh runs it in each root, and on the host)
+#
+# Runs everything that needs no node: the whole pgTAP suite with and without
+# preloading, the client TAP tests that need no node, and the pgbench
+# -M prepared audit check.  The rule for "needs node": a test that calls
+# node_run (test/lib/LG.pm's one way of running node) needs it.  Writes one
+# line, key=value, to $LG_MATRIX_RESULT:
+#   major=17 build=ok pgtap=314/314 client=ok:N audit=ok
+
+matrix_result() { # key value
+	[ -n "${LG_MATRIX_RESULT:-}" ] || return 0
+	local f="$LG_MATRIX_RESULT"
+	touch "$f"
+	sed -i "/^$1=/d" "$f"
+	echo "$1=$2" >> "$f"
+}
+
+# pgtap_counted LOG: make installcheck with pg_prove -v against the cluster
+# PGPORT names, its output in LOG; prints passed/total where total is the
+# sum of the plans
+pgtap_counted() {
+	local log="$1"; shift
+	local rc=0
+	LG_PROVE_ARGS=-v installcheck > "$log" 2>&1 || rc=$?
+	# the failures and the summary, not every passing line
+	grep -E '^not ok |^#  +(Failed|got|expected)|^Files=|^Result:|Dubious|^Failed|^installcheck:' "$log" >&2 || true
+	awk '/^ok [0-9]+/ { p++ } /^1\.\.[0-9]+$/ { sub(/^1\.\./, ""); t += $0 }
+		END { printf "%d/%d\n", p, t }' "$log"
+	return "$rc"
+}
+
+# tests in DIR (extension EXT) that need no node
+collect_no_node() { # dir ext
+	local f
+	while read -r f; do
+		grep -q 'node_run' "$f" || printf '%s\n' "$f"
+	done < <(collect "$1" "$2")
+}
+
+# the client under clang -Werror, when the server was built with clang
+# (Makefile.global's CLANG, used for the JIT bitcode); in a copy
+build_client_clang() {
+	local clang
+	clang="$(sed -n 's/^CLANG *= *//p' "$(dirname "$("$PG_CONFIG" --pgxs)")/../Makefile.global")"
+	[ -n "$clang" ] && [ -x "$clang" ] || return 0
+	log "building the client with $clang -Werror"
+	mkdir -p "$LG_TMP/clang"
+	cp -r "$LG_ROOT/client" "$LG_ROOT/common" "$LG_TMP/clang/"
+	make -C "$LG_TMP/clang/client" -s CC="$clang" PG_CONFIG="$PG_CONFIG" WERROR=1 clean all >/dev/null
+}
+
+# pgbench -M prepared must appear in pooling_audit as protocol_prepare,
+# once per statement and connection
+audit_check() {
+	local script="$LG_TMP/audit_check.sql" got
+	printf 'SELECT 1;\nSELECT 2;\n' > "$script"
+	chmod 644 "$script"
+	psql -X -q -v ON_ERROR_STOP=1 -c 'SELECT pooling_audit_reset()' >/dev/null
+	PGAPPNAME=lg-matrix-pgbench pgbench -n -M prepared -c 2 -t 5 -f "$script" >/dev/null
+	got="$(psql -X -A -t -v ON_ERROR_STOP=1 -c "SELECT coalesce(string_agg(hazard || '=' || count, ', ' ORDER BY hazard), '')
+		FROM pooling_audit WHERE application_name = 'lg-matrix-pgbench'")"
+	log "audit check: pgbench -M prepared -c 2 on two statements: '$got' (want 'protocol_prepare=4')"
+	[ "$got" = "protocol_prepare=4" ]
+}
+
+cmd_matrix() {
+	export LG_NO_NODE=1
+	matrix_result major "$PG_MAJOR"
+	matrix_result build FAIL
+	ensure_packages
+	matrix_result version "$("$PG_CONFIG" --version | awk '{ print $2 }')"
+	start_world with-nopreload
+	build_client_clang
+	matrix_result build ok
+	local failed=0 tap counts
+	mapfile -t tap < <(collect_no_node test/client .t)
+	log "pgTAP tests (pg_prove), preloaded cluster and without preloading"
+	local p1 p2 rc1=0 rc2=0
+	p1="$(pgtap_counted "$LG_TMP/pgtap.log")" || rc1=1
+	p2="$(PGPORT="$LG_NOPRELOAD_PORT" pgtap_counted "$LG_TMP/pgtap_nopreload.log")" || rc2=1
+	counts="$(( ${p1%/*} + ${p2%/*} ))/$(( ${p1#*/} + ${p2#*/} ))"
+	if [ "$rc1" -ne 0 ] || [ "$rc2" -ne 0 ] || [ "${counts%/*}" != "${counts#*/}" ]; then
+		failed=1; counts="$counts FAIL"
+	fi
+	matrix_result pgtap "$counts"
+	log "client TAP tests that need no node: ${tap[*]##*/}"
+	if run_tap "${tap[@]}" 2>&1 | tee "$LG_TMP/client.log"; [ "${PIPESTATUS[0]}" -eq 0 ]; then
+		matrix_result client "ok:$(sed -n 's/.*Tests=\([0-9]*\),.*/\1/p' "$LG_TMP/client.log")"
+	else
+		matrix_result client FAIL; failed=1
+	fi
+	if audit_check; then matrix_result audit ok; else matrix_result audit FAIL; failed=1; fi
 	exit "$failed"
 }
 
@@ -398,5 +547,6 @@ case "${1:-}" in
 	demo) shift; cmd_demo "$@" ;;
 	bench) shift; cmd_bench "$@" ;;
 	shell) shift; cmd_shell "$@" ;;
-	*) echo "usage: bash test/harness.sh test|run FILE...|demo|bench [NAME...]|shell" >&2; exit 2 ;;
+	matrix) shift; cmd_matrix "$@" ;;
+	*) echo "usage: bash test/harness.sh test|run FILE...|demo|bench [NAME...]|shell|matrix|major" >&2; exit 2 ;;
 esac

@@ -147,8 +147,8 @@ sub sql_facts {
 		$pool{join("\0", @f[0 .. 2])} = \%s;
 	}
 	my %h;
-	@h{qw(max sres inuse avail util)} = split /\|/, psql(
-		'SELECT max_connections, superuser_reserved_connections, in_use, available, utilization FROM pool_headroom()',
+	@h{qw(max sres res inuse avail util)} = split /\|/, psql(
+		'SELECT max_connections, superuser_reserved_connections, reserved_connections, in_use, available, utilization FROM pool_headroom()',
 		app => 'ops-metrics-check', %o);
 	return (\%pool, \%h);
 }
@@ -174,7 +174,9 @@ for my $b (binaries()) {
 			lifeguard_preloaded => 'gauge', lifeguard_pooling_hazards_total => 'counter',
 			lifeguard_pooling_audit_entries => 'gauge', lifeguard_pooling_audit_max_entries => 'gauge',
 			lifeguard_pooling_audit_dropped_total => 'counter',
-		}, "$v: the families and their types (PostgreSQL 15: no reserved_connections)");
+			# PostgreSQL 16 and later have reserved_connections
+			($h->{res} ne '' ? (lifeguard_reserved_connections => 'gauge') : ()),
+		}, "$v: the families and their types (reserved_connections where the server has it)");
 
 		my %got_pool;
 		my %got_haz;
@@ -209,6 +211,7 @@ for my $b (binaries()) {
 
 		is($single{lifeguard_max_connections}, $h->{max}, "$v: max_connections");
 		is($single{lifeguard_superuser_reserved_connections}, $h->{sres}, "$v: superuser_reserved_connections");
+		is($single{lifeguard_reserved_connections} // '', $h->{res}, "$v: reserved_connections (where the server has it)");
 		is($single{lifeguard_connections_in_use}, $h->{inuse}, "$v: in_use");
 		is($single{lifeguard_connections_available}, $h->{avail}, "$v: available");
 		ok(abs($single{lifeguard_connections_utilization_ratio} - $h->{util} / 100) < 1e-6,

@@ -88,6 +88,35 @@ is(scalar(@diff), 0, 'the core composes the same id as the reference init() in a
 is_deeply([sort { $a <=> $b } keys %{ { map { (length($_) => 1) } @core_ids } }], [2 .. 32],
 	'the cases cover every length from 2 to 32');
 
+# ---------------------------------------------------------------- recorded vectors
+# test/fixtures/cuid2_vectors.txt holds vectors recorded from the reference,
+# for test/client/cuid2_vectors.t (no node there): every line must still be
+# what the reference answers
+my (@vin, @vhash, @vcases, @vids);
+open my $vf, '<', "$ENV{LG_ROOT}/test/fixtures/cuid2_vectors.txt" or die "cuid2_vectors.txt: $!";
+while (<$vf>) {
+	next if /^#/;
+	chomp;
+	my @f = split / /;
+	if ($f[0] eq 'hash') {
+		my $s = $f[1] eq '-' ? '' : pack('H*', $f[1]);
+		utf8::decode($s);
+		push @vin, $s;
+		push @vhash, $f[2];
+	} else {
+		push @vcases, { time => 0 + $f[1], letter => ord($f[2]) - 97,
+			salt => [map { index(join('', @b36), $_) } split //, $f[3]],
+			counter => 0 + $f[4], fingerprint => $f[5], length => 0 + $f[6] };
+		push @vids, $f[7];
+	}
+}
+($rc, $out, $err) = node_run('cuid2_reference.mjs', 'hash', { stdin => $json->encode(\@vin) });
+is($rc, 0, 'reference hash() of the recorded inputs') or diag $err;
+is_deeply($json->decode($out), \@vhash, 'cuid2_vectors.txt: every recorded hash is the reference hash() (' . scalar(@vin) . ')');
+($rc, $out, $err) = node_run('cuid2_reference.mjs', 'ids', { stdin => $json->encode(\@vcases) });
+is($rc, 0, 'reference init() of the recorded cases') or diag $err;
+is_deeply($json->decode($out), \@vids, 'cuid2_vectors.txt: every recorded id is the reference init() (' . scalar(@vids) . ')');
+
 # ---------------------------------------------------------------- isCuid
 my @server = split /\n/, psql(q{SELECT gen_cuid2(2 + n % 31) FROM generate_series(0, 999) n
 	UNION ALL SELECT substr(gen_prefixed_id('ws'), 4) FROM generate_series(1, 1000)});

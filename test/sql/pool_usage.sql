@@ -17,9 +17,6 @@
 \pset tuples_only true
 \pset pager off
 
--- the port of the cluster without preloading (set by test/harness.sh)
-\getenv nopreload_port LG_NOPRELOAD_PORT
-
 BEGIN;
 SELECT * FROM no_plan();
 
@@ -307,17 +304,6 @@ SELECT is((SELECT h1.in_use - h2.in_use FROM h1, pool_headroom() h2), 3,
 	'three more sessions: in_use grows by three');
 SELECT is((SELECT h2.available - h1.available FROM h1, pool_headroom() h2), 3,
 	'three more sessions: available shrinks by three');
-
-------------------------------------------------------------------------
--- works without shared_preload_libraries
-SELECT is(
-	(SELECT x FROM dblink(format('host=127.0.0.1 port=%s dbname=lifeguard_test user=postgres application_name=lg_t_nopreload',
-	                             :'nopreload_port'),
-	                      $$SELECT format('%s %s %s', current_setting('shared_preload_libraries'),
-	                                      (SELECT connections FROM pool_usage
-	                                        WHERE application_name = 'lg_t_nopreload'),
-	                                      (SELECT in_use > 0 FROM pool_headroom()))$$) AS t(x text)),
-	' 1 t', 'without preloading: pool_usage and pool_headroom work');
 
 ------------------------------------------------------------------------
 -- clean up what the autocommit session made
