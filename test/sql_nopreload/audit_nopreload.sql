@@ -51,6 +51,20 @@ SELECT is((SELECT string_agg(hazard || ':' || object, ', ' ORDER BY hazard, obje
           'session_pooling_hazards() works without preloading');
 SELECT pg_advisory_unlock(77);
 
+-- lifeguard.tracked_parameters: its default (in the portable edition, where
+-- no library defines the setting, the default the script was built with),
+-- then a value set as a placeholder would be by ALTER DATABASE ... SET
+SET application_name = 'lg_np'; SET TimeZone = 'UTC'; SET IntervalStyle = 'iso_8601';
+SELECT is((SELECT string_agg(object, ', ' ORDER BY lower(object))
+             FROM session_pooling_hazards() WHERE hazard = 'set'),
+          'IntervalStyle, work_mem',
+          'the lifeguard.tracked_parameters default: application_name and TimeZone are no hazard');
+SET LOCAL lifeguard.tracked_parameters = 'work_mem , "IntervalStyle"';
+SELECT is((SELECT string_agg(object, ', ' ORDER BY lower(object))
+             FROM session_pooling_hazards() WHERE hazard = 'set'),
+          'application_name, TimeZone',
+          'lifeguard.tracked_parameters when set: its names, trimmed, case-insensitively');
+
 SELECT is((SELECT row(backend_pid = pg_backend_pid(), in_transaction_block, statements_in_transaction IS NULL)::text FROM txn_info()),
           '(t,t,t)', 'txn_info() works; statements_in_transaction is NULL without preloading');
 
