@@ -204,8 +204,8 @@ is(psql($sets =~ s/SCHEMA/app/r, db => $db), $c_sets,
 like($c_sets, qr/\Aset\|IntervalStyle\|set at session level to 'iso_8601'; [^\n]*\nset\|work_mem\|[^\n]*\z/,
 	'... the lifeguard.tracked_parameters default leaves out application_name and TimeZone');
 psql(qq{ALTER DATABASE $db SET lifeguard.tracked_parameters = 'work_mem, "IntervalStyle"'}, db => 'postgres');
-is(join(',', map { (split /\|/)[1] } split /\n/, psql($sets =~ s/SCHEMA/app/r, db => $db)),
-	'application_name,TimeZone', 'a database\'s lifeguard.tracked_parameters is honoured');
+is(join(',', sort map { (split /\|/)[1] } split /\n/, psql($sets =~ s/SCHEMA/app/r, db => $db)),
+	'TimeZone,application_name', 'a database\'s lifeguard.tracked_parameters is honoured');
 psql(qq{ALTER DATABASE $db RESET lifeguard.tracked_parameters}, db => 'postgres');
 
 # ---------------------------------------------------------------- the CLI sees it
