@@ -6,7 +6,7 @@
 # portable definitions in sql/portable/src/*.sql (the SQL and PL/pgSQL
 # versions of the extension's C functions, and a few internal helpers),
 # then pooling_hazard_texts() and the placeholders' values, generated from
-# common/hazards.c by gen_hazards.c (compiled with ${CC:-cc}), then every
+# common/hazards.c and common/quote.h by gen_hazards.c (compiled with ${CC:-cc}), then every
 # statement of sql/parts/*.sql that does not need the C library:
 # the views, comments, grants and SQL functions the two editions share.  A
 # statement of sql/parts is left out when it defines a C function
@@ -26,7 +26,8 @@ root="$(cd "$here/../.." && pwd)"
 
 # the hazard texts come from the extension's one table, common/hazards.c:
 # gen_hazards.c prints pooling_hazard_texts() and the values of the
-# @...@ placeholders (tracked_parameters_default and the detail formats)
+# @...@ placeholders (tracked_parameters_default, the detail formats,
+# quote_max)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 ${CC:-cc} -I "$root/common" -o "$tmp/gen_hazards" "$here/gen_hazards.c" "$root/common/hazards.c"

@@ -15,13 +15,15 @@
  *		@NAME@: tracked_parameters_default, and the details that are
  *		formats (set_state_detail, advisory_lock_state_detail,
  *		temp_object_state_detail) rewritten for SQL's format(), whose only
- *		conversion they then use is %s.
+ *		conversion they then use is %s, and quote_max (LG_QUOTE_MAX of
+ *		common/quote.h, the bytes of a bad value a message quotes).
  *
  * A plain command-line program; no shared state, no locking.
  *
  *-------------------------------------------------------------------------
  */
 #include "hazards.h"
+#include "quote.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,6 +139,7 @@ main(int argc, char **argv)
 		put_placeholder("set_state_detail", set);
 		put_placeholder("advisory_lock_state_detail", advisory);
 		put_placeholder("temp_object_state_detail", lg_temp_object_state_detail);
+		printf("quote_max\t%d\n", LG_QUOTE_MAX);
 		free(advisory);
 		return 0;
 	}
