@@ -61,7 +61,7 @@ $(DATA_built): $(sort $(wildcard sql/parts/*.sql)) $(EXTENSION).control
 # portable_install.t checks that it is what this rule makes)
 PORTABLE_SQL = sql/portable/lifeguard_portable--$(EXTVERSION).sql
 all: $(PORTABLE_SQL)
-$(PORTABLE_SQL): sql/portable/build.sh $(sort $(wildcard sql/portable/src/*.sql)) $(sort $(wildcard sql/parts/*.sql)) $(EXTENSION).control
+$(PORTABLE_SQL): sql/portable/build.sh sql/portable/gen_hazards.c common/hazards.c common/hazards.h common/quote.h $(sort $(wildcard sql/portable/src/*.sql)) $(sort $(wildcard sql/parts/*.sql)) $(EXTENSION).control
 	sh sql/portable/build.sh $(EXTVERSION) > $@.tmp && mv $@.tmp $@
 
 # the extension's objects depend on the headers they include

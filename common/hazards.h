@@ -60,6 +60,15 @@ extern const lg_hazard_text lg_hazard_texts[AUDIT_NUM_HAZARDS];
 extern const char *const lg_temp_object_hint;
 extern const char *const lg_temp_object_state_detail;
 
+/*
+ * The default of lifeguard.tracked_parameters: the parameters every
+ * supported PgBouncer (1.18 and later) tracks and restores whatever its
+ * configuration, so a session-level SET of them is no hazard.  The portable
+ * edition uses it too (sql/portable/gen_hazards.c passes it on).
+ */
+#define LG_TRACKED_PARAMETERS_DEFAULT \
+	"client_encoding, DateStyle, TimeZone, standard_conforming_strings, application_name"
+
 /* The entry of the hazard named name, or NULL. */
 extern const lg_hazard_text *lg_hazard_by_name(const char *name);
 

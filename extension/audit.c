@@ -54,10 +54,9 @@ static const struct config_enum_entry audit_protocol_prepared_options[] = {
  * SET) is not a hazard.  The default is what every supported PgBouncer
  * (1.18 and later) tracks whatever its configuration; PgBouncer 1.20 and
  * later add track_extra_parameters (default IntervalStyle), which
- * operators match by adding those names here.
+ * operators match by adding those names here.  The default,
+ * LG_TRACKED_PARAMETERS_DEFAULT, is in common/hazards.h.
  */
-#define AUDIT_TRACKED_PARAMETERS_DEFAULT \
-	"client_encoding, DateStyle, TimeZone, standard_conforming_strings, application_name"
 
 static char *audit_tracked_parameters_string = NULL;
 
@@ -85,7 +84,7 @@ audit_tracked_parameters_check(char **newval, void **extra, GucSource source)
 	{
 		GUC_check_errdetail("List syntax is invalid.");
 		GUC_check_errhint("Give a comma-separated list of parameter names, for example \"%s\".",
-						  AUDIT_TRACKED_PARAMETERS_DEFAULT);
+						  LG_TRACKED_PARAMETERS_DEFAULT);
 		list_free(names);
 		pfree(raw);
 		return false;
@@ -176,7 +175,7 @@ audit_define_gucs(void)
 							   "Parameters the pooler tracks and restores, whose session-level SET is not a hazard.",
 							   "Match the pooler: PgBouncer's five built-in parameters plus its track_extra_parameters.",
 							   &audit_tracked_parameters_string,
-							   AUDIT_TRACKED_PARAMETERS_DEFAULT,
+							   LG_TRACKED_PARAMETERS_DEFAULT,
 							   PGC_SUSET,
 							   GUC_LIST_INPUT,
 							   audit_tracked_parameters_check,

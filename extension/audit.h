@@ -71,6 +71,7 @@ extern void audit_hazard_ext(AuditHazard hazard, const char *kind,
 /* audit_hooks.c */
 extern void audit_install_hooks(void);
 extern bool audit_temp_table_dropped_at_commit(Oid relid);
+extern bool audit_sequence_is_owned(Oid seqid);
 extern bool audit_parameter_is_exempt(const char *name);
 
 /* audit_hazards.c */

@@ -246,6 +246,10 @@ scan_temp_namespace(ReturnSetInfo *rsinfo, Oid catalog, AttrNumber nspcol,
 				continue;
 			if (audit_temp_table_dropped_at_commit(form->oid))
 				continue;
+			/* a serial or identity column's sequence goes with its table */
+			if (form->relkind == RELKIND_SEQUENCE &&
+				audit_sequence_is_owned(form->oid))
+				continue;
 			put_temp_row(rsinfo, catalog, form->relkind, NameStr(form->relname));
 		}
 		else if (catalog == TypeRelationId)

@@ -629,7 +629,7 @@ audit_object_access(ObjectAccessType access, Oid classId, Oid objectId,
  * subcommand, with no command counter increment since: read with
  * SnapshotSelf.
  */
-static bool
+bool
 audit_sequence_is_owned(Oid seqid)
 {
 	Relation	rel;

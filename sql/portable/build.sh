@@ -5,7 +5,9 @@
 # It is built from the same files as the extension's script: first the
 # portable definitions in sql/portable/src/*.sql (the SQL and PL/pgSQL
 # versions of the extension's C functions, and a few internal helpers),
-# then every statement of sql/parts/*.sql that does not need the C library:
+# then pooling_hazard_texts() and the placeholders' values, generated from
+# common/hazards.c and common/quote.h by gen_hazards.c (compiled with ${CC:-cc}), then every
+# statement of sql/parts/*.sql that does not need the C library:
 # the views, comments, grants and SQL functions the two editions share.  A
 # statement of sql/parts is left out when it defines a C function
 # ('MODULE_PATHNAME') or names a C function that the portable edition does
@@ -22,7 +24,17 @@ version="$1"
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 
-portable_files=$(ls "$here"/src/*.sql | sort)
+# the hazard texts come from the extension's one table, common/hazards.c:
+# gen_hazards.c prints pooling_hazard_texts() and the values of the
+# @...@ placeholders (tracked_parameters_default, the detail formats,
+# quote_max)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+${CC:-cc} -I "$root/common" -o "$tmp/gen_hazards" "$here/gen_hazards.c" "$root/common/hazards.c"
+"$tmp/gen_hazards" function > "$tmp/hazard_texts.sql"
+"$tmp/gen_hazards" placeholders > "$tmp/placeholders"
+
+portable_files="$(ls "$here"/src/*.sql | sort) $tmp/hazard_texts.sql"
 parts_files=$(ls "$root"/sql/parts/*.sql | sort | grep -v '/00_header\.sql$')
 
 # split files into statements, one per record, separated by \036
@@ -102,8 +114,16 @@ BEGIN
 HEADER
 
 emit() {
-	tr '\036' '\035' | awk -v c_only="$(printf '%s ' $c_only)" -v version="$version" '
-		BEGIN { RS = "\035"; n = split(c_only, skip, " ") }
+	tr '\036' '\035' | awk -v c_only="$(printf '%s ' $c_only)" -v version="$version" -v placeholders="$tmp/placeholders" '
+		BEGIN {
+			n = split(c_only, skip, " ")
+			while ((getline line < placeholders) > 0) {
+				tab = index(line, "\t")
+				ph["@" substr(line, 1, tab - 1) "@"] = substr(line, tab + 1)
+			}
+			close(placeholders)
+			RS = "\035"
+		}
 		{
 			st = $0
 			if (st !~ /[^ \t\n]/) next
@@ -113,6 +133,9 @@ emit() {
 			gsub(/CREATE FUNCTION/, "CREATE OR REPLACE FUNCTION", st)
 			gsub(/CREATE VIEW/, "CREATE OR REPLACE VIEW", st)
 			gsub(/@version@/, version, st)
+			for (name in ph)
+				while ((at = index(st, name)) > 0)
+					st = substr(st, 1, at - 1) ph[name] substr(st, at + length(name))
 			sub(/^\n+/, "", st)
 			sub(/;[ \t\n]*$/, "", st)
 			if (index(st, "$lg$") > 0) { print "build.sh: a statement contains $lg$" > "/dev/stderr"; exit 1 }

@@ -207,6 +207,7 @@ DECLARE
 	c3 bigint;
 	n numeric;
 	digits integer;
+	quoted text;
 BEGIN
 	-- mode: 'prefixed' (gen_prefixed_id), 'bare' (gen_cuid2), 'fingerprint'
 	-- (cuid2_fingerprint(): this backend's, from the state above) or 'digits'
@@ -214,14 +215,23 @@ BEGIN
 	IF mode = 'fingerprint' THEN
 		RETURN left(state, 32);
 	END IF;
-	IF mode = 'prefixed' AND (prefix !~ '^[a-z]([a-z0-9_]*[a-z0-9])?$' OR octet_length(prefix) > 63) THEN
+	IF mode = 'prefixed' AND (octet_length(prefix) > 63 OR prefix !~ '^[a-z]([a-z0-9_]*[a-z0-9])?$') THEN
 		problem := CASE
 			WHEN prefix = '' THEN 'The prefix is empty.'
 			WHEN octet_length(prefix) > 63 THEN 'The prefix is longer than 63 characters.'
 			WHEN prefix !~ '^[a-z]' THEN 'The prefix does not start with a lowercase ASCII letter.'
 			WHEN prefix ~ '[^a-z0-9_]' THEN 'The prefix contains a character other than a lowercase ASCII letter, a digit or an underscore.'
 			ELSE 'The prefix ends with an underscore.' END;
-		RAISE EXCEPTION 'invalid prefix "%"', prefix
+		-- the message quotes at most 100 bytes (LG_QUOTE_MAX, from
+		-- common/quote.h), cut on a character boundary, as the C edition's
+		quoted := left(prefix, 100);
+		WHILE octet_length(quoted) > 100 LOOP
+			quoted := left(quoted, -1);
+		END LOOP;
+		IF octet_length(quoted) < octet_length(prefix) THEN
+			quoted := quoted || '...';
+		END IF;
+		RAISE EXCEPTION 'invalid prefix "%"', quoted
 			USING ERRCODE = 'invalid_parameter_value',
 				  DETAIL = problem || ' A prefix is 1 to 63 lowercase ASCII letters, digits and underscores, starting with a letter and not ending with an underscore.';
 	END IF;
@@ -581,31 +591,67 @@ $lg$, '@extschema@', s), '@pgcrypto@', c);
 -- table from a lasting one.  in_transaction_block compares the
 -- transaction's start with the statement's.
 --
+-- The texts are the extension's (common/hazards.c), through build.sh:
+-- pooling_hazard_texts() is generated, a NULL detail here is filled from it
+-- by session_pooling_hazards(), and the @..._state_detail@ formats and
+-- 'client_encoding, DateStyle, TimeZone, standard_conforming_strings, application_name' (lifeguard.tracked_parameters' default) are
+-- put in by build.sh.  lifeguard.tracked_parameters is read when set, as a
+-- placeholder setting (ALTER DATABASE ... SET) works without the library.
+-- Temporary objects are named as audit_temp_object_kind() in
+-- extension/audit_hazards.c names them; a sequence owned by a column
+-- (serial, identity) comes with its table.
+--
 
 CREATE OR REPLACE FUNCTION session_pooling_state(OUT hazard text, OUT object text, OUT detail text)
 RETURNS SETOF record
 LANGUAGE sql VOLATILE STRICT PARALLEL RESTRICTED
 AS $$
 	SELECT 'set', s.name,
-	       'set at session level to ''' || pg_catalog.current_setting(s.name) || '''; use SET LOCAL inside the transaction or ALTER ROLE ... SET'
+	       pg_catalog.format('set at session level%s; use SET LOCAL inside the transaction or ALTER ROLE ... SET',
+	                         ' to ''' || pg_catalog.current_setting(s.name) || '''')
 	  FROM pg_catalog.pg_settings s
 	 WHERE s.source = 'session'
-	   AND lower(s.name) NOT IN ('client_encoding', 'datestyle', 'intervalstyle', 'timezone',
-	                             'standard_conforming_strings', 'application_name',
-	                             'transaction_isolation', 'transaction_read_only', 'transaction_deferrable')
+	   AND lower(s.name) NOT IN ('transaction_isolation', 'transaction_read_only', 'transaction_deferrable')
+	   AND lower(s.name) NOT IN (
+	       SELECT lower(btrim(btrim(t, E' \t\r\n'), '"'))
+	         FROM pg_catalog.regexp_split_to_table(
+	              coalesce(pg_catalog.current_setting('lifeguard.tracked_parameters', true),
+	                       'client_encoding, DateStyle, TimeZone, standard_conforming_strings, application_name'), ',') t)
 	   AND s.name NOT LIKE 'lifeguard.%'
 	UNION ALL
 	SELECT 'advisory_lock',
 	       CASE WHEN l.objsubid = 1 THEN ((l.classid::bigint << 32) | l.objid::bigint)::text
 	            ELSE l.classid::integer::text || ',' || l.objid::integer::text END,
-	       l.mode || ' held at session level; use pg_advisory_xact_lock() inside a transaction'
+	       pg_catalog.format('%s held at session level; use pg_advisory_xact_lock() inside a transaction', l.mode)
 	  FROM pg_catalog.pg_locks l
 	 WHERE l.locktype = 'advisory' AND l.pid = pg_catalog.pg_backend_pid() AND l.granted
 	UNION ALL
-	SELECT 'temp_table', c.relname::text,
-	       'temporary table outlives its transaction; create it with ON COMMIT DROP inside the transaction'
-	  FROM pg_catalog.pg_class c
-	 WHERE c.relnamespace = pg_catalog.pg_my_temp_schema() AND c.relkind IN ('r', 'p')
+	SELECT 'temp_table', o.name,
+	       CASE WHEN o.kind <> 'table' THEN pg_catalog.format('temporary %s outlives its transaction; drop it before the transaction that created it ends', o.kind) END
+	  FROM (
+		SELECT c.relname::text,
+		       CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view'
+		                      WHEN 'S' THEN 'sequence' WHEN 'f' THEN 'foreign table'
+		                      WHEN 'c' THEN 'type' ELSE 'table' END
+		  FROM pg_catalog.pg_class c
+		 WHERE c.relnamespace = pg_catalog.pg_my_temp_schema()
+		   AND c.relkind NOT IN ('i', 'I', 't')
+		   AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend d
+		                    WHERE c.relkind = 'S' AND d.classid = 'pg_catalog.pg_class'::regclass
+		                      AND d.objid = c.oid AND d.refclassid = 'pg_catalog.pg_class'::regclass
+		                      AND d.deptype IN ('a', 'i'))
+		UNION ALL
+		SELECT t.typname::text, 'type'
+		  FROM pg_catalog.pg_type t
+		 WHERE t.typnamespace = pg_catalog.pg_my_temp_schema()
+		   AND t.typrelid = 0 AND t.typcategory <> 'A'
+		UNION ALL
+		SELECT p.proname::text,
+		       CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate'
+		                      WHEN 'w' THEN 'aggregate' ELSE 'function' END
+		  FROM pg_catalog.pg_proc p
+		 WHERE p.pronamespace = pg_catalog.pg_my_temp_schema()
+	  ) o (name, kind)
 $$
 $lg$, '@extschema@', s), '@pgcrypto@', c);
 	EXECUTE pg_catalog.replace(pg_catalog.replace($lg$
@@ -619,6 +665,21 @@ AS $$
 	       pg_catalog.transaction_timestamp(),
 	       pg_catalog.transaction_timestamp() < pg_catalog.statement_timestamp(),
 	       NULL::integer
+$$
+$lg$, '@extschema@', s), '@pgcrypto@', c);
+	EXECUTE pg_catalog.replace(pg_catalog.replace($lg$
+CREATE OR REPLACE FUNCTION pooling_hazard_texts(OUT hazard text, OUT hint text, OUT detail text)
+RETURNS SETOF record
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+	VALUES ('set'::text, 'Use SET LOCAL or set_config(..., true) inside a transaction, or ALTER ROLE ... SET / ALTER DATABASE ... SET for a lasting default.'::text, NULL::text)
+	     , ('prepare', 'Run the statement directly or as an unnamed statement of the extended protocol; behind PgBouncer 1.21 or later, use protocol-level prepared statements with max_prepared_statements.', 'SQL prepared statement; missing on the next transaction''s connection: run the statement directly')
+	     , ('protocol_prepare', 'Use unnamed statements (for example pgbench -M extended, or node-postgres queries without a name), or PgBouncer 1.21 or later with max_prepared_statements > 0 and lifeguard.protocol_prepared_statements = safe.', 'named protocol-level prepared statement; missing on the next transaction''s connection: use unnamed statements or PgBouncer max_prepared_statements')
+	     , ('listen', 'LISTEN on a direct, unpooled connection (DIRECT_URL).', 'notifications reach whichever client holds this connection; LISTEN on a direct connection')
+	     , ('advisory_lock', 'Use pg_advisory_xact_lock() or pg_try_advisory_xact_lock() inside a transaction.', NULL::text)
+	     , ('temp_table', 'Create it inside a transaction with ON COMMIT DROP.', 'temporary table outlives its transaction; create it with ON COMMIT DROP inside the transaction')
+	     , ('with_hold_cursor', 'Declare the cursor without WITH HOLD and fetch from it inside one transaction.', 'WITH HOLD cursor outlives its transaction; fetch inside one transaction without WITH HOLD')
+	     , ('load', 'Load the library for every session with session_preload_libraries or shared_preload_libraries.', NULL::text)
 $$
 $lg$, '@extschema@', s), '@pgcrypto@', c);
 	EXECUTE pg_catalog.replace(pg_catalog.replace($lg$
@@ -678,6 +739,39 @@ $lg$, '@extschema@', s), '@pgcrypto@', c);
 	EXECUTE pg_catalog.replace(pg_catalog.replace($lg$
 COMMENT ON FUNCTION session_pooling_state() IS
 'internal to session_pooling_hazards(): session-level parameters, session advisory locks, lasting temporary tables, views, sequences, types and functions'
+$lg$, '@extschema@', s), '@pgcrypto@', c);
+	EXECUTE pg_catalog.replace(pg_catalog.replace($lg$
+COMMENT ON FUNCTION pooling_hazard_texts() IS
+'every pooling hazard with its safe alternative (the hint lifeguard.enforce gives) and, where fixed, the detail session_pooling_hazards() gives'
+$lg$, '@extschema@', s), '@pgcrypto@', c);
+	EXECUTE pg_catalog.replace(pg_catalog.replace($lg$
+CREATE OR REPLACE FUNCTION session_pooling_hazards(OUT hazard text, OUT object text, OUT detail text)
+RETURNS SETOF record
+LANGUAGE sql VOLATILE PARALLEL RESTRICTED
+AS $$
+	SELECT s.hazard, s.object, coalesce(s.detail, t.detail)
+	  FROM (
+		SELECT CASE WHEN p.from_sql THEN 'prepare' ELSE 'protocol_prepare' END,
+		       p.name, NULL::text
+		  FROM pg_catalog.pg_prepared_statements p
+		 WHERE p.from_sql
+		    OR (pg_catalog.current_setting('lifeguard.protocol_prepared_statements', true)
+		        OPERATOR(pg_catalog.=) 'safe') IS NOT TRUE
+		UNION ALL
+		SELECT 'listen', c, NULL
+		  FROM pg_catalog.pg_listening_channels() c
+		UNION ALL
+		SELECT 'with_hold_cursor', c.name, NULL
+		  FROM pg_catalog.pg_cursors c
+		 WHERE c.is_holdable
+		UNION ALL
+		SELECT st.hazard, st.object, st.detail
+		  FROM @extschema@.session_pooling_state() st
+	  ) s (hazard, object, detail)
+	  LEFT JOIN @extschema@.pooling_hazard_texts() t
+	         ON t.hazard OPERATOR(pg_catalog.=) s.hazard
+	 ORDER BY 1, 2
+$$
 $lg$, '@extschema@', s), '@pgcrypto@', c);
 	EXECUTE pg_catalog.replace(pg_catalog.replace($lg$
 COMMENT ON FUNCTION session_pooling_hazards() IS

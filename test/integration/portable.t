@@ -11,6 +11,10 @@
 #  - no duplicate among 1,000,000 portable ids from 4 concurrent sessions,
 #    two of them through a real PgBouncer in transaction mode (several
 #    clients sharing one backend);
+#  - pooling_hazard_texts() equals the C edition's; session_pooling_hazards()
+#    lists temporary objects of every kind and session-level SETs as the C
+#    edition does, honouring lifeguard.tracked_parameters (its default, and
+#    a database's setting);
 #  - health, metrics and audit recognise the portable edition.
 # The portable database lives on the test cluster, without CREATE EXTENSION
 # lifeguard: its functions are the script's, not the C library's.
@@ -57,10 +61,10 @@ is(psql(q{SELECT count(*) FROM pg_extension WHERE extname = 'lifeguard'}, db => 
 is(psql(q{SELECT app.lifeguard_portable_version()}, db => $db), $version, 'lifeguard_portable_version()');
 is(psql(q{SELECT string_agg(format('%s %s %s %s %s', p.proname, p.provolatile, p.proisstrict, p.proparallel, p.pronargdefaults), ', ' ORDER BY p.proname)
 	FROM pg_proc p WHERE p.pronamespace = 'app'::regnamespace AND p.proname IN ('gen_prefixed_id', 'gen_cuid2', 'is_cuid2',
-	'is_prefixed_id', 'prefixed_id_prefix', 'cuid2_hash', 'pool_usage', 'pool_headroom', 'pool_capacity', 'session_pooling_hazards', 'txn_info')}, db => $db),
+	'is_prefixed_id', 'prefixed_id_prefix', 'cuid2_hash', 'pool_usage', 'pool_headroom', 'pool_capacity', 'session_pooling_hazards', 'pooling_hazard_texts', 'txn_info')}, db => $db),
 	psql(q{SELECT string_agg(format('%s %s %s %s %s', p.proname, p.provolatile, p.proisstrict, p.proparallel, p.pronargdefaults), ', ' ORDER BY p.proname)
 	FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace AND p.proname IN ('gen_prefixed_id', 'gen_cuid2', 'is_cuid2',
-	'is_prefixed_id', 'prefixed_id_prefix', 'cuid2_hash', 'pool_usage', 'pool_headroom', 'pool_capacity', 'session_pooling_hazards', 'txn_info')}),
+	'is_prefixed_id', 'prefixed_id_prefix', 'cuid2_hash', 'pool_usage', 'pool_headroom', 'pool_capacity', 'session_pooling_hazards', 'pooling_hazard_texts', 'txn_info')}),
 	'volatility, strictness, parallel safety and defaults equal the C edition\'s');
 
 # ---------------------------------------------------------------- cuid2_hash
@@ -168,6 +172,50 @@ is(psql('SELECT count(*) - count(DISTINCT id) FROM conc', db => $db), 0, 'no dup
 is(psql(q{SELECT count(DISTINCT backend) FROM conc WHERE source IN ('session 3', 'session 4')}, db => $db), 1,
 	'the two PgBouncer clients shared one server backend');
 is(psql(q{SELECT count(*) FROM conc WHERE NOT app.is_prefixed_id(id, 'ws')}, db => $db), 0, 'every id is valid');
+
+# ---------------------------------------------------------------- hazards
+# the texts are generated from common/hazards.c: the same rows as the C
+# function's; the state the two editions list between transactions is the
+# same, texts included
+is(psql(q{SELECT string_agg(format('%s|%s|%s', hazard, hint, coalesce(detail, '(null)')), E'\n') FROM app.pooling_hazard_texts()}, db => $db),
+	psql(q{SELECT string_agg(format('%s|%s|%s', hazard, hint, coalesce(detail, '(null)')), E'\n') FROM pooling_hazard_texts()}),
+	'pooling_hazard_texts() of the portable edition equals the C edition\'s, row for row');
+my $temp_objects = q{
+	CREATE TEMP VIEW lg_tv AS SELECT 1 AS x;
+	CREATE TEMP SEQUENCE lg_ts;
+	CREATE FUNCTION pg_temp.lg_tf() RETURNS int LANGUAGE sql AS 'SELECT 1';
+	CREATE TYPE pg_temp.lg_tt AS ENUM ('a');
+	CREATE TYPE pg_temp.lg_tc AS (a int);
+	CREATE TEMP TABLE lg_tser (id serial, j int GENERATED ALWAYS AS IDENTITY);
+	SELECT string_agg(format('%s|%s|%s', hazard, object, detail), E'\n' ORDER BY object) FROM SCHEMA.session_pooling_hazards() WHERE hazard = 'temp_table';
+};
+my $c_temp = psql($temp_objects =~ s/SCHEMA/public/r);
+is(psql($temp_objects =~ s/SCHEMA/app/r, db => $db), $c_temp,
+	'session_pooling_hazards(): a temporary view, sequence, function, enum and composite type, a table with serial and identity columns: as the C edition lists them');
+like($c_temp, qr/\Atemp_table\|lg_tc\|temporary type outlives [^\n]*\ntemp_table\|lg_tf\|temporary function [^\n]*\ntemp_table\|lg_ts\|temporary sequence [^\n]*\ntemp_table\|lg_tser\|temporary table [^\n]*\ntemp_table\|lg_tt\|temporary type [^\n]*\ntemp_table\|lg_tv\|temporary view [^\n]*\z/,
+	'... each with its kind; the columns\' sequences are not listed');
+# the default: the C library's boot value, which build.sh put in the portable
+# session_pooling_state() (the library is preloaded on this cluster, so there
+# both editions read the setting; set it to that default, as the cluster's
+# configuration may differ; audit_nopreload.sql checks the portable edition
+# without the library)
+my $boot = psql(q{SELECT boot_val FROM pg_settings WHERE name = 'lifeguard.tracked_parameters'});
+is(psql(qq{SELECT strpos(prosrc, quote_literal('$boot')) > 0 FROM pg_proc WHERE oid = 'app.session_pooling_state'::regproc}, db => $db),
+	't', "the portable session_pooling_state() falls back on the C edition's default, $boot");
+my $sets = q{
+	SET lifeguard.tracked_parameters = BOOT;
+	SET application_name = 'lg_set'; SET TimeZone = 'UTC'; SET IntervalStyle = 'iso_8601'; SET work_mem = '5MB';
+	SELECT string_agg(format('%s|%s|%s', hazard, object, detail), E'\n' ORDER BY object) FROM SCHEMA.session_pooling_hazards() WHERE hazard = 'set';
+} =~ s/BOOT/'$boot'/r;
+my $c_sets = psql($sets =~ s/SCHEMA/public/r);
+is(psql($sets =~ s/SCHEMA/app/r, db => $db), $c_sets,
+	'session_pooling_hazards(): session-level SETs as the C edition lists them');
+like($c_sets, qr/\Aset\|IntervalStyle\|set at session level to 'iso_8601'; [^\n]*\nset\|work_mem\|[^\n]*\z/,
+	'... with that default, application_name and TimeZone are no hazard');
+psql(qq{ALTER DATABASE $db SET lifeguard.tracked_parameters = 'work_mem, "IntervalStyle"'}, db => 'postgres');
+is(join(',', sort map { (split /\|/)[1] } split /\n/, psql($sets =~ s/SET lifeguard\.tracked_parameters[^;]*;//r =~ s/SCHEMA/app/r, db => $db)),
+	'TimeZone,application_name', 'a database\'s lifeguard.tracked_parameters is honoured');
+psql(qq{ALTER DATABASE $db RESET lifeguard.tracked_parameters}, db => 'postgres');
 
 # ---------------------------------------------------------------- the CLI sees it
 ($rc, $out, $err) = run_cmd([$cli, 'health', '--json'], env => { DATABASE_URL => $url . '?options=-csearch_path%3Dapp' });

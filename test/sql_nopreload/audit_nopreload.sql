@@ -51,11 +51,29 @@ SELECT is((SELECT string_agg(hazard || ':' || object, ', ' ORDER BY hazard, obje
           'session_pooling_hazards() works without preloading');
 SELECT pg_advisory_unlock(77);
 
+-- lifeguard.tracked_parameters: its default (in the portable edition, where
+-- no library defines the setting, the default the script was built with),
+-- then a value set as a placeholder would be by ALTER DATABASE ... SET
+SET application_name = 'lg_np'; SET TimeZone = 'UTC'; SET IntervalStyle = 'iso_8601';
+SELECT is((SELECT string_agg(object, ', ' ORDER BY lower(object))
+             FROM session_pooling_hazards() WHERE hazard = 'set'),
+          'IntervalStyle, work_mem',
+          'the lifeguard.tracked_parameters default: application_name and TimeZone are no hazard');
+SET LOCAL lifeguard.tracked_parameters = 'work_mem , "IntervalStyle"';
+SELECT is((SELECT string_agg(object, ', ' ORDER BY lower(object))
+             FROM session_pooling_hazards() WHERE hazard = 'set'),
+          'application_name, TimeZone',
+          'lifeguard.tracked_parameters when set: its names, trimmed, case-insensitively');
+
 SELECT is((SELECT row(backend_pid = pg_backend_pid(), in_transaction_block, statements_in_transaction IS NULL)::text FROM txn_info()),
           '(t,t,t)', 'txn_info() works; statements_in_transaction is NULL without preloading');
 
 -- enforcement, with its commit-time check, works in a session that loads
--- lifeguard without preloading (here by session_preload_libraries)
+-- lifeguard without preloading (here by session_preload_libraries);
+-- intended difference: the portable edition has no enforcement (no library
+-- to load)
+\if :portable
+\else
 SELECT dblink_connect('np', format('dbname=%s host=127.0.0.1 port=%s options=''-c session_preload_libraries=lifeguard -c lifeguard.enforce=error''',
                                    current_database(), current_setting('port')));
 SELECT dblink_exec('np', 'CREATE TABLE lg_np_t (id int, k text DEFAULT pg_advisory_lock(111)::text)');
@@ -66,6 +84,7 @@ SELECT is((SELECT n FROM dblink('np', $$SELECT count(*)::int FROM pg_locks WHERE
           0, '... and no lock is left');
 SELECT dblink_exec('np', 'DROP TABLE lg_np_t');
 SELECT dblink_disconnect('np');
+\endif
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -130,6 +130,7 @@ DECLARE
 	c3 bigint;
 	n numeric;
 	digits integer;
+	quoted text;
 BEGIN
 	-- mode: 'prefixed' (gen_prefixed_id), 'bare' (gen_cuid2), 'fingerprint'
 	-- (cuid2_fingerprint(): this backend's, from the state above) or 'digits'
@@ -137,14 +138,23 @@ BEGIN
 	IF mode = 'fingerprint' THEN
 		RETURN left(state, 32);
 	END IF;
-	IF mode = 'prefixed' AND (prefix !~ '^[a-z]([a-z0-9_]*[a-z0-9])?$' OR octet_length(prefix) > 63) THEN
+	IF mode = 'prefixed' AND (octet_length(prefix) > 63 OR prefix !~ '^[a-z]([a-z0-9_]*[a-z0-9])?$') THEN
 		problem := CASE
 			WHEN prefix = '' THEN 'The prefix is empty.'
 			WHEN octet_length(prefix) > 63 THEN 'The prefix is longer than 63 characters.'
 			WHEN prefix !~ '^[a-z]' THEN 'The prefix does not start with a lowercase ASCII letter.'
 			WHEN prefix ~ '[^a-z0-9_]' THEN 'The prefix contains a character other than a lowercase ASCII letter, a digit or an underscore.'
 			ELSE 'The prefix ends with an underscore.' END;
-		RAISE EXCEPTION 'invalid prefix "%"', prefix
+		-- the message quotes at most @quote_max@ bytes (LG_QUOTE_MAX, from
+		-- common/quote.h), cut on a character boundary, as the C edition's
+		quoted := left(prefix, @quote_max@);
+		WHILE octet_length(quoted) > @quote_max@ LOOP
+			quoted := left(quoted, -1);
+		END LOOP;
+		IF octet_length(quoted) < octet_length(prefix) THEN
+			quoted := quoted || '...';
+		END IF;
+		RAISE EXCEPTION 'invalid prefix "%"', quoted
 			USING ERRCODE = 'invalid_parameter_value',
 				  DETAIL = problem || ' A prefix is 1 to 63 lowercase ASCII letters, digits and underscores, starting with a letter and not ending with an underscore.';
 	END IF;
