@@ -18,7 +18,7 @@ OUT="$ROOT/fuzz/build"
 ART="$OUT/artifacts"
 mkdir -p "$OUT" "$ART"
 
-command -v "$CC" >/dev/null || { echo "fuzz: $CC not found (Debian: clang libclang-rt-14-dev)" >&2; exit 1; }
+command -v "$CC" >/dev/null || { echo "fuzz: $CC not found (Debian: clang libclang-rt-dev)" >&2; exit 1; }
 
 CFLAGS=(-g -O1 -std=gnu11 -D_GNU_SOURCE -fno-omit-frame-pointer
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all

@@ -89,7 +89,7 @@ DEB_PACKAGES=(
 	"postgresql-$PG_MAJOR-pgtap" libtap-parser-sourcehandler-pgtap-perl
 	pgbouncer libssl-dev libjansson-dev libncurses-dev
 	tmux valgrind procps iproute2 util-linux
-	clang libclang-rt-14-dev
+	clang libclang-rt-dev
 )
 
 ensure_packages() {
@@ -460,7 +460,11 @@ build_client_clang() {
 	[ -n "$clang" ] && [ -x "$clang" ] || return 0
 	log "building the client with $clang -Werror"
 	mkdir -p "$LG_TMP/clang"
-	cp -r "$LG_ROOT/client" "$LG_ROOT/common" "$LG_TMP/clang/"
+	# what client/Makefile reads besides client/: common/, the version
+	# (version.mk, lifeguard.control) and the portable script it embeds
+	mkdir -p "$LG_TMP/clang/sql"
+	cp -r "$LG_ROOT/client" "$LG_ROOT/common" "$LG_ROOT/version.mk" "$LG_ROOT/lifeguard.control" "$LG_TMP/clang/"
+	cp -r "$LG_ROOT/sql/portable" "$LG_TMP/clang/sql/"
 	make -C "$LG_TMP/clang/client" -s CC="$clang" PG_CONFIG="$PG_CONFIG" WERROR=1 clean all >/dev/null
 }
 
