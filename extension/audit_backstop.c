@@ -113,12 +113,6 @@ static LocalTransactionId noted_lxid = InvalidLocalTransactionId;
 static TimestampTz checked_until = 0;
 static LocalTransactionId checked_lxid = InvalidLocalTransactionId;
 
-#if LG_GUC_STACK_NEEDS_MARKER
-#define MARKER_NAME "lifeguard.commit_check_marker"
-static bool marker_value = false;
-static struct config_generic *marker = NULL;
-#endif
-
 /* what the check found: at most one object per hazard */
 typedef struct Finding
 {
@@ -311,14 +305,7 @@ session_parameter_set(void)
 {
 	const char *found = NULL;
 
-#if LG_GUC_STACK_NEEDS_MARKER
-	/* make the marker the newest parameter with a stacked value */
-	(void) set_config_option(MARKER_NAME, "on", PGC_INTERNAL, PGC_S_SESSION,
-							 GUC_ACTION_LOCAL, true, ERROR, false);
-	lg_foreach_stacked_guc(marker, check_parameter, &found);
-#else
-	lg_foreach_stacked_guc(NULL, check_parameter, &found);
-#endif
+	lg_foreach_stacked_guc(check_parameter, &found);
 	return found;
 }
 
@@ -579,19 +566,5 @@ audit_xact_callback(XactEvent event, void *arg)
 void
 audit_backstop_init(void)
 {
-#if LG_GUC_STACK_NEEDS_MARKER
-	DefineCustomBoolVariable(MARKER_NAME,
-							 "Internal to lifeguard's commit-time check.",
-							 NULL,
-							 &marker_value,
-							 false,
-							 PGC_INTERNAL,
-							 GUC_NO_SHOW_ALL | GUC_NO_RESET_ALL |
-							 GUC_NOT_IN_SAMPLE | GUC_DISALLOW_IN_FILE,
-							 NULL, NULL, NULL);
-	marker = lg_find_guc(MARKER_NAME);
-	if (marker == NULL)
-		elog(ERROR, "could not find parameter \"%s\"", MARKER_NAME);
-#endif
 	RegisterXactCallback(audit_xact_callback, NULL);
 }

@@ -262,49 +262,31 @@ lg_foreach_my_proclock(int partition, lg_proclock_fn fn, void *arg)
 
 /*
  * Call fn for each configuration parameter that has stacked values, that
- * is, that was changed in the current transaction, without allocating
- * (this runs at every commit under enforcement).
+ * is, that was changed in the current transaction (this runs at every
+ * commit under enforcement, never when enforcement is off).
  *
- * Before PostgreSQL 16, get_guc_variables() is the server's own array, so
- * a pass over it is cheap.  From 16 on it builds and sorts a copy, but the
- * server links every parameter with stacked values into a list, newest
- * first; the list's head is private, so the caller first gives `marker`
- * (a parameter of its own, with no stacked value yet) a stacked value,
- * which makes it the newest entry, and the walk starts after it.
- * LG_GUC_STACK_NEEDS_MARKER says whether the caller must do that.
+ * Before PostgreSQL 16, get_guc_variables() is the server's own array.
+ * From 16 on it builds and sorts a palloc'd copy (the server's list of
+ * parameters with stacked values is private to guc.c), some microseconds
+ * per call, freed here.
  */
 typedef void (*lg_guc_fn) (struct config_generic *conf, void *arg);
 
-#if PG_VERSION_NUM >= 160000
-#define LG_GUC_STACK_NEEDS_MARKER 1
-
 static inline void
-lg_foreach_stacked_guc(struct config_generic *marker, lg_guc_fn fn, void *arg)
-{
-	slist_node *node;
-
-	for (node = marker->stack_link.next; node != NULL; node = node->next)
-		fn(slist_container(struct config_generic, stack_link, node), arg);
-}
-
-/* the record of one of our own parameters (find_option is public from 16) */
-#define lg_find_guc(name)	find_option((name), false, true, ERROR)
-#else
-#define LG_GUC_STACK_NEEDS_MARKER 0
-
-static inline void
-lg_foreach_stacked_guc(struct config_generic *marker, lg_guc_fn fn, void *arg)
+lg_foreach_stacked_guc(lg_guc_fn fn, void *arg)
 {
 	int			n;
 	struct config_generic **vars = lg_guc_variables(&n);
 
 	for (int i = 0; i < n; i++)
 	{
-		if (vars[i]->stack != NULL && vars[i] != marker)
+		if (vars[i]->stack != NULL)
 			fn(vars[i], arg);
 	}
-}
+#if PG_VERSION_NUM >= 160000
+	pfree(vars);
 #endif
+}
 
 /*
  * The name of the memory context of a saved plan source (plancache.c's

@@ -438,7 +438,7 @@ pgtap_counted() {
 	local rc=0
 	LG_PROVE_ARGS=-v installcheck > "$log" 2>&1 || rc=$?
 	# the failures and the summary, not every passing line
-	grep -E '^not ok |^#  +(Failed|got|expected)|^Files=|^Result:|Dubious|^Failed|^installcheck:' "$log" >&2 || true
+	grep -E '^not ok |^#  +(Failed|got|expected)|^Files=|^Result:|Dubious|^Failed|^installcheck:|^psql:|ERROR|^(DETAIL|HINT|CONTEXT):' "$log" >&2 || true
 	awk '/^ok [0-9]+/ { p++ } /^1\.\.[0-9]+$/ { sub(/^1\.\./, ""); t += $0 }
 		END { printf "%d/%d\n", p, t }' "$log"
 	return "$rc"
