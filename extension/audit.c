@@ -27,6 +27,7 @@
 #include "utils/varlena.h"
 
 #include "audit.h"
+#include "compat.h"
 #include "lg_extension.h"
 
 bool		audit_enabled = true;
@@ -60,7 +61,7 @@ static const struct config_enum_entry audit_protocol_prepared_options[] = {
 
 static char *audit_tracked_parameters_string = NULL;
 
-/* the parsed list: one flat malloc'd block (the GUC machinery frees it) */
+/* the parsed list: one flat block (the GUC machinery frees it) */
 typedef struct AuditTrackedList
 {
 	int			n;
@@ -103,8 +104,8 @@ audit_tracked_parameters_check(char **newval, void **extra, GucSource source)
 		}
 		size += strlen(name) + 1;
 	}
-	/* extra must be malloc'd: the GUC machinery free()s it */
-	list = (AuditTrackedList *) malloc(size);
+	/* extra is freed by the GUC machinery: allocated as it frees (compat.h) */
+	list = (AuditTrackedList *) lg_guc_extra_alloc(size);
 	if (list == NULL)
 	{
 		GUC_check_errcode(ERRCODE_OUT_OF_MEMORY);

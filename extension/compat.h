@@ -159,6 +159,18 @@ lg_guc_variables(int *num_vars)
 }
 
 /*
+ * The *extra of a GUC check hook: the GUC machinery frees it with free()
+ * before PostgreSQL 16 and with guc_free() (its own memory context) from
+ * 16 on, so it must come from malloc() or guc_malloc() to match.  NULL when
+ * out of memory.
+ */
+#if PG_VERSION_NUM >= 160000
+#define lg_guc_extra_alloc(size)	guc_malloc(LOG, (size))
+#else
+#define lg_guc_extra_alloc(size)	malloc(size)
+#endif
+
+/*
  * Reserve the "lifeguard." prefix for this library's settings, so that a
  * misspelled one is reported (EmitWarningsOnPlaceholders before 15).
  */
