@@ -51,6 +51,12 @@ echo "ALTER DATABASE $PGDATABASE SET lifeguard.enforce = 'error';"
 run billing "SET search_path = billing, public"
 run billing "SELECT pg_advisory_lock(42)"
 run catalog "BEGIN; SET LOCAL search_path = catalog, public; SELECT pg_advisory_xact_lock(42); COMMIT"
+echo
+b "-- a hazard no statement names: a column DEFAULT that takes a session lock is refused at commit"
+psql -X -q -c "CREATE TABLE lg_demo_jobs (id int, claim text DEFAULT pg_advisory_lock(7)::text)"
+run billing "INSERT INTO lg_demo_jobs (id) VALUES (1)"
+run billing "SELECT count(*) AS jobs, (SELECT count(*) FROM pg_locks WHERE locktype = 'advisory') AS advisory_locks_left FROM lg_demo_jobs"
+psql -X -q -c "DROP TABLE lg_demo_jobs"
 psql -X -q -c "ALTER DATABASE $PGDATABASE RESET lifeguard.enforce"
 echo
 b "-- txn_info(): did the driver's transaction run as one?"
