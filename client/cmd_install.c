@@ -121,7 +121,9 @@ cmd_install(int argc, char **argv)
 		return rc;
 	if (schema[0] == '\0' || strlen(schema) > 63)
 	{
-		cli_error(CMD, "invalid schema name \"%s\": it must be 1 to 63 bytes", schema);
+		char		q[LG_QUOTE_BUFSIZE];
+
+		cli_error(CMD, "invalid schema name \"%s\": it must be 1 to 63 bytes", cli_quote(q, schema));
 		return EXIT_USAGE;
 	}
 

@@ -529,7 +529,7 @@ cmd_bench() {
 	start_world
 	local names=("$@") b
 	if [ ${#names[@]} -eq 0 ]; then
-		for b in "$LG_ROOT"/test/bench/*.sh; do names+=("$(basename "$b" .sh)"); done
+		for b in "$LG_ROOT"/test/bench/*.sh; do [ "$(basename "$b")" = lib.sh ] || names+=("$(basename "$b" .sh)"); done
 	fi
 	for b in "${names[@]}"; do
 		log "benchmark: $b"

@@ -46,7 +46,7 @@ run() { # port extra-args... -> tps
 	pgbench -n -M "$MODE" -c 1 -j 1 -T "$SECS" -p "$1" "${@:2}" lg_bench 2>/dev/null |
 		sed -n 's/^tps = \([0-9.]*\) .*/\1/p'
 }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+. "$LG_ROOT/test/bench/lib.sh"
 
 for script in select-only tpcb-like; do
 	args=(); [ "$script" = select-only ] && args=(-S)

@@ -8,19 +8,9 @@ set -euo pipefail
 ROUNDS="${ROUNDS:-5}"
 N="${N:-1000000}"
 
-q() { psql -X -q -A -t -v ON_ERROR_STOP=1 "$@"; }
+. "$LG_ROOT/test/bench/lib.sh"
 
-q <<'SQL'
-CREATE OR REPLACE FUNCTION pg_temp_bench_ms(sql text) RETURNS float8 LANGUAGE plpgsql AS $$
-DECLARE t0 timestamptz;
-BEGIN
-	t0 := clock_timestamp();
-	EXECUTE sql;
-	RETURN 1000 * extract(epoch FROM clock_timestamp() - t0);
-END $$;
-SQL
-
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+bench_ms_function
 
 declare -a gen uuid base ins_id ins_uuid
 for r in $(seq 1 "$ROUNDS"); do
