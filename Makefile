@@ -32,7 +32,8 @@ OBJS         = $(patsubst %.c,%.o,$(sort $(wildcard extension/*.c))) common/audi
 DATA_built   = sql/$(EXTENSION)--$(EXTVERSION).sql
 DATA         = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*--*.sql))
 DOCS         = README.md
-SHLIB_LINK   = -lcrypto
+# only PostgreSQL's entry points are exported (extension/exports.map)
+SHLIB_LINK   = -lcrypto -Wl,--version-script=$(srcdir)/extension/exports.map
 PG_CPPFLAGS  = -I$(srcdir)/common -I$(srcdir)/extension
 EXTRA_CLEAN  = $(DATA_built)
 
@@ -64,8 +65,10 @@ all: $(PORTABLE_SQL)
 $(PORTABLE_SQL): sql/portable/build.sh sql/portable/gen_hazards.c common/hazards.c common/hazards.h common/quote.h $(sort $(wildcard sql/portable/src/*.sql)) $(sort $(wildcard sql/parts/*.sql)) $(EXTENSION).control
 	sh sql/portable/build.sh $(EXTVERSION) > $@.tmp && mv $@.tmp $@
 
-# the extension's objects depend on the headers they include
+# the extension's objects depend on the headers they include, the library
+# on its list of exports
 $(OBJS): $(wildcard common/*.h extension/*.h)
+$(shlib): extension/exports.map
 
 # the client library and CLI, when present
 ifneq ($(wildcard client/Makefile),)

@@ -1,13 +1,13 @@
 /*-------------------------------------------------------------------------
  *
  * audit_prefilter.c
- *	  audit_text_may_call(): might a statement's text call set_config or
+ *	  lg_audit_text_may_call(): might a statement's text call set_config or
  *	  an advisory lock function?  A call names the function in the text
  *	  (possibly quoted or qualified, in any case), or spells it with a
  *	  U&"..." identifier, so a statement without "advisory", "set_config"
  *	  or "U&" in it, in any case, needs no walk of its analyzed tree.  This
  *	  scan is cheaper than the walk it saves on every ordinary statement; a
- *	  hit is confirmed on the tree (extension/audit_hooks.c).
+ *	  hit is confirmed on the tree (extension/audit_statements.c).
  *
  * Plain C with no PostgreSQL dependency (see audit_prefilter.h); a pure
  * function, no shared state.
@@ -47,7 +47,7 @@ word_matches(const char *s, const char *word, int n)
 }
 
 bool
-audit_text_may_call(const char *text, int location, int len)
+lg_audit_text_may_call(const char *text, int location, int len)
 {
 	const char *s;
 	int			n;

@@ -20,6 +20,6 @@
  * NUL-terminated text; location < 0: the whole text) call set_config or an
  * advisory lock function?  False only when it certainly does not.
  */
-extern bool audit_text_may_call(const char *text, int location, int len);
+extern bool lg_audit_text_may_call(const char *text, int location, int len);
 
 #endif							/* LIFEGUARD_AUDIT_PREFILTER_H */

@@ -1,11 +1,26 @@
 /*-------------------------------------------------------------------------
  *
  * lg_extension.h
- *	  Declarations shared between the files of the lifeguard extension.
+ *	  Small helpers every SQL-facing file of the extension shares, inline
+ *	  so that they make no file depend on another.
  *
- * Each concern lives in its own file: ids.c (prefixed CUID2 ids),
- * pool_usage.c (pool visibility), audit_*.c (transaction-pooling audit).
- * lifeguard.c holds _PG_init and calls each concern's initialisation.
+ * The files and their layers (each calls only the ones above it in this
+ * list; test/integration/layers.t checks it):
+ *
+ *	settings.c          lifeguard.* settings, preloading, exempt parameters
+ *	session_state.c     what this session holds: advisory locks, session
+ *	                    parameters, temporary objects
+ *	encoding.c          recorded text made readable in any encoding
+ *	audit_table.c       the shared table behind pooling_audit
+ *	audit_hazard.c      lg_audit_hazard(): filter, record, enforce
+ *	audit_commit.c      the commit-time check (lifeguard.enforce)
+ *	audit_statements.c  the statement detectors (hooks)
+ *	audit_sql.c         the audit's SQL functions
+ *	ids.c, pool_usage.c the ids' and pool visibility's SQL functions
+ *	lifeguard.c         _PG_init: the wiring
+ *
+ * with compat.h (every difference between PostgreSQL majors) and common/
+ * (plain C shared with the client) below them all.
  *
  *-------------------------------------------------------------------------
  */
@@ -16,17 +31,26 @@
 
 #include "fmgr.h"
 #include "nodes/execnodes.h"
+#include "utils/builtins.h"
 
-/* true when the library was loaded by shared_preload_libraries */
-extern bool lifeguard_preloaded;
+#include "compat.h"
 
-/*
- * Set up materialize mode for a set-returning function (lifeguard.c,
- * through compat.h).
- */
-extern ReturnSetInfo *lifeguard_init_srf(FunctionCallInfo fcinfo);
+/* Put a set-returning function in materialize mode; its ReturnSetInfo. */
+static inline ReturnSetInfo *
+lg_init_srf(FunctionCallInfo fcinfo)
+{
+	lg_init_materialized_srf(fcinfo);
+	return (ReturnSetInfo *) fcinfo->resultinfo;
+}
 
-/* the transaction-pooling audit (audit.c) */
-extern void lifeguard_audit_init(void);
+/* a name Datum of a C string (palloc'd, zero-padded as name requires) */
+static inline Datum
+lg_name_datum(const char *s)
+{
+	Name		n = (Name) palloc0(NAMEDATALEN);
+
+	namestrcpy(n, s);
+	return NameGetDatum(n);
+}
 
 #endif							/* LG_EXTENSION_H */

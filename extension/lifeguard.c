@@ -1,50 +1,48 @@
 /*-------------------------------------------------------------------------
  *
  * lifeguard.c
- *	  Module entry point of the lifeguard extension.
+ *	  Module entry point of the lifeguard extension: _PG_init wires the
+ *	  concerns together and does nothing else.
  *
  * _PG_init runs in the postmaster when lifeguard is in
  * shared_preload_libraries, or in a backend when it is loaded on first use.
- * It must not set up anything random or per-process here: the postmaster's
- * state is inherited by every forked backend (see ids.c).
+ * It must not set up anything random or per-process: the postmaster's
+ * state is inherited by every forked backend (see ids.c).  The order is
+ * pg_stat_statements': the settings (and the reserved prefix), the shared
+ * memory request, then the hooks.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
 #include "fmgr.h"
-#include "funcapi.h"
 #include "miscadmin.h"
-#include "utils/guc.h"
-#include "utils/tuplestore.h"
 
+#include "audit_commit.h"
+#include "audit_statements.h"
+#include "audit_table.h"
 #include "compat.h"
-#include "lg_extension.h"
+#include "settings.h"
 
 PG_MODULE_MAGIC;
 
-bool		lifeguard_preloaded = false;
-
-void		_PG_init(void);
+extern PGDLLEXPORT void _PG_init(void);
 
 void
 _PG_init(void)
 {
-	lifeguard_preloaded = process_shared_preload_libraries_in_progress;
-
-	lifeguard_audit_init();
-
+	/* settings; a misspelled lifeguard.* parameter is reported */
+	lg_settings_define(process_shared_preload_libraries_in_progress);
 	lg_reserve_guc_prefix("lifeguard");
-}
 
-/*
- * Prepare a set-returning function to return its rows in a tuplestore
- * (materialize mode).  Shared by every set-returning function of the
- * extension.
- */
-ReturnSetInfo *
-lifeguard_init_srf(FunctionCallInfo fcinfo)
-{
-	lg_init_materialized_srf(fcinfo);
-	return (ReturnSetInfo *) fcinfo->resultinfo;
+	/* the audit's shared table exists only when preloading */
+	if (lg_preloaded)
+		lg_audit_table_request();
+
+	/*
+	 * The hooks, preloaded or not: enforcement works in any session that
+	 * has loaded lifeguard; recording needs preloading.
+	 */
+	lg_audit_statements_install();
+	lg_audit_commit_install();
 }

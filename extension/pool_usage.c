@@ -458,7 +458,7 @@ put_group_row(ReturnSetInfo *rsinfo, const PoolEntry *entry, TimestampTz now)
 Datum
 lifeguard_pool_usage(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = lifeguard_init_srf(fcinfo);
+	ReturnSetInfo *rsinfo = lg_init_srf(fcinfo);
 	MemoryContext work_cxt;
 	MemoryContext oldcxt;
 	HTAB	   *groups;

@@ -2,7 +2,7 @@
  *
  * fuzz_prefilter.c
  *	  libFuzzer harness for the audit's statement text prefilter,
- *	  audit_text_may_call() (common/audit_prefilter.c).
+ *	  lg_audit_text_may_call() (common/audit_prefilter.c).
  *
  * Build and run standalone, from the repository root:
  *
@@ -86,7 +86,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	s = text + (location < 0 ? 0 : location);
 	n = (location >= 0 && len > 0) ? len : (int) strlen(s);
-	if (!audit_text_may_call(text, location, len) &&
+	if (!lg_audit_text_may_call(text, location, len) &&
 		(contains(s, n, "advisory") || contains(s, n, "set_config") ||
 		 contains(s, n, "u&")))
 	{
@@ -94,7 +94,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	}
 	/* the whole text, as when the location is unknown */
-	(void) audit_text_may_call(text, -1, 0);
+	(void) lg_audit_text_may_call(text, -1, 0);
 	free(text);
 	return 0;
 }

@@ -1,7 +1,7 @@
 # Enforcement against a real client: node-postgres preparing a named
 # statement whose query is empty.  PostgreSQL stores it without analyzing
 # anything, so no statement-level detector sees it; the commit-time check
-# (extension/audit_backstop.c) refuses the transaction and deallocates it.
+# (extension/audit_commit.c) refuses the transaction and deallocates it.
 use strict;
 use warnings;
 use Test::More;

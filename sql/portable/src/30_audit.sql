@@ -15,8 +15,8 @@
 -- @tracked_parameters_default@ (lifeguard.tracked_parameters' default) are
 -- put in by build.sh.  lifeguard.tracked_parameters is read when set, as a
 -- placeholder setting (ALTER DATABASE ... SET) works without the library.
--- Temporary objects are named as audit_temp_object_kind() in
--- extension/audit_hazards.c names them; a sequence owned by a column
+-- Temporary objects are named as lg_temp_object_kind() in
+-- extension/session_state.c names them; a sequence owned by a column
 -- (serial, identity) comes with its table.
 --
 

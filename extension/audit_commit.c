@@ -1,12 +1,12 @@
 /*-------------------------------------------------------------------------
  *
- * audit_backstop.c
+ * audit_commit.c
  *	  The commit-time check of lifeguard.enforce: whatever way a
  *	  transaction reached it, session state that breaks under transaction
  *	  pooling is found when the transaction commits (or is prepared), and
  *	  under lifeguard.enforce = error the commit is refused.
  *
- * The statement-level detectors (audit_hooks.c) refuse what a statement
+ * The statement-level detectors (audit_statements.c) refuse what a statement
  * names; a call hidden in a column DEFAULT, a row-level-security policy, a
  * domain CHECK, a rule, an operator, an aggregate, a function argument's
  * DEFAULT or a SQL-standard function body (BEGIN ATOMIC) is not named by
@@ -45,15 +45,17 @@
  * reported again.
  *
  * Cost: with lifeguard.enforce = off the callback returns at its first
- * test and the statement hooks make one test (audit_backstop_statement).
+ * test and the statement hooks make one test (lg_audit_commit_statement).
  * Under enforcement each commit walks the parameters with stacked values,
  * takes the lock-partition locks (in shared mode) of the partitions in
  * which this backend holds locks to list its advisory locks, walks
  * CacheMemoryContext's children, and reads the prepared-statement table
  * only when a plan source was saved since the last check.
  *
- * State: backend-local only (the baseline of advisory locks, the hazards
- * reported in the current transaction, the time of the last check).
+ * State: backend-local only (the baseline of advisory locks, the time of
+ * the last check); which hazards the transaction already reported comes
+ * from audit_hazard.c.  This file calls settings.c, session_state.c and
+ * audit_hazard.c; the statement detectors call it.
  *
  *-------------------------------------------------------------------------
  */
@@ -76,35 +78,18 @@
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
-#include "audit.h"
+#include "audit_commit.h"
+#include "audit_hazard.h"
 #include "compat.h"
-#include "lg_extension.h"
-
-/* one session-level advisory lock: how many times it is held in a mode */
-typedef struct HeldLock
-{
-	LOCKTAG		tag;
-	LOCKMODE	mode;
-	int64		count;
-} HeldLock;
-
-typedef struct HeldLocks
-{
-	int			n;
-	int			max;
-	HeldLock   *items;
-} HeldLocks;
+#include "session_state.h"
+#include "settings.h"
 
 /* the advisory locks held when transaction baseline_lxid started */
-static HeldLocks baseline = {0, 0, NULL};
+static LgHeldLocks baseline = {0, 0, NULL};
 static LocalTransactionId baseline_lxid = InvalidLocalTransactionId;
 
 /* the transaction the statement hooks last saw under enforcement */
 static LocalTransactionId current_lxid = InvalidLocalTransactionId;
-
-/* hazards the statement-level detectors reported in noted_lxid */
-static uint32 noted_mask = 0;
-static LocalTransactionId noted_lxid = InvalidLocalTransactionId;
 
 /*
  * Protocol statements prepared after checked_until were not seen by a
@@ -120,45 +105,8 @@ typedef struct Finding
 	const char *object;
 } Finding;
 
-/*
- * A statement-level detector reported hazard (audit_hazard_ext): under
- * enforce = warn the commit-time check does not report it again.
- */
-void
-audit_backstop_note(AuditHazard hazard)
-{
-	if (noted_lxid != LG_MY_LXID)
-	{
-		noted_mask = 0;
-		noted_lxid = LG_MY_LXID;
-	}
-	noted_mask |= (uint32) 1 << hazard;
-}
-
-static bool
-noted(AuditHazard hazard)
-{
-	return noted_lxid == LG_MY_LXID && (noted_mask & ((uint32) 1 << hazard)) != 0;
-}
-
-static void
-held_add(HeldLocks *locks, const LOCKTAG *tag, LOCKMODE mode, int64 count)
-{
-	if (locks->n == locks->max)
-	{
-		locks->max = locks->max ? locks->max * 2 : 8;
-		locks->items = locks->items
-			? repalloc(locks->items, sizeof(HeldLock) * locks->max)
-			: palloc(sizeof(HeldLock) * locks->max);
-	}
-	locks->items[locks->n].tag = *tag;
-	locks->items[locks->n].mode = mode;
-	locks->items[locks->n].count = count;
-	locks->n++;
-}
-
 static int64
-held_count(const HeldLocks *locks, const LOCKTAG *tag, LOCKMODE mode)
+held_count(const LgHeldLocks *locks, const LOCKTAG *tag, LOCKMODE mode)
 {
 	for (int i = 0; i < locks->n; i++)
 	{
@@ -169,63 +117,15 @@ held_count(const HeldLocks *locks, const LOCKTAG *tag, LOCKMODE mode)
 	return 0;
 }
 
-/* lg_foreach_my_proclock callback: keep the advisory locks (count 0 yet) */
-static void
-collect_advisory(const LOCKTAG *tag, LOCKMASK holdMask, void *arg)
-{
-	HeldLocks  *locks = (HeldLocks *) arg;
-
-	if (tag->locktag_type != LOCKTAG_ADVISORY)
-		return;
-	for (LOCKMODE mode = 1; mode <= MaxLockMode; mode++)
-	{
-		if (holdMask & LOCKBIT_ON(mode))
-			held_add(locks, tag, mode, 0);
-	}
-}
-
-/*
- * The session-level advisory locks this backend holds, in
- * CurrentMemoryContext.  The PROCLOCK lists are read under each lock
- * partition's LWLock; the session counts, which only the backend-local
- * lock table knows, are read after releasing it.
- */
-static void
-session_advisory_locks(HeldLocks *out)
-{
-	HeldLocks	all = {0, 0, NULL};
-
-	for (int i = 0; i < NUM_LOCK_PARTITIONS; i++)
-	{
-		LWLock	   *partition = LockHashPartitionLockByIndex(i);
-
-		/* advisory locks are only ever added to our lists by ourselves */
-		if (lg_my_proclocks_empty(i))
-			continue;
-		LWLockAcquire(partition, LW_SHARED);
-		lg_foreach_my_proclock(i, collect_advisory, &all);
-		LWLockRelease(partition);
-	}
-	out->n = 0;
-	for (int i = 0; i < all.n; i++)
-	{
-		int64		n = audit_advisory_session_count(&all.items[i].tag,
-													 all.items[i].mode);
-
-		if (n > 0)
-			held_add(out, &all.items[i].tag, all.items[i].mode, n);
-	}
-}
-
 /* keep locks as the baseline of transaction lxid */
 static void
-set_baseline(const HeldLocks *locks, LocalTransactionId lxid)
+set_baseline(const LgHeldLocks *locks, LocalTransactionId lxid)
 {
 	MemoryContext oldcontext = MemoryContextSwitchTo(TopMemoryContext);
 
 	baseline.n = 0;
 	for (int i = 0; i < locks->n; i++)
-		held_add(&baseline, &locks->items[i].tag, locks->items[i].mode,
+		lg_held_locks_add(&baseline, &locks->items[i].tag, locks->items[i].mode,
 				 locks->items[i].count);
 	MemoryContextSwitchTo(oldcontext);
 	baseline_lxid = lxid;
@@ -236,10 +136,10 @@ set_baseline(const HeldLocks *locks, LocalTransactionId lxid)
  * of the previous transaction left the baseline for this one, record it.
  */
 void
-audit_backstop_statement_start(void)
+lg_audit_commit_statement_start(void)
 {
 	LocalTransactionId lxid = LG_MY_LXID;
-	HeldLocks	now = {0, 0, NULL};
+	LgHeldLocks	now = {0, 0, NULL};
 
 	/* parallel workers commit as part of their leader's transaction */
 	if (lxid == current_lxid || lxid == InvalidLocalTransactionId ||
@@ -248,7 +148,7 @@ audit_backstop_statement_start(void)
 	current_lxid = lxid;
 	if (baseline_lxid == lxid)
 		return;
-	session_advisory_locks(&now);
+	lg_session_advisory_locks(&now);
 	set_baseline(&now, lxid);
 	if (now.items)
 		pfree(now.items);
@@ -259,13 +159,13 @@ audit_backstop_statement_start(void)
  * the baseline does not have; returns the first one's function name.
  */
 static const char *
-release_added_locks(const HeldLocks *now, bool release)
+release_added_locks(const LgHeldLocks *now, bool release)
 {
 	const char *first = NULL;
 
 	for (int i = 0; i < now->n; i++)
 	{
-		const HeldLock *held = &now->items[i];
+		const LgHeldLock *held = &now->items[i];
 		int64		added = held->count - held_count(&baseline, &held->tag, held->mode);
 
 		if (added <= 0)
@@ -289,15 +189,8 @@ check_parameter(struct config_generic *conf, void *arg)
 
 	if (*found != NULL || conf->context == PGC_INTERNAL)
 		return;
-	for (GucStack *st = conf->stack; st != NULL; st = st->prev)
-	{
-		if (st->state == GUC_SET || st->state == GUC_SET_LOCAL)
-		{
-			if (!audit_parameter_is_exempt(conf->name))
-				*found = conf->name;
-			return;
-		}
-	}
+	if (lg_guc_set_in_transaction(conf) && !lg_parameter_is_exempt(conf->name))
+		*found = conf->name;
 }
 
 static const char *
@@ -437,7 +330,7 @@ static void
 backstop_check(void)
 {
 	LocalTransactionId lxid = LG_MY_LXID;
-	HeldLocks	now = {0, 0, NULL};
+	LgHeldLocks	now = {0, 0, NULL};
 	List	   *statements = NIL;
 	Finding		found[3];
 	int			nfound = 0;
@@ -453,7 +346,7 @@ backstop_check(void)
 			AUDIT_HAZARD_SET, object
 		};
 
-	session_advisory_locks(&now);
+	lg_session_advisory_locks(&now);
 	if (baseline_lxid == lxid)
 	{
 		object = release_added_locks(&now, false);
@@ -469,7 +362,7 @@ backstop_check(void)
 	 * for; plan sources saved meanwhile are seen by the next check in
 	 * "hazard" mode, which reads only what was prepared since.)
 	 */
-	if (audit_protocol_prepared == AUDIT_PROTOCOL_PREPARED_HAZARD &&
+	if (lg_protocol_prepared == LG_PROTOCOL_PREPARED_HAZARD &&
 		plansource_saved_since_last_check())
 	{
 		since = (checked_lxid != InvalidLocalTransactionId &&
@@ -483,7 +376,7 @@ backstop_check(void)
 			};
 	}
 
-	if (nfound > 0 && audit_enforce == AUDIT_ENFORCE_ERROR)
+	if (nfound > 0 && lg_enforce == LG_ENFORCE_ERROR)
 	{
 		ListCell   *lc;
 
@@ -493,18 +386,18 @@ backstop_check(void)
 		foreach(lc, statements)
 			DropPreparedStatement((const char *) lfirst(lc), false);
 		for (int i = 1; i < nfound; i++)
-			audit_hazard_ext(found[i].hazard, NULL, found[i].object,
+			lg_audit_hazard_ext(found[i].hazard, NULL, found[i].object,
 							 debug_query_string, -1, 0,
-							 AUDIT_AT_COMMIT | AUDIT_RECORD_ONLY);
+							 LG_AT_COMMIT | LG_RECORD_ONLY);
 		/* raises the error */
-		audit_hazard_ext(found[0].hazard, NULL, found[0].object,
-						 debug_query_string, -1, 0, AUDIT_AT_COMMIT);
+		lg_audit_hazard_ext(found[0].hazard, NULL, found[0].object,
+						 debug_query_string, -1, 0, LG_AT_COMMIT);
 	}
 	for (int i = 0; i < nfound; i++)
 	{
-		if (!noted(found[i].hazard))
-			audit_hazard_ext(found[i].hazard, NULL, found[i].object,
-							 debug_query_string, -1, 0, AUDIT_AT_COMMIT);
+		if (!lg_audit_hazard_reported(found[i].hazard))
+			lg_audit_hazard_ext(found[i].hazard, NULL, found[i].object,
+							 debug_query_string, -1, 0, LG_AT_COMMIT);
 	}
 
 	/* the next transaction starts from here */
@@ -524,17 +417,17 @@ backstop_check(void)
 static void
 backstop_abort(void)
 {
-	HeldLocks	now = {0, 0, NULL};
+	LgHeldLocks	now = {0, 0, NULL};
 
 	if (current_lxid == InvalidLocalTransactionId ||
 		baseline_lxid != current_lxid)
 		return;
-	session_advisory_locks(&now);
-	if (audit_enforce == AUDIT_ENFORCE_ERROR)
+	lg_session_advisory_locks(&now);
+	if (lg_enforce == LG_ENFORCE_ERROR)
 	{
 		(void) release_added_locks(&now, true);
 		now.n = 0;
-		session_advisory_locks(&now);
+		lg_session_advisory_locks(&now);
 	}
 	set_baseline(&now, current_lxid + 1);
 	/* statements this transaction prepared are left to the next check */
@@ -544,9 +437,9 @@ backstop_abort(void)
 }
 
 static void
-audit_xact_callback(XactEvent event, void *arg)
+commit_xact_callback(XactEvent event, void *arg)
 {
-	if (likely(audit_enforce == AUDIT_ENFORCE_OFF))
+	if (likely(lg_enforce == LG_ENFORCE_OFF))
 		return;
 	switch (event)
 	{
@@ -562,9 +455,9 @@ audit_xact_callback(XactEvent event, void *arg)
 	}
 }
 
-/* from audit_install_hooks() */
+/* from _PG_init */
 void
-audit_backstop_init(void)
+lg_audit_commit_install(void)
 {
-	RegisterXactCallback(audit_xact_callback, NULL);
+	RegisterXactCallback(commit_xact_callback, NULL);
 }

@@ -1,9 +1,10 @@
 /*-------------------------------------------------------------------------
  *
- * audit_hooks.c
- *	  The hooks of the transaction-pooling audit: they detect each
- *	  hazardous statement as it happens and hand it to audit_hazard(), and
- *	  count the top-level statements of the transaction for txn_info().
+ * audit_statements.c
+ *	  The statement detectors of the transaction-pooling audit: hooks that
+ *	  detect each hazardous statement as it happens and hand it to
+ *	  lg_lg_audit_hazard(), and count the top-level statements of the
+ *	  transaction for txn_info().
  *
  * Where each hazard is detected, and so when it is counted:
  *
@@ -45,8 +46,8 @@
  * What no statement names (a call in a column DEFAULT, a policy, a domain
  * CHECK, a rule, an operator, an aggregate, an argument's DEFAULT, a
  * BEGIN ATOMIC body, or an empty named protocol statement) is found at
- * commit by audit_backstop.c under lifeguard.enforce; every statement hook
- * here first calls audit_backstop_statement() for it (one test when
+ * commit by audit_commit.c under lifeguard.enforce; every statement hook
+ * here first calls lg_audit_commit_statement() for it (one test when
  * enforcement is off).
  *
  * The hot path: with no hazardous calls, a statement costs the parse hook
@@ -56,8 +57,10 @@
  * and a decrement of nesting_level.
  *
  * State: nesting_level, the temporary objects noted in this transaction
- * and the list of its ON COMMIT DROP temporary tables are backend-local;
- * nothing here is shared.
+ * and the count of its top-level statements are backend-local; nothing
+ * here is shared.  This file calls settings.c, session_state.c,
+ * audit_hazard.c, audit_commit.c and common/audit_prefilter.c; only
+ * audit_sql.c (txn_info) and _PG_init call it.
  *
  *-------------------------------------------------------------------------
  */
@@ -90,10 +93,13 @@
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
-#include "audit.h"
+#include "audit_commit.h"
+#include "audit_hazard.h"
 #include "audit_prefilter.h"
+#include "audit_statements.h"
 #include "compat.h"
-#include "lg_extension.h"
+#include "session_state.h"
+#include "settings.h"
 
 static post_parse_analyze_hook_type prev_post_parse_analyze_hook = NULL;
 static planner_hook_type prev_planner_hook = NULL;
@@ -126,9 +132,9 @@ typedef struct AuditTempObject
 static List *temp_created = NIL;
 static LocalTransactionId temp_created_lxid = InvalidLocalTransactionId;
 
-/* temporary tables created ON COMMIT DROP in the transaction drop_list_lxid */
-static List *drop_list = NIL;
-static LocalTransactionId drop_list_lxid = InvalidLocalTransactionId;
+/* the top-level statements of transaction counted_lxid */
+static LocalTransactionId counted_lxid = InvalidLocalTransactionId;
+static int	counted_statements = 0;
 
 /* what the walk over a Query found */
 typedef struct AuditCallState
@@ -137,30 +143,9 @@ typedef struct AuditCallState
 	char	   *set_name;		/* a session-level set_config call */
 } AuditCallState;
 
-/* is there anything to do: record, or enforce? */
-static inline bool
-audit_active(void)
-{
-	return (audit_enabled && lifeguard_preloaded) ||
-		audit_enforce != AUDIT_ENFORCE_OFF;
-}
-
-/*
- * Parameters whose session-level SET is no hazard: those PgBouncer tracks,
- * those that last one transaction anyway, and lifeguard's own (they
- * configure the audit itself; a superuser must be able to change them).
- */
-bool
-audit_parameter_is_exempt(const char *name)
-{
-	return pg_strncasecmp(name, "lifeguard.", 10) == 0 ||
-		audit_is_tracked_parameter(name) ||
-		audit_is_transaction_parameter(name);
-}
-
 /*
  * set_config(name, value, is_local): a hazard unless is_local is the
- * constant true, or the parameter is exempt (audit_parameter_is_exempt:
+ * constant true, or the parameter is exempt (lg_parameter_is_exempt:
  * tracked by PgBouncer, transaction-scoped, or lifeguard's own).  A
  * non-constant is_local is taken as a
  * hazard: it cannot be shown safe before the statement runs.
@@ -184,7 +169,7 @@ audit_check_set_config(FuncExpr *func, AuditCallState *state)
 	if (IsA(name_arg, Const) && !((Const *) name_arg)->constisnull)
 	{
 		name = TextDatumGetCString(((Const *) name_arg)->constvalue);
-		if (audit_parameter_is_exempt(name))
+		if (lg_parameter_is_exempt(name))
 			return;
 	}
 	if (state->set_name == NULL)
@@ -227,6 +212,26 @@ audit_call_walker(Node *node, AuditCallState *state)
 	return expression_tree_walker(node, audit_call_walker, (void *) state);
 }
 
+/* one more top-level statement in the current transaction */
+static void
+count_statement(void)
+{
+	if (MyProc == NULL)
+		return;
+	if (counted_lxid != LG_MY_LXID)
+	{
+		counted_lxid = LG_MY_LXID;
+		counted_statements = 0;
+	}
+	counted_statements++;
+}
+
+int
+lg_statements_in_transaction(void)
+{
+	return counted_lxid == LG_MY_LXID ? counted_statements : 0;
+}
+
 static void
 audit_post_parse_analyze(ParseState *pstate, Query *query,
 						 JumbleState *jstate)
@@ -237,14 +242,14 @@ audit_post_parse_analyze(ParseState *pstate, Query *query,
 	if (prev_post_parse_analyze_hook)
 		prev_post_parse_analyze_hook(pstate, query, jstate);
 
-	audit_backstop_statement();
-	if (!audit_active())
+	lg_audit_commit_statement();
+	if (!lg_audit_active())
 		return;
 
 	/* a named prepared statement of the extended protocol (see above) */
 	if (CurrentMemoryContext == MessageContext &&
 		pstate->p_coerce_param_hook != NULL)
-		audit_hazard(AUDIT_HAZARD_PROTOCOL_PREPARE, NULL,
+		lg_audit_hazard(AUDIT_HAZARD_PROTOCOL_PREPARE, NULL,
 					 pstate->p_sourcetext, query->stmt_location,
 					 query->stmt_len);
 
@@ -267,7 +272,7 @@ audit_post_parse_analyze(ParseState *pstate, Query *query,
 	/* a view's or function's query is stored, not run (see above) */
 	if (analyze_only_level > 0)
 		return;
-	if (!audit_text_may_call(pstate->p_sourcetext, query->stmt_location,
+	if (!lg_audit_text_may_call(pstate->p_sourcetext, query->stmt_location,
 							 query->stmt_len))
 		return;
 	(void) audit_call_walker(walk, &state);
@@ -276,11 +281,11 @@ audit_post_parse_analyze(ParseState *pstate, Query *query,
 	{
 		char	   *fname = get_func_name(state.advisory_funcid);
 
-		audit_hazard(AUDIT_HAZARD_ADVISORY_LOCK, fname ? fname : "pg_advisory_lock",
+		lg_audit_hazard(AUDIT_HAZARD_ADVISORY_LOCK, fname ? fname : "pg_advisory_lock",
 					 pstate->p_sourcetext, query->stmt_location, query->stmt_len);
 	}
 	if (state.set_name != NULL)
-		audit_hazard(AUDIT_HAZARD_SET, state.set_name,
+		lg_audit_hazard(AUDIT_HAZARD_SET, state.set_name,
 					 pstate->p_sourcetext, query->stmt_location, query->stmt_len);
 }
 
@@ -315,9 +320,9 @@ audit_planner(Query *parse, const char *query_string, int cursorOptions,
 static void
 audit_ExecutorStart(QueryDesc *queryDesc, int eflags)
 {
-	audit_backstop_statement();
+	lg_audit_commit_statement();
 	if (nesting_level == 0)
-		audit_count_statement();
+		count_statement();
 	if (prev_ExecutorStart)
 		prev_ExecutorStart(queryDesc, eflags);
 	else
@@ -403,7 +408,7 @@ audit_classify_utility(Node *parsetree, const char **object,
 						return AUDIT_HAZARD_SET;
 					default:
 						if (stmt->name == NULL ||
-							audit_parameter_is_exempt(stmt->name))
+							lg_parameter_is_exempt(stmt->name))
 							return -1;
 						*object = stmt->name;
 						return AUDIT_HAZARD_SET;
@@ -485,23 +490,6 @@ audit_classify_utility(Node *parsetree, const char **object,
 	}
 }
 
-/* remember a temporary table created ON COMMIT DROP in this transaction */
-static void
-audit_remember_drop_at_commit(Oid relid)
-{
-	MemoryContext oldcontext;
-
-	if (drop_list_lxid != LG_MY_LXID)
-	{
-		list_free(drop_list);
-		drop_list = NIL;
-		drop_list_lxid = LG_MY_LXID;
-	}
-	oldcontext = MemoryContextSwitchTo(TopMemoryContext);
-	drop_list = lappend_oid(drop_list, relid);
-	MemoryContextSwitchTo(oldcontext);
-}
-
 /*
  * A temporary object was created (object_access_hook, OAT_POST_CREATE):
  * note it, so that the utility statement that made it can report it.
@@ -520,7 +508,6 @@ audit_note_creation(Oid classId, Oid objectId)
 	ScanKeyData key;
 	SysScanDesc scan;
 	HeapTuple	tup;
-	Oid			nsp = InvalidOid;
 	char		kind = '\0';
 	const char *name = NULL;
 
@@ -547,45 +534,7 @@ audit_note_creation(Oid classId, Oid objectId)
 	rel = table_open(classId, AccessShareLock);
 	scan = systable_beginscan(rel, indexId, true, SnapshotSelf, 1, &key);
 	tup = systable_getnext(scan);
-	if (HeapTupleIsValid(tup))
-	{
-		if (classId == RelationRelationId)
-		{
-			Form_pg_class form = (Form_pg_class) GETSTRUCT(tup);
-
-			/* indexes and TOAST tables belong to their table */
-			if (form->relkind != RELKIND_INDEX &&
-				form->relkind != RELKIND_PARTITIONED_INDEX &&
-				form->relkind != RELKIND_TOASTVALUE)
-			{
-				nsp = form->relnamespace;
-				kind = form->relkind;
-				name = NameStr(form->relname);
-			}
-		}
-		else if (classId == TypeRelationId)
-		{
-			Form_pg_type form = (Form_pg_type) GETSTRUCT(tup);
-
-			/* a relation's row type and array types come with another object */
-			if (!OidIsValid(form->typrelid) &&
-				form->typcategory != TYPCATEGORY_ARRAY)
-			{
-				nsp = form->typnamespace;
-				kind = form->typtype;
-				name = NameStr(form->typname);
-			}
-		}
-		else
-		{
-			Form_pg_proc form = (Form_pg_proc) GETSTRUCT(tup);
-
-			nsp = form->pronamespace;
-			kind = form->prokind;
-			name = NameStr(form->proname);
-		}
-	}
-	if (name != NULL && isTempNamespace(nsp))
+	if (HeapTupleIsValid(tup) && lg_temp_object_from_tuple(classId, tup, &kind, &name))
 	{
 		MemoryContext oldcontext = MemoryContextSwitchTo(TopMemoryContext);
 		AuditTempObject *obj = palloc(sizeof(AuditTempObject));
@@ -614,48 +563,12 @@ audit_object_access(ObjectAccessType access, Oid classId, Oid objectId,
 	if (prev_object_access_hook)
 		prev_object_access_hook(access, classId, objectId, subId, arg);
 
-	if (access != OAT_POST_CREATE || subId != 0 || !audit_active())
+	if (access != OAT_POST_CREATE || subId != 0 || !lg_audit_active())
 		return;
 	/* the server's own objects: a table rewrite's transient heap */
 	if (arg != NULL && ((ObjectAccessPostCreate *) arg)->is_internal)
 		return;
 	audit_note_creation(classId, objectId);
-}
-
-/*
- * Is the sequence owned by a table (a serial or identity column)?  It goes
- * with its table, which is reported, or dropped at commit, on its own.
- * The dependency may have been recorded by the statement's last
- * subcommand, with no command counter increment since: read with
- * SnapshotSelf.
- */
-bool
-audit_sequence_is_owned(Oid seqid)
-{
-	Relation	rel;
-	ScanKeyData key[2];
-	SysScanDesc scan;
-	HeapTuple	tup;
-	bool		owned = false;
-
-	ScanKeyInit(&key[0], Anum_pg_depend_classid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(RelationRelationId));
-	ScanKeyInit(&key[1], Anum_pg_depend_objid, BTEqualStrategyNumber,
-				F_OIDEQ, ObjectIdGetDatum(seqid));
-	rel = table_open(DependRelationId, AccessShareLock);
-	scan = systable_beginscan(rel, DependDependerIndexId, true, SnapshotSelf,
-							  2, key);
-	while (!owned && HeapTupleIsValid(tup = systable_getnext(scan)))
-	{
-		Form_pg_depend dep = (Form_pg_depend) GETSTRUCT(tup);
-
-		owned = dep->refclassid == RelationRelationId &&
-			(dep->deptype == DEPENDENCY_AUTO ||
-			 dep->deptype == DEPENDENCY_INTERNAL);
-	}
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-	return owned;
 }
 
 /* how many temporary objects are noted in this transaction */
@@ -692,10 +605,10 @@ audit_temp_created_report(int mark, bool reported, bool on_commit_drop,
 		if (obj->classId == RelationRelationId && on_commit_drop &&
 			(obj->kind == RELKIND_RELATION ||
 			 obj->kind == RELKIND_PARTITIONED_TABLE))
-			audit_remember_drop_at_commit(obj->objectId);
+			lg_note_drop_at_commit(obj->objectId);
 		else if (obj->classId == RelationRelationId &&
 				 obj->kind == RELKIND_SEQUENCE &&
-				 audit_sequence_is_owned(obj->objectId))
+				 lg_sequence_is_owned(obj->objectId))
 			;					/* part of its table */
 		else if (!OidIsValid(classId))
 		{
@@ -708,22 +621,10 @@ audit_temp_created_report(int mark, bool reported, bool on_commit_drop,
 	temp_created = list_truncate(temp_created, mark);
 
 	if (OidIsValid(classId) && !reported)
-		audit_hazard_ext(AUDIT_HAZARD_TEMP_TABLE,
-						 audit_temp_object_kind(classId, kind),
+		lg_audit_hazard_ext(AUDIT_HAZARD_TEMP_TABLE,
+						 lg_temp_object_kind(classId, kind),
 						 NameStr(name), queryString,
 						 pstmt->stmt_location, pstmt->stmt_len, 0);
-}
-
-/*
- * Was relid created ON COMMIT DROP in the current transaction (as far as
- * this backend has seen since lifeguard was loaded)?
- */
-bool
-audit_temp_table_dropped_at_commit(Oid relid)
-{
-	if (drop_list_lxid != LG_MY_LXID)
-		return false;
-	return list_member_oid(drop_list, relid);
 }
 
 static void
@@ -737,13 +638,13 @@ audit_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	RangeVar   *drop_at_commit = NULL;
 	bool		analyze_only = IsA(parsetree, ViewStmt) ||
 		IsA(parsetree, RuleStmt) || IsA(parsetree, CreateFunctionStmt);
-	bool		active = audit_active();
+	bool		active = lg_audit_active();
 	int			hazard = -1;
 	int			temp_mark = 0;
 
-	audit_backstop_statement();
+	lg_audit_commit_statement();
 	if (nesting_level == 0 && !IsA(parsetree, TransactionStmt))
-		audit_count_statement();
+		count_statement();
 
 	if (active)
 	{
@@ -752,7 +653,7 @@ audit_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		temp_mark = audit_temp_created_mark();
 		hazard = audit_classify_utility(parsetree, &object, &drop_at_commit);
 		if (hazard >= 0)
-			audit_hazard((AuditHazard) hazard, object, queryString,
+			lg_audit_hazard((AuditHazard) hazard, object, queryString,
 						 pstmt->stmt_location, pstmt->stmt_len);
 	}
 
@@ -794,7 +695,7 @@ audit_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
  * any session that has loaded lifeguard; recording needs preloading).
  */
 void
-audit_install_hooks(void)
+lg_audit_statements_install(void)
 {
 	prev_post_parse_analyze_hook = post_parse_analyze_hook;
 	post_parse_analyze_hook = audit_post_parse_analyze;
@@ -810,5 +711,4 @@ audit_install_hooks(void)
 	ProcessUtility_hook = audit_ProcessUtility;
 	prev_object_access_hook = object_access_hook;
 	object_access_hook = audit_object_access;
-	audit_backstop_init();
 }
