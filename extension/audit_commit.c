@@ -16,7 +16,8 @@
  *
  *	- parameters set at session level in this transaction: the ones with a
  *	  stacked value in state GUC_SET or GUC_SET_LOCAL (a non-local SET that
- *	  survives the commit); SET LOCAL and a function's own SET clause leave
+ *	  survives the commit), unless the value that survives is the one the
+ *	  session started with; SET LOCAL and a function's own SET clause leave
  *	  no such entry by the time the transaction commits;
  *	- session-level advisory locks taken in this transaction: this
  *	  backend's advisory locks (its PROCLOCK lists) with their session
@@ -97,6 +98,9 @@ static LocalTransactionId current_lxid = InvalidLocalTransactionId;
  */
 static TimestampTz checked_until = 0;
 static LocalTransactionId checked_lxid = InvalidLocalTransactionId;
+
+/* a named protocol statement was parsed since the last check */
+static bool named_parse_pending = false;
 
 /* what the check found: at most one object per hazard */
 typedef struct Finding
@@ -189,7 +193,8 @@ check_parameter(struct config_generic *conf, void *arg)
 
 	if (*found != NULL || conf->context == PGC_INTERNAL)
 		return;
-	if (lg_guc_set_in_transaction(conf) && !lg_parameter_is_exempt(conf->name))
+	if (lg_guc_set_in_transaction(conf) && lg_guc_outlives_transaction(conf) &&
+		!lg_parameter_is_exempt(conf->name))
 		*found = conf->name;
 }
 
@@ -325,17 +330,99 @@ new_protocol_statements(TimestampTz since)
 	return result;
 }
 
+/* does the prepared statement end a transaction (COMMIT, ROLLBACK, ...)? */
+static bool
+ends_transaction(CachedPlanSource *plansource)
+{
+	Node	   *stmt;
+
+	if (plansource->raw_parse_tree == NULL)
+		return false;
+	stmt = plansource->raw_parse_tree->stmt;
+	if (!IsA(stmt, TransactionStmt))
+		return false;
+	switch (((TransactionStmt *) stmt)->kind)
+	{
+		case TRANS_STMT_COMMIT:
+		case TRANS_STMT_ROLLBACK:
+		case TRANS_STMT_ROLLBACK_TO:
+		case TRANS_STMT_RELEASE:
+		case TRANS_STMT_PREPARE:
+		case TRANS_STMT_COMMIT_PREPARED:
+		case TRANS_STMT_ROLLBACK_PREPARED:
+			return true;
+		default:
+			return false;
+	}
+}
+
+/*
+ * The named protocol statements made since the last check, each recorded
+ * once, with the driver its name tells (common/clients.c).  A pooler's own
+ * statements (PgBouncer 1.21+ names them PGBOUNCER_N) are no hazard.
+ * Returns the names enforcement may refuse: not those that end a
+ * transaction (pgjdbc prepares COMMIT and ROLLBACK), which are recorded
+ * but never refused, so that a connection can always end its transaction.
+ */
+static List *
+check_protocol_statements(LocalTransactionId lxid, int flags)
+{
+	TimestampTz since;
+	List	   *statements;
+	List	   *refusable = NIL;
+	ListCell   *lc;
+
+	since = (named_parse_pending ||
+			 (checked_lxid != InvalidLocalTransactionId && checked_lxid + 1 == lxid))
+		? checked_until : GetCurrentTransactionStartTimestamp() - 1;
+	named_parse_pending = false;
+	if (lg_protocol_prepared == LG_PROTOCOL_PREPARED_SAFE)
+		return NIL;
+	statements = new_protocol_statements(since);
+	foreach(lc, statements)
+	{
+		const char *name = (const char *) lfirst(lc);
+		PreparedStatement *ps = FetchPreparedStatement(name, false);
+		lg_client	client = lg_client_by_statement_name(name);
+
+		if (ps == NULL || client == LG_CLIENT_POOLER)
+			continue;
+		lg_audit_hazard_ext(AUDIT_HAZARD_PROTOCOL_PREPARE, NULL, name, client,
+							ps->plansource->query_string, -1, 0,
+							flags | LG_AT_COMMIT | LG_RECORD_ONLY);
+		if (!ends_transaction(ps->plansource))
+			refusable = lappend(refusable, (void *) name);
+	}
+	return refusable;
+}
+
+/*
+ * XACT_EVENT_PRE_COMMIT and XACT_EVENT_PRE_PREPARE with enforcement off:
+ * record the named protocol statements the transaction made.
+ */
+static void
+record_check(void)
+{
+	LocalTransactionId lxid = LG_MY_LXID;
+
+	if (lg_audit_active())
+		(void) check_protocol_statements(lxid, 0);
+	named_parse_pending = false;
+	checked_until = GetCurrentTimestamp();
+	checked_lxid = lxid;
+}
+
 /* XACT_EVENT_PRE_COMMIT and XACT_EVENT_PRE_PREPARE under enforcement */
 static void
 backstop_check(void)
 {
 	LocalTransactionId lxid = LG_MY_LXID;
-	LgHeldLocks	now = {0, 0, NULL};
+	LgHeldLocks now = {0, 0, NULL};
 	List	   *statements = NIL;
 	Finding		found[3];
 	int			nfound = 0;
 	const char *object;
-	TimestampTz since;
+	ListCell   *lc;
 
 	current_lxid = lxid;
 
@@ -358,28 +445,16 @@ backstop_check(void)
 	}
 
 	/*
-	 * (With protocol_prepared_statements = safe there is nothing to look
-	 * for; plan sources saved meanwhile are seen by the next check in
-	 * "hazard" mode, which reads only what was prepared since.)
+	 * Named protocol statements: the ones the parse hook noted, and any a
+	 * statement hook cannot see (an empty query is never analyzed), told
+	 * by a plan source saved since the last check.  They are recorded as
+	 * they are found; what is left is enforcement.
 	 */
-	if (lg_protocol_prepared == LG_PROTOCOL_PREPARED_HAZARD &&
-		plansource_saved_since_last_check())
-	{
-		since = (checked_lxid != InvalidLocalTransactionId &&
-				 checked_lxid + 1 == lxid)
-			? checked_until : GetCurrentTransactionStartTimestamp() - 1;
-		statements = new_protocol_statements(since);
-		if (statements != NIL)
-			found[nfound++] = (Finding)
-			{
-				AUDIT_HAZARD_PROTOCOL_PREPARE, (const char *) linitial(statements)
-			};
-	}
+	if (named_parse_pending || plansource_saved_since_last_check())
+		statements = check_protocol_statements(lxid, 0);
 
 	if (nfound > 0 && lg_enforce == LG_ENFORCE_ERROR)
 	{
-		ListCell   *lc;
-
 		/* undo what the abort will not */
 		if (baseline_lxid == lxid)
 			(void) release_added_locks(&now, true);
@@ -387,17 +462,38 @@ backstop_check(void)
 			DropPreparedStatement((const char *) lfirst(lc), false);
 		for (int i = 1; i < nfound; i++)
 			lg_audit_hazard_ext(found[i].hazard, NULL, found[i].object,
-							 debug_query_string, -1, 0,
-							 LG_AT_COMMIT | LG_RECORD_ONLY);
+								LG_CLIENT_UNKNOWN, debug_query_string, -1, 0,
+								LG_AT_COMMIT | LG_RECORD_ONLY);
 		/* raises the error */
 		lg_audit_hazard_ext(found[0].hazard, NULL, found[0].object,
-						 debug_query_string, -1, 0, LG_AT_COMMIT);
+							LG_CLIENT_UNKNOWN, debug_query_string, -1, 0,
+							LG_AT_COMMIT);
+	}
+	if (statements != NIL && lg_enforce == LG_ENFORCE_ERROR)
+	{
+		const char *first = (const char *) linitial(statements);
+		lg_client	client = lg_client_by_statement_name(first);
+
+		foreach(lc, statements)
+			DropPreparedStatement((const char *) lfirst(lc), false);
+		/* recorded above: raises the error */
+		lg_audit_hazard_ext(AUDIT_HAZARD_PROTOCOL_PREPARE, NULL, first, client,
+							NULL, -1, 0, LG_AT_COMMIT | LG_REPORT_ONLY);
 	}
 	for (int i = 0; i < nfound; i++)
 	{
 		if (!lg_audit_hazard_reported(found[i].hazard))
 			lg_audit_hazard_ext(found[i].hazard, NULL, found[i].object,
-							 debug_query_string, -1, 0, LG_AT_COMMIT);
+								LG_CLIENT_UNKNOWN, debug_query_string, -1, 0,
+								LG_AT_COMMIT);
+	}
+	foreach(lc, statements)
+	{
+		const char *name = (const char *) lfirst(lc);
+
+		lg_audit_hazard_ext(AUDIT_HAZARD_PROTOCOL_PREPARE, NULL, name,
+							lg_client_by_statement_name(name), NULL, -1, 0,
+							LG_AT_COMMIT | LG_REPORT_ONLY);
 	}
 
 	/* the next transaction starts from here */
@@ -439,20 +535,30 @@ backstop_abort(void)
 static void
 commit_xact_callback(XactEvent event, void *arg)
 {
-	if (likely(lg_enforce == LG_ENFORCE_OFF))
+	if (likely(lg_enforce == LG_ENFORCE_OFF && !named_parse_pending))
 		return;
 	switch (event)
 	{
 		case XACT_EVENT_PRE_COMMIT:
 		case XACT_EVENT_PRE_PREPARE:
-			backstop_check();
+			if (lg_enforce == LG_ENFORCE_OFF)
+				record_check();
+			else
+				backstop_check();
 			break;
 		case XACT_EVENT_ABORT:
-			backstop_abort();
+			if (lg_enforce != LG_ENFORCE_OFF)
+				backstop_abort();
 			break;
 		default:
 			break;
 	}
+}
+
+void
+lg_audit_commit_note_named_parse(void)
+{
+	named_parse_pending = true;
 }
 
 /* from _PG_init */

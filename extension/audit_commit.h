@@ -17,6 +17,12 @@ extern void lg_audit_commit_install(void);
 extern void lg_audit_commit_statement_start(void);
 
 /*
+ * The parse hook saw a named protocol statement: the end of the
+ * transaction records it, with its name, and applies enforcement.
+ */
+extern void lg_audit_commit_note_named_parse(void);
+
+/*
  * Every statement hook calls this first: under enforcement, the first
  * statement of a transaction records what the commit-time check compares
  * with.  With enforcement off it is one test.

@@ -16,16 +16,27 @@
  * audit_commit.c) sit above this file; it calls only settings.c and
  * audit_table.c.
  *
- * State: the set of hazards reported in the current transaction
- * (backend-local; the commit-time check reads it so that it does not
- * report a hazard twice under enforce = warn).
+ * Each hazard is recorded with the application that sent it and, where the
+ * server can tell, the driver (common/clients.c: a statement's name, a
+ * driver's connect-time statement, its default application_name), whose
+ * fix becomes the hint.  A driver's connect-time statement that reaches a
+ * connection already used, before the driver has named its application,
+ * came through a pooler from an application the server cannot know: it is
+ * recorded without one.
+ *
+ * State (backend-local): the set of hazards reported in the current
+ * transaction (the commit-time check reads it so that it does not report a
+ * hazard twice under enforce = warn), and the application_name held for
+ * the rest of a client message.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "miscadmin.h"
 #include "storage/proc.h"
+#include "utils/guc.h"
 
 #include "audit_hazard.h"
 #include "audit_table.h"
@@ -35,6 +46,35 @@
 /* hazards reported in transaction reported_lxid, one bit each */
 static uint32 reported_mask = 0;
 static LocalTransactionId reported_lxid = InvalidLocalTransactionId;
+
+/* the application_name held for the client message that began at held_at */
+static char held_appname[NAMEDATALEN];
+static TimestampTz held_at = 0;
+
+void
+lg_audit_hold_application_name(void)
+{
+	TimestampTz now = GetCurrentStatementStartTimestamp();
+
+	if (held_at == now)
+		return;
+	strlcpy(held_appname, application_name ? application_name : "", NAMEDATALEN);
+	held_at = now;
+}
+
+void
+lg_audit_release_application_name(void)
+{
+	held_at = 0;
+}
+
+const char *
+lg_audit_attributed_appname(void)
+{
+	if (held_at != 0 && held_at == GetCurrentStatementStartTimestamp())
+		return held_appname;
+	return application_name ? application_name : "";
+}
 
 static void
 note_reported(AuditHazard hazard)
@@ -60,7 +100,7 @@ lg_audit_hazard_reported(AuditHazard hazard)
  */
 static void
 report(int elevel, AuditHazard hazard, const char *kind, const char *object,
-	   bool at_commit)
+	   lg_client client, bool at_commit)
 {
 	const lg_hazard_text *t = &lg_hazard_texts[hazard];
 	bool		other_temp_object = hazard == AUDIT_HAZARD_TEMP_TABLE &&
@@ -84,27 +124,45 @@ report(int elevel, AuditHazard hazard, const char *kind, const char *object,
 			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 			 errmsg(t->message, object),
 			 errdetail_internal("%s", detail),
-			 errhint("%s", other_temp_object ? lg_temp_object_hint : t->hint)));
+			 errhint("%s", other_temp_object ? lg_temp_object_hint
+					 : lg_client_hint(client, hazard))));
 }
 
 void
 lg_audit_hazard_ext(AuditHazard hazard, const char *kind, const char *object,
-					const char *source_text, int location, int len, int flags)
+					lg_client client, const char *source_text, int location,
+					int len, int flags)
 {
+	const char *appname;
+
 	if (hazard == AUDIT_HAZARD_PROTOCOL_PREPARE &&
 		lg_protocol_prepared == LG_PROTOCOL_PREPARED_SAFE)
 		return;
 
+	appname = lg_audit_attributed_appname();
+	if (client == LG_CLIENT_UNKNOWN && source_text != NULL)
+	{
+		bool		whole = location < 0 || location > (int) strlen(source_text);
+
+		client = lg_client_by_connect_statement(whole ? source_text : source_text + location,
+												whole ? 0 : len);
+		if (client != LG_CLIENT_UNKNOWN && (flags & LG_USED_CONNECTION) &&
+			lg_client_texts[client].names_itself_late)
+			appname = NULL;
+	}
+	if (client == LG_CLIENT_UNKNOWN)
+		client = lg_client_by_application_name(appname);
+
 	note_reported(hazard);
-	if (lg_audit_enabled && lg_preloaded)
-		lg_audit_table_record(hazard, source_text, location, len);
+	if (lg_audit_enabled && lg_preloaded && !(flags & LG_REPORT_ONLY))
+		lg_audit_table_record(hazard, client, appname, source_text, location, len);
 	if (flags & LG_RECORD_ONLY)
 		return;
 
 	if (lg_enforce == LG_ENFORCE_WARN)
-		report(WARNING, hazard, kind, object ? object : "",
+		report(WARNING, hazard, kind, object ? object : "", client,
 			   (flags & LG_AT_COMMIT) != 0);
 	else if (lg_enforce == LG_ENFORCE_ERROR)
-		report(ERROR, hazard, kind, object ? object : "",
+		report(ERROR, hazard, kind, object ? object : "", client,
 			   (flags & LG_AT_COMMIT) != 0);
 }

@@ -10,6 +10,7 @@
 #ifndef LG_AUDIT_HAZARD_H
 #define LG_AUDIT_HAZARD_H
 
+#include "clients.h"
 #include "hazards.h"
 #include "settings.h"
 
@@ -26,6 +27,8 @@ lg_audit_active(void)
 /* flags of lg_audit_hazard_ext */
 #define LG_AT_COMMIT		0x01	/* found by the commit-time check */
 #define LG_RECORD_ONLY		0x02	/* count it, do not apply enforce */
+#define LG_USED_CONNECTION	0x04	/* not the session's first transaction */
+#define LG_REPORT_ONLY		0x08	/* apply enforce, it was counted before */
 
 /*
  * A detector found a hazard in the statement at source_text + location
@@ -33,18 +36,37 @@ lg_audit_active(void)
  * unknown, then the whole string is the sample).  Count it, then apply
  * lifeguard.enforce.  object names what the statement touched (a
  * parameter, a channel, a table), for the message; kind, for temp_table,
- * the kind of object ("table", "view", ...; NULL means "table").
+ * the kind of object ("table", "view", ...; NULL means "table"); client,
+ * the driver that sent it when the detector knows (from a statement's
+ * name), else it is inferred here from the statement and the
+ * application_name.
  */
 extern void lg_audit_hazard_ext(AuditHazard hazard, const char *kind,
-								const char *object, const char *source_text,
-								int location, int len, int flags);
+								const char *object, lg_client client,
+								const char *source_text, int location,
+								int len, int flags);
 
 static inline void
 lg_audit_hazard(AuditHazard hazard, const char *object,
-				const char *source_text, int location, int len)
+				const char *source_text, int location, int len, int flags)
 {
-	lg_audit_hazard_ext(hazard, NULL, object, source_text, location, len, 0);
+	lg_audit_hazard_ext(hazard, NULL, object, LG_CLIENT_UNKNOWN, source_text,
+						location, len, flags);
 }
+
+/*
+ * Attribution.  A hazard goes to the application that sent it: the
+ * application_name current when the client message that holds it began.
+ * Before a statement that clears application_name (RESET ALL, DISCARD
+ * ALL, RESET application_name, SET application_name TO DEFAULT), the
+ * detector holds the current name for the rest of that message; a SET of
+ * application_name to a value lets go (the sender has named itself).
+ */
+extern void lg_audit_hold_application_name(void);
+extern void lg_audit_release_application_name(void);
+
+/* the application a hazard or failure now is attributed to */
+extern const char *lg_audit_attributed_appname(void);
 
 /* was hazard reported (by any detector) in the current transaction? */
 extern bool lg_audit_hazard_reported(AuditHazard hazard);

@@ -72,8 +72,8 @@ lifeguard_pooling_audit(PG_FUNCTION_ARGS)
 	for (long i = 0; i < nrows; i++)
 	{
 		LgAuditRow *r = &rows[i];
-		Datum		values[8];
-		bool		nulls[8] = {0};
+		Datum		values[11];
+		bool		nulls[11] = {0};
 		char	   *dbname = get_database_name(r->dbid);
 		char	   *rolname = GetUserNameFromId(r->userid, true);
 
@@ -85,7 +85,10 @@ lifeguard_pooling_audit(PG_FUNCTION_ARGS)
 			values[1] = lg_name_datum(rolname);
 		else
 			nulls[1] = true;
-		values[2] = CStringGetTextDatum(r->appname);
+		if (r->appname_known)
+			values[2] = CStringGetTextDatum(lg_text_for_reader(r->appname, r->sample_encoding));
+		else
+			nulls[2] = true;
 		values[3] = CStringGetTextDatum(lg_hazard_name(r->hazard));
 		values[4] = Int64GetDatum(r->count);
 		values[5] = TimestampTzGetDatum(r->first_seen);
@@ -94,6 +97,13 @@ lifeguard_pooling_audit(PG_FUNCTION_ARGS)
 			values[7] = CStringGetTextDatum(lg_text_for_reader(r->sample, r->sample_encoding));
 		else
 			nulls[7] = true;
+		if (r->client != LG_CLIENT_UNKNOWN)
+			values[8] = CStringGetTextDatum(lg_client_texts[r->client].name);
+		else
+			nulls[8] = true;
+		values[9] = CStringGetTextDatum(lg_client_hint(r->client, r->hazard));
+		values[10] = Int64GetDatum(r->failures);
+		/* a database not updated yet has 0.2.0's eight columns */
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;
@@ -185,7 +195,7 @@ state_settings(ReturnSetInfo *rsinfo)
 		struct config_generic *conf = vars[i];
 		const char *value;
 
-		if (!lg_guc_is_session_level(conf) || lg_parameter_is_exempt(conf->name))
+		if (!lg_guc_outlives_transaction(conf) || lg_parameter_is_exempt(conf->name))
 			continue;
 		if ((conf->flags & GUC_SUPERUSER_ONLY) && !read_all)
 			value = NULL;

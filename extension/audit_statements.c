@@ -3,7 +3,7 @@
  * audit_statements.c
  *	  The statement detectors of the transaction-pooling audit: hooks that
  *	  detect each hazardous statement as it happens and hand it to
- *	  lg_lg_audit_hazard(), and count the top-level statements of the
+ *	  lg_audit_hazard(), and count the top-level statements of the
  *	  transaction for txn_info().
  *
  * Where each hazard is detected, and so when it is counted:
@@ -136,6 +136,9 @@ static LocalTransactionId temp_created_lxid = InvalidLocalTransactionId;
 static LocalTransactionId counted_lxid = InvalidLocalTransactionId;
 static int	counted_statements = 0;
 
+/* the first transaction of the session these hooks saw */
+static LocalTransactionId first_lxid = InvalidLocalTransactionId;
+
 /* what the walk over a Query found */
 typedef struct AuditCallState
 {
@@ -222,8 +225,22 @@ count_statement(void)
 	{
 		counted_lxid = LG_MY_LXID;
 		counted_statements = 0;
+		if (first_lxid == InvalidLocalTransactionId)
+			first_lxid = counted_lxid;
 	}
 	counted_statements++;
+}
+
+/*
+ * LG_USED_CONNECTION when the current transaction is not the first the
+ * session ran: behind a pooler, the connection served another client
+ * before.
+ */
+static int
+used_connection(void)
+{
+	return (first_lxid != InvalidLocalTransactionId && MyProc != NULL &&
+			first_lxid != LG_MY_LXID) ? LG_USED_CONNECTION : 0;
 }
 
 int
@@ -246,12 +263,13 @@ audit_post_parse_analyze(ParseState *pstate, Query *query,
 	if (!lg_audit_active())
 		return;
 
-	/* a named prepared statement of the extended protocol (see above) */
+	/*
+	 * A named prepared statement of the extended protocol (see above):
+	 * audit_commit.c finds it, with its name, when the transaction ends.
+	 */
 	if (CurrentMemoryContext == MessageContext &&
 		pstate->p_coerce_param_hook != NULL)
-		lg_audit_hazard(AUDIT_HAZARD_PROTOCOL_PREPARE, NULL,
-					 pstate->p_sourcetext, query->stmt_location,
-					 query->stmt_len);
+		lg_audit_commit_note_named_parse();
 
 	/* utility statements that run an analyzed query */
 	if (query->commandType == CMD_UTILITY)
@@ -282,11 +300,13 @@ audit_post_parse_analyze(ParseState *pstate, Query *query,
 		char	   *fname = get_func_name(state.advisory_funcid);
 
 		lg_audit_hazard(AUDIT_HAZARD_ADVISORY_LOCK, fname ? fname : "pg_advisory_lock",
-					 pstate->p_sourcetext, query->stmt_location, query->stmt_len);
+						pstate->p_sourcetext, query->stmt_location, query->stmt_len,
+						used_connection());
 	}
 	if (state.set_name != NULL)
 		lg_audit_hazard(AUDIT_HAZARD_SET, state.set_name,
-					 pstate->p_sourcetext, query->stmt_location, query->stmt_len);
+						pstate->p_sourcetext, query->stmt_location, query->stmt_len,
+						used_connection());
 }
 
 /*
@@ -378,14 +398,18 @@ audit_rangevar_is_temp(RangeVar *rel)
 
 /*
  * The hazard of a utility statement, or -1.  *object names what it
- * touches; *drop_at_commit is set for an ON COMMIT DROP temporary table.
+ * touches; *drop_at_commit is set for an ON COMMIT DROP temporary table;
+ * *set_after names the parameter of a session-level SET or RESET, which
+ * is a hazard when, after it ran, the parameter's value differs from the
+ * one the session started with.
  */
 static int
 audit_classify_utility(Node *parsetree, const char **object,
-					   RangeVar **drop_at_commit)
+					   RangeVar **drop_at_commit, const char **set_after)
 {
 	*object = NULL;
 	*drop_at_commit = NULL;
+	*set_after = NULL;
 
 	switch (nodeTag(parsetree))
 	{
@@ -404,14 +428,32 @@ audit_classify_utility(Node *parsetree, const char **object,
 						*object = "SESSION CHARACTERISTICS";
 						return AUDIT_HAZARD_SET;
 					case VAR_RESET_ALL:
-						*object = "ALL";
-						return AUDIT_HAZARD_SET;
+						/* back to how the session started: nothing left */
+						return -1;
 					default:
-						if (stmt->name == NULL ||
-							lg_parameter_is_exempt(stmt->name))
+						if (stmt->name == NULL || lg_parameter_is_exempt(stmt->name))
 							return -1;
-						*object = stmt->name;
-						return AUDIT_HAZARD_SET;
+
+						/*
+						 * A change of identity: refused before it runs, so
+						 * that it is counted under the identity that made
+						 * it; going back (RESET, DEFAULT) is no hazard.
+						 */
+						if (pg_strcasecmp(stmt->name, "role") == 0 ||
+							pg_strcasecmp(stmt->name, "session_authorization") == 0)
+						{
+							if (stmt->kind != VAR_SET_VALUE)
+								return -1;
+							*object = stmt->name;
+							return AUDIT_HAZARD_SET;
+						}
+
+						/*
+						 * Whether the value that stays differs from the
+						 * session's starting one is known after it ran.
+						 */
+						*set_after = stmt->name;
+						return -1;
 				}
 			}
 		case T_PrepareStmt:
@@ -482,7 +524,7 @@ audit_classify_utility(Node *parsetree, const char **object,
 					q->commandType == CMD_UTILITY && q->utilityStmt != NULL &&
 					IsA(q->utilityStmt, CreateTableAsStmt))
 					return audit_classify_utility(q->utilityStmt, object,
-												  drop_at_commit);
+												  drop_at_commit, set_after);
 				return -1;
 			}
 		default:
@@ -622,9 +664,38 @@ audit_temp_created_report(int mark, bool reported, bool on_commit_drop,
 
 	if (OidIsValid(classId) && !reported)
 		lg_audit_hazard_ext(AUDIT_HAZARD_TEMP_TABLE,
-						 lg_temp_object_kind(classId, kind),
-						 NameStr(name), queryString,
-						 pstmt->stmt_location, pstmt->stmt_len, 0);
+							lg_temp_object_kind(classId, kind), NameStr(name),
+							LG_CLIENT_UNKNOWN, queryString,
+							pstmt->stmt_location, pstmt->stmt_len,
+							used_connection());
+}
+
+/*
+ * Attribution (audit_hazard.h): a statement that clears application_name
+ * holds the current one for the rest of its client message; one that sets
+ * it lets go.
+ */
+static void
+audit_attribute(Node *parsetree)
+{
+	if (IsA(parsetree, VariableSetStmt))
+	{
+		VariableSetStmt *stmt = (VariableSetStmt *) parsetree;
+
+		if (stmt->kind == VAR_RESET_ALL)
+			lg_audit_hold_application_name();
+		else if (stmt->name != NULL &&
+				 pg_strcasecmp(stmt->name, "application_name") == 0)
+		{
+			if (stmt->kind == VAR_SET_VALUE)
+				lg_audit_release_application_name();
+			else
+				lg_audit_hold_application_name();
+		}
+	}
+	else if (IsA(parsetree, DiscardStmt) &&
+			 ((DiscardStmt *) parsetree)->target == DISCARD_ALL)
+		lg_audit_hold_application_name();
 }
 
 static void
@@ -636,6 +707,7 @@ audit_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 {
 	Node	   *parsetree = pstmt->utilityStmt;
 	RangeVar   *drop_at_commit = NULL;
+	const char *set_after = NULL;
 	bool		analyze_only = IsA(parsetree, ViewStmt) ||
 		IsA(parsetree, RuleStmt) || IsA(parsetree, CreateFunctionStmt);
 	bool		active = lg_audit_active();
@@ -651,10 +723,13 @@ audit_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		const char *object;
 
 		temp_mark = audit_temp_created_mark();
-		hazard = audit_classify_utility(parsetree, &object, &drop_at_commit);
+		hazard = audit_classify_utility(parsetree, &object, &drop_at_commit,
+										&set_after);
 		if (hazard >= 0)
 			lg_audit_hazard((AuditHazard) hazard, object, queryString,
-						 pstmt->stmt_location, pstmt->stmt_len);
+							pstmt->stmt_location, pstmt->stmt_len,
+							used_connection());
+		audit_attribute(parsetree);
 	}
 
 	nesting_level++;
@@ -678,6 +753,17 @@ audit_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 			analyze_only_level--;
 	}
 	PG_END_TRY();
+
+	/* a SET or RESET that leaves a value other than the starting one */
+	if (set_after != NULL)
+	{
+		struct config_generic *conf = lg_find_guc(set_after);
+
+		if (conf == NULL || lg_guc_differs_from_reset(conf))
+			lg_audit_hazard(AUDIT_HAZARD_SET, set_after, queryString,
+							pstmt->stmt_location, pstmt->stmt_len,
+							used_connection());
+	}
 
 	/*
 	 * A subcommand (CREATE TABLE's sequence for a serial column) leaves its

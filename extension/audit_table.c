@@ -6,7 +6,7 @@
  *	  pooling_audit(), pooling_audit_info() and pooling_audit_reset()
  *	  (audit_sql.c) are made of.
  *
- * One entry per (database, session role, application_name, hazard), with
+ * One entry per (database, session role, application, hazard, client), with
  * a count, the first and last time seen, and the first statement seen
  * (truncated to LG_AUDIT_SAMPLE_LEN bytes, in the recording database's
  * encoding; readers convert it with encoding.c).  The table holds at most
@@ -20,14 +20,14 @@
  *	- AuditShared->lock (a named LWLock tranche "lifeguard_audit") guards
  *	  the hash table's structure and the fields of AuditShared.
  *	- To count an event for an existing key: hold the lock SHARED, find the
- *	  entry, and update count/last_seen under the entry's spinlock (many
- *	  backends may do this at once).
+ *	  entry, and update count/failures/last_seen under the entry's spinlock
+ *	  (many backends may do this at once).
  *	- To insert a key, to bump `dropped`, and to reset: hold the lock
  *	  EXCLUSIVE.  An entry's key, first_seen and sample are written only at
  *	  insertion, so readers holding the lock SHARED may read them without
  *	  the spinlock.
  *	- Readers (lg_audit_table_rows, lg_audit_table_info) hold the lock
- *	  SHARED and read count/last_seen under the entry's spinlock.
+ *	  SHARED and read count/failures/last_seen under the entry's spinlock.
  *	- Nothing that can raise an error (no palloc, no ereport) runs while the
  *	  lock or a spinlock is held.
  *
@@ -55,14 +55,17 @@ typedef struct AuditKey
 	Oid			dbid;
 	Oid			userid;			/* the session user */
 	int32		hazard;			/* an AuditHazard */
-	char		appname[NAMEDATALEN];	/* application_name at the event */
+	int32		client;			/* an lg_client */
+	bool		appname_known;	/* false: appname is empty, unknown */
+	char		appname[NAMEDATALEN];	/* the application that sent it */
 } AuditKey;
 
 typedef struct AuditEntry
 {
 	AuditKey	key;			/* hash key; must be first */
-	slock_t		mutex;			/* protects count and last_seen */
+	slock_t		mutex;			/* protects count, failures and last_seen */
 	int64		count;
+	int64		failures;
 	TimestampTz first_seen;
 	TimestampTz last_seen;
 	int32		sample_encoding;	/* the recording database's encoding */
@@ -179,29 +182,25 @@ make_sample(char *dst, const char *source_text, int location, int len)
 	dst[n] = '\0';
 }
 
-void
-lg_audit_table_record(AuditHazard hazard, const char *source_text,
-					  int location, int len)
+/*
+ * Count an event of key: one more hazard (failure false) or failure.  A new
+ * key's sample is made by make_sample from the arguments.  A failure is
+ * counted from inside the server's error report, so it never reports a
+ * full table itself (the next hazard does).
+ */
+static void
+count_event(AuditKey *key, bool failure, const char *source_text,
+			int location, int len)
 {
-	AuditKey	key;
+	/* no report from inside an error report (a failure is one) */
+	bool		may_warn = !failure;
 	AuditEntry *entry;
-	TimestampTz now;
+	TimestampTz now = GetCurrentTimestamp();
 	bool		warn_full = false;
 	char		sample[LG_AUDIT_SAMPLE_LEN];
 
-	if (audit_shared == NULL || audit_hash == NULL)
-		return;
-
-	memset(&key, 0, sizeof(key));
-	key.dbid = MyDatabaseId;
-	key.userid = GetSessionUserId();
-	key.hazard = (int32) hazard;
-	if (application_name)
-		strlcpy(key.appname, application_name, NAMEDATALEN);
-	now = GetCurrentTimestamp();
-
 	LWLockAcquire(audit_shared->lock, LW_SHARED);
-	entry = (AuditEntry *) hash_search(audit_hash, &key, HASH_FIND, NULL);
+	entry = (AuditEntry *) hash_search(audit_hash, key, HASH_FIND, NULL);
 	if (entry == NULL)
 	{
 		/* a new key: prepare the sample, then insert under the lock */
@@ -209,30 +208,32 @@ lg_audit_table_record(AuditHazard hazard, const char *source_text,
 		make_sample(sample, source_text, location, len);
 		LWLockAcquire(audit_shared->lock, LW_EXCLUSIVE);
 
-		entry = (AuditEntry *) hash_search(audit_hash, &key, HASH_FIND, NULL);
+		entry = (AuditEntry *) hash_search(audit_hash, key, HASH_FIND, NULL);
 		if (entry == NULL)
 		{
 			bool		found;
 
 			if (hash_get_num_entries(audit_hash) < lg_audit_max_entries)
-				entry = (AuditEntry *) hash_search(audit_hash, &key,
+				entry = (AuditEntry *) hash_search(audit_hash, key,
 												   HASH_ENTER_NULL, &found);
 			if (entry == NULL)
 			{
 				audit_shared->dropped++;
-				warn_full = !audit_shared->full_warned;
-				audit_shared->full_warned = true;
+				warn_full = may_warn && !audit_shared->full_warned;
+				if (warn_full)
+					audit_shared->full_warned = true;
 				LWLockRelease(audit_shared->lock);
 				if (warn_full)
 					ereport(WARNING,
 							(errmsg("lifeguard pooling audit is full: %d entries",
 									lg_audit_max_entries),
-							 errdetail("Hazards of new (database, role, application_name, hazard) keys are counted as dropped from now on."),
+							 errdetail("Hazards of new (database, role, application_name, hazard, client) keys are counted as dropped from now on."),
 							 errhint("Increase lifeguard.audit_max_entries, or call pooling_audit_reset().")));
 				return;
 			}
 			SpinLockInit(&entry->mutex);
 			entry->count = 0;
+			entry->failures = 0;
 			entry->first_seen = now;
 			entry->last_seen = now;
 			entry->sample_encoding = GetDatabaseEncoding();
@@ -241,12 +242,54 @@ lg_audit_table_record(AuditHazard hazard, const char *source_text,
 	}
 
 	SpinLockAcquire(&entry->mutex);
-	entry->count++;
+	if (failure)
+		entry->failures++;
+	else
+		entry->count++;
 	if (now > entry->last_seen)
 		entry->last_seen = now;
 	SpinLockRelease(&entry->mutex);
 
 	LWLockRelease(audit_shared->lock);
+}
+
+static void
+make_key(AuditKey *key, AuditHazard hazard, lg_client client,
+		 const char *appname)
+{
+	memset(key, 0, sizeof(*key));
+	key->dbid = MyDatabaseId;
+	key->userid = GetSessionUserId();
+	key->hazard = (int32) hazard;
+	key->client = (int32) client;
+	key->appname_known = appname != NULL;
+	if (appname)
+		strlcpy(key->appname, appname, NAMEDATALEN);
+}
+
+void
+lg_audit_table_record(AuditHazard hazard, lg_client client,
+					  const char *appname, const char *source_text,
+					  int location, int len)
+{
+	AuditKey	key;
+
+	if (audit_shared == NULL || audit_hash == NULL)
+		return;
+	make_key(&key, hazard, client, appname);
+	count_event(&key, false, source_text, location, len);
+}
+
+void
+lg_audit_table_record_failure(lg_client client, const char *appname,
+							  const char *message)
+{
+	AuditKey	key;
+
+	if (audit_shared == NULL || audit_hash == NULL)
+		return;
+	make_key(&key, AUDIT_HAZARD_PROTOCOL_PREPARE, client, appname);
+	count_event(&key, true, message, -1, 0);
 }
 
 static void
@@ -295,9 +338,12 @@ lg_audit_table_rows(const char *funcname, long *nrows)
 		r->dbid = entry->key.dbid;
 		r->userid = entry->key.userid;
 		r->hazard = (AuditHazard) entry->key.hazard;
+		r->client = (lg_client) entry->key.client;
+		r->appname_known = entry->key.appname_known;
 		memcpy(r->appname, entry->key.appname, NAMEDATALEN);
 		SpinLockAcquire(&entry->mutex);
 		r->count = entry->count;
+		r->failures = entry->failures;
 		r->last_seen = entry->last_seen;
 		SpinLockRelease(&entry->mutex);
 		r->first_seen = entry->first_seen;

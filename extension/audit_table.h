@@ -11,6 +11,7 @@
 
 #include "datatype/timestamp.h"
 
+#include "clients.h"
 #include "hazards.h"
 
 /* bytes of the sample statement kept per entry (including the NUL) */
@@ -22,8 +23,11 @@ typedef struct LgAuditRow
 	Oid			dbid;
 	Oid			userid;			/* the session user */
 	AuditHazard hazard;
-	char		appname[NAMEDATALEN];	/* application_name at the event */
+	lg_client	client;			/* the driver that sent it, or unknown */
+	bool		appname_known;	/* false: the server could not tell */
+	char		appname[NAMEDATALEN];	/* the application that sent it */
 	int64		count;
+	int64		failures;		/* errors a pooler caused (26000, 42P05) */
 	TimestampTz first_seen;
 	TimestampTz last_seen;
 	int			sample_encoding;	/* the recording database's encoding */
@@ -34,12 +38,25 @@ typedef struct LgAuditRow
 extern void lg_audit_table_request(void);
 
 /*
- * Count one hazardous statement of this session (the statement at
- * source_text + location, len bytes or to the end when 0; location -1
- * means unknown).  Does nothing when the table does not exist.
+ * Count one hazardous statement of this session, sent by client on behalf
+ * of application appname (NULL: the server cannot tell which); the
+ * statement is at source_text + location, len bytes or to the end when 0
+ * (location -1 means unknown).  Does nothing when the table does not
+ * exist.
  */
-extern void lg_audit_table_record(AuditHazard hazard, const char *source_text,
-								  int location, int len);
+extern void lg_audit_table_record(AuditHazard hazard, lg_client client,
+								  const char *appname,
+								  const char *source_text, int location,
+								  int len);
+
+/*
+ * Count one failure a pooler caused (a prepared statement that does not
+ * exist, or already exists, on the server connection: SQLSTATE 26000 or
+ * 42P05) for client and application appname, on the protocol_prepare
+ * entry that records the cause; message is the error's.
+ */
+extern void lg_audit_table_record_failure(lg_client client, const char *appname,
+										  const char *message);
 
 /*
  * The readers raise SQLSTATE 55000 naming funcname when the table does not

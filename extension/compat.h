@@ -159,6 +159,30 @@ lg_guc_variables(int *num_vars)
 }
 
 /*
+ * The configuration parameter named name (case-insensitively), or NULL:
+ * find_option() is exported from PostgreSQL 16 on; before, the server's
+ * own array is searched (this runs after a session-level SET, not per
+ * statement).
+ */
+static inline struct config_generic *
+lg_find_guc(const char *name)
+{
+#if PG_VERSION_NUM >= 160000
+	return find_option(name, false, true, ERROR);
+#else
+	int			n;
+	struct config_generic **vars = lg_guc_variables(&n);
+
+	for (int i = 0; i < n; i++)
+	{
+		if (pg_strcasecmp(vars[i]->name, name) == 0)
+			return vars[i];
+	}
+	return NULL;
+#endif
+}
+
+/*
  * The *extra of a GUC check hook: the GUC machinery frees it with free()
  * before PostgreSQL 16 and with guc_free() (its own memory context) from
  * 16 on, so it must come from malloc() or guc_malloc() to match.  NULL when

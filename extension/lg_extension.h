@@ -15,6 +15,7 @@
  *	audit_hazard.c      lg_audit_hazard(): filter, record, enforce
  *	audit_commit.c      the commit-time check (lifeguard.enforce)
  *	audit_statements.c  the statement detectors (hooks)
+ *	audit_failures.c    the failures a pooler causes (log hook)
  *	audit_sql.c         the audit's SQL functions
  *	ids.c, pool_usage.c the ids' and pool visibility's SQL functions
  *	lifeguard.c         _PG_init: the wiring

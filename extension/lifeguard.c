@@ -19,6 +19,7 @@
 #include "miscadmin.h"
 
 #include "audit_commit.h"
+#include "audit_failures.h"
 #include "audit_statements.h"
 #include "audit_table.h"
 #include "compat.h"
@@ -45,4 +46,6 @@ _PG_init(void)
 	 */
 	lg_audit_statements_install();
 	lg_audit_commit_install();
+	if (lg_preloaded)
+		lg_audit_failures_install();
 }

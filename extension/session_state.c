@@ -162,22 +162,67 @@ lg_guc_set_in_transaction(struct config_generic *conf)
 }
 
 /*
- * Without stacked values, the parameter's source says so.  With them (a
- * SET in this transaction), a non-local SET at any level survives the
- * commit; otherwise commit restores the value from before the transaction.
+ * Without stacked values, the parameter's source and value say so.  With
+ * them (a change in this transaction): when the innermost is a plain SET,
+ * the current value is the one that survives the commit; other
+ * combinations (SET LOCAL over SET, a function's SET clause) are taken as
+ * lasting.
  */
 bool
-lg_guc_is_session_level(struct config_generic *conf)
+lg_guc_outlives_transaction(struct config_generic *conf)
 {
 	GucStack   *st;
 
 	if (conf->stack == NULL)
-		return conf->source == PGC_S_SESSION;
+		return conf->source == PGC_S_SESSION && lg_guc_differs_from_reset(conf);
+	if (conf->stack->state == GUC_SET)
+		return lg_guc_differs_from_reset(conf);
 	if (lg_guc_set_in_transaction(conf))
 		return true;
 	for (st = conf->stack; st->prev != NULL; st = st->prev)
 		;
 	return st->source == PGC_S_SESSION;
+}
+
+bool
+lg_guc_differs_from_reset(struct config_generic *conf)
+{
+	switch (conf->vartype)
+	{
+		case PGC_BOOL:
+			{
+				struct config_bool *c = (struct config_bool *) conf;
+
+				return *c->variable != c->reset_val;
+			}
+		case PGC_INT:
+			{
+				struct config_int *c = (struct config_int *) conf;
+
+				return *c->variable != c->reset_val;
+			}
+		case PGC_REAL:
+			{
+				struct config_real *c = (struct config_real *) conf;
+
+				return *c->variable != c->reset_val;
+			}
+		case PGC_STRING:
+			{
+				struct config_string *c = (struct config_string *) conf;
+				const char *now = *c->variable ? *c->variable : "";
+				const char *reset = c->reset_val ? c->reset_val : "";
+
+				return strcmp(now, reset) != 0;
+			}
+		case PGC_ENUM:
+			{
+				struct config_enum *c = (struct config_enum *) conf;
+
+				return *c->variable != c->reset_val;
+			}
+	}
+	return true;
 }
 
 /* ---- temporary objects ---- */

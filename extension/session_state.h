@@ -47,11 +47,22 @@ extern char *lg_advisory_lock_key(const LOCKTAG *tag);
 /*
  * Parameters.  lg_guc_set_in_transaction: a non-local SET made in the
  * current transaction (at any level) will survive its commit.
- * lg_guc_is_session_level: after the current transaction commits, the
- * value will be one set at session level.
+ * lg_guc_outlives_transaction: after the current transaction commits, the
+ * parameter will hold a value set at session level that differs from the
+ * one it started the session with (see lg_guc_differs_from_reset; where
+ * the stacked values make the value after commit uncertain, true).
  */
 extern bool lg_guc_set_in_transaction(struct config_generic *conf);
-extern bool lg_guc_is_session_level(struct config_generic *conf);
+extern bool lg_guc_outlives_transaction(struct config_generic *conf);
+
+/*
+ * Does the parameter's value differ from the one RESET would give it, the
+ * value the session started with (from the server's configuration, the
+ * role's and the database's settings and the startup packet)?  A SET to
+ * that value, and every way back to it (RESET, SET ... TO DEFAULT, RESET
+ * ALL, DISCARD ALL), leaves nothing on the connection.
+ */
+extern bool lg_guc_differs_from_reset(struct config_generic *conf);
 
 /*
  * Temporary objects.  A catalog row (pg_class, pg_type or pg_proc, by

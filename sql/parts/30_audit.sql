@@ -52,7 +52,8 @@ COMMENT ON FUNCTION session_pooling_hazards() IS
 
 CREATE FUNCTION pooling_audit(
 	OUT database name, OUT role name, OUT application_name text, OUT hazard text,
-	OUT count bigint, OUT first_seen timestamptz, OUT last_seen timestamptz, OUT sample text)
+	OUT count bigint, OUT first_seen timestamptz, OUT last_seen timestamptz, OUT sample text,
+	OUT client text, OUT hint text, OUT failures bigint)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'lifeguard_pooling_audit'
 LANGUAGE C VOLATILE STRICT PARALLEL SAFE;
@@ -60,7 +61,7 @@ LANGUAGE C VOLATILE STRICT PARALLEL SAFE;
 CREATE VIEW pooling_audit AS SELECT * FROM @extschema@.pooling_audit();
 
 COMMENT ON VIEW pooling_audit IS
-'hazards under transaction pooling seen since the last reset, per database, role, application_name and hazard';
+'hazards under transaction pooling seen since the last reset, per database, role, application_name, hazard and client, with the fix and the failures a pooler caused';
 
 GRANT SELECT ON pooling_audit TO PUBLIC;
 

@@ -52,7 +52,7 @@ SELECT has_function('pooling_audit_reset', ARRAY[]::text[]);
 SELECT has_function('txn_info', ARRAY[]::text[]);
 SELECT is((SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum)
              FROM pg_attribute WHERE attrelid = 'pooling_audit'::regclass AND attnum > 0),
-          'database name, role name, application_name text, hazard text, count bigint, first_seen timestamp with time zone, last_seen timestamp with time zone, sample text',
+          'database name, role name, application_name text, hazard text, count bigint, first_seen timestamp with time zone, last_seen timestamp with time zone, sample text, client text, hint text, failures bigint',
           'pooling_audit has the columns of docs/sql.md');
 SELECT ok(NOT has_function_privilege('public', 'pooling_audit_reset()', 'EXECUTE'),
           'pooling_audit_reset() is not executable by PUBLIC');
@@ -103,7 +103,7 @@ SELECT is(pg_temp.hazards(), '', 'no safe twin is listed by session_pooling_haza
 -- every hazard, once or twice, under application_name lg_audit_haz
 SET application_name = 'lg_audit_haz';
 SET work_mem = '7MB';
-SELECT set_config('search_path', current_setting('search_path'), false);
+SELECT set_config('search_path', 'public', false);
 SET ROLE postgres;
 PREPARE lg_p1 AS SELECT 1;
 LISTEN lg_chan;
@@ -207,8 +207,8 @@ SELECT lg_locker();
 SELECT lg_locker();
 SELECT PG_CATALOG."pg_advisory_lock"(94);
 SELECT Set_Config('work_mem', '4MB', FALSE);
-SELECT is(pg_temp.audit('lg_audit_forms'), 'advisory_lock=5, set=6, temp_table=3',
-          'non-constant and NULL is_local, SESSION CHARACTERISTICS, SESSION AUTHORIZATION, RESET; ON COMMIT DELETE ROWS, SELECT INTO TEMP, pg_temp.name; EXPLAIN with or without ANALYZE, subqueries, PL/pgSQL once per plan, qualified, quoted and mixed-case names');
+SELECT is(pg_temp.audit('lg_audit_forms'), 'advisory_lock=5, set=4, temp_table=3',
+          'non-constant and NULL is_local, SESSION CHARACTERISTICS; ON COMMIT DELETE ROWS, SELECT INTO TEMP, pg_temp.name; EXPLAIN with or without ANALYZE, subqueries, PL/pgSQL once per plan, qualified, quoted and mixed-case names (SESSION AUTHORIZATION DEFAULT and RESET go back to the start: no hazard)');
 SET application_name = 'lg_audit_off';
 SET LOCAL lifeguard.audit = off;
 SET work_mem = '4MB';
@@ -366,13 +366,13 @@ SELECT is(current_setting('lifeguard.tracked_parameters'),
           'tracked_parameters defaults to what every PgBouncer since 1.18 tracks');
 SELECT is((SELECT context FROM pg_settings WHERE name = 'lifeguard.tracked_parameters'), 'superuser',
           'lifeguard.tracked_parameters is superuser-set');
-SET IntervalStyle = 'postgres';
+SET IntervalStyle = 'iso_8601';
 SET SEARCH_PATH = public;
 SELECT is(pg_temp.audit('lg_audit_tracked'), 'set=2',
           'by default IntervalStyle (tracked only by PgBouncer 1.20+) and search_path are hazards');
 -- PgBouncer 1.20+ with track_extra_parameters = IntervalStyle, search_path
 SET LOCAL lifeguard.tracked_parameters = 'client_encoding, DateStyle, TimeZone, standard_conforming_strings, application_name, intervalstyle, "Search_Path"';
-SET IntervalStyle = 'postgres';
+SET IntervalStyle = 'sql_standard';
 SET search_path = public;
 SELECT set_config('SEARCH_PATH', 'public', false);
 SET TimeZone = 'UTC';
@@ -384,7 +384,7 @@ SELECT is(pg_temp.audit('lg_audit_tracked'), 'set=2',
           'a listed parameter is not a hazard, in any case, quoted or not, whoever sets it');
 SELECT is((SELECT count(*)::int FROM session_pooling_hazards() WHERE object IN ('IntervalStyle', 'search_path', 'TimeZone')), 0,
           'session_pooling_hazards() does not list tracked parameters');
-SELECT dblink_exec('lg_tp', $$SET lifeguard.tracked_parameters = ''; SET TimeZone = 'UTC'$$);
+SELECT dblink_exec('lg_tp', $$SET lifeguard.tracked_parameters = ''; SET TimeZone = 'Asia/Tokyo'$$);
 SELECT dblink_disconnect('lg_tp');
 SELECT is(pg_temp.audit('lg_audit_tracked'), 'set=3', 'an empty list tracks nothing: every session-level SET is a hazard');
 SELECT is(pg_temp.err($$SET lifeguard.tracked_parameters = 'TimeZone,,DateStyle'$$),

@@ -105,7 +105,7 @@ SELECT is(pg_temp.run('setup', $$
 	CREATE RULE r AS ON INSERT TO lg_enf.t_rule DO ALSO INSERT INTO lg_enf.t_rule_log VALUES (pg_advisory_lock(103)::text);
 	CREATE OPERATOR lg_enf.### (RIGHTARG = bigint, FUNCTION = pg_advisory_lock);
 	CREATE AGGREGATE lg_enf.lockagg(bigint) (SFUNC = int8larger, STYPE = bigint, FINALFUNC = pg_advisory_lock);
-	CREATE FUNCTION lg_enf.argdef(a text DEFAULT set_config('work_mem', '4MB', false)) RETURNS text
+	CREATE FUNCTION lg_enf.argdef(a text DEFAULT set_config('work_mem', '5MB', false)) RETURNS text
 		LANGUAGE plpgsql AS 'BEGIN RETURN a; END';
 	CREATE FUNCTION lg_enf.atomic_set() RETURNS text LANGUAGE sql
 		BEGIN ATOMIC SELECT set_config('work_mem', '5MB', false); SELECT 'x'; END;
