@@ -9,7 +9,11 @@
  *	  application and client in pooling_audit.
  *
  * The errors are seen through emit_log_hook, so only those the server
- * logs (log_min_messages at error or below, as by default).  The client
+ * logs (log_min_messages at error or below, as by default).  The cause is
+ * the SQL-level "prepare" hazard when the failing statement is SQL's
+ * PREPARE, EXECUTE or DEALLOCATE, else "protocol_prepare" (a Bind or Parse
+ * message of the extended protocol: no statement text is current then,
+ * or it is the named statement's own).  The client
  * is told by the statement's name, the quoted part of the message (the
  * server's English text and most translations quote it with ASCII
  * quotes; else it is the application_name's driver, or unknown).
@@ -25,6 +29,7 @@
 
 #include "miscadmin.h"
 #include "storage/proc.h"
+#include "tcop/tcopprot.h"
 #include "utils/elog.h"
 
 #include "audit_failures.h"
@@ -45,6 +50,28 @@ quoted_name(const char *message)
 	if (close == NULL || close == open + 1)
 		return NULL;
 	return pnstrdup(open + 1, close - open - 1);
+}
+
+/* is the statement being run SQL's PREPARE, EXECUTE or DEALLOCATE? */
+static bool
+sql_level(void)
+{
+	static const char *const words[] = {"prepare", "execute", "deallocate"};
+	const char *s = debug_query_string;
+
+	if (s == NULL)
+		return false;
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+		s++;
+	for (int i = 0; i < lengthof(words); i++)
+	{
+		size_t		n = strlen(words[i]);
+
+		if (pg_strncasecmp(s, words[i], n) == 0 &&
+			(s[n] == ' ' || s[n] == '\t' || s[n] == '\n' || s[n] == '\r'))
+			return true;
+	}
+	return false;
 }
 
 static void
@@ -70,7 +97,9 @@ failures_emit_log(ErrorData *edata)
 			return;
 		if (client == LG_CLIENT_UNKNOWN)
 			client = lg_client_by_application_name(appname);
-		lg_audit_table_record_failure(client, appname, edata->message);
+		lg_audit_table_record_failure(sql_level() ? AUDIT_HAZARD_PREPARE
+									  : AUDIT_HAZARD_PROTOCOL_PREPARE,
+									  client, appname, edata->message);
 	}
 }
 

@@ -281,14 +281,14 @@ lg_audit_table_record(AuditHazard hazard, lg_client client,
 }
 
 void
-lg_audit_table_record_failure(lg_client client, const char *appname,
-							  const char *message)
+lg_audit_table_record_failure(AuditHazard cause, lg_client client,
+							  const char *appname, const char *message)
 {
 	AuditKey	key;
 
 	if (audit_shared == NULL || audit_hash == NULL)
 		return;
-	make_key(&key, AUDIT_HAZARD_PROTOCOL_PREPARE, client, appname);
+	make_key(&key, cause, client, appname);
 	count_event(&key, true, message, -1, 0);
 }
 

@@ -52,10 +52,11 @@ extern void lg_audit_table_record(AuditHazard hazard, lg_client client,
 /*
  * Count one failure a pooler caused (a prepared statement that does not
  * exist, or already exists, on the server connection: SQLSTATE 26000 or
- * 42P05) for client and application appname, on the protocol_prepare
- * entry that records the cause; message is the error's.
+ * 42P05) for client and application appname, on the entry of the hazard
+ * that causes it (prepare or protocol_prepare); message is the error's.
  */
-extern void lg_audit_table_record_failure(lg_client client, const char *appname,
+extern void lg_audit_table_record_failure(AuditHazard cause, lg_client client,
+										  const char *appname,
 										  const char *message);
 
 /*

@@ -6,6 +6,13 @@
 //                                    (N: pg_prepared_statements afterwards)
 //   node audit_node.js empty-rollback APP  the same in a transaction that
 //                                    rolls back, then SELECT 1; same output
+//   node audit_node.js steps APP JSON  run the steps of JSON in order, each
+//                                    { "name": ..., "text": ..., "values": [...] }
+//                                    (a named statement when name is given);
+//                                    prints a JSON array, per step "ok" or
+//                                    the SQLSTATE (and the hint, when the
+//                                    step has "hint": true), then the names
+//                                    in pg_prepared_statements
 // Connection from the PG* environment variables.
 'use strict';
 const { Client } = require('pg');
@@ -49,8 +56,21 @@ async function main() {
 			}
 			const r = await client.query('SELECT count(*)::int AS n FROM pg_prepared_statements');
 			console.log(JSON.stringify({ error, prepared: r.rows[0].n }));
+		} else if (mode === 'steps') {
+			const results = [];
+			for (const step of JSON.parse(process.argv[4])) {
+				try {
+					await client.query(step);
+					results.push('ok');
+				} catch (e) {
+					results.push((e.code || e.message) + (step.hint && e.hint ? ' ' + e.hint : ''));
+				}
+			}
+			const r = await client.query('SELECT coalesce(string_agg(name, \',\' ORDER BY name), \'\') AS n FROM pg_prepared_statements');
+			results.push(r.rows[0].n);
+			console.log(JSON.stringify(results));
 		} else {
-			throw new Error('usage: audit_node.js named|unnamed|empty|empty-rollback APP');
+			throw new Error('usage: audit_node.js named|unnamed|empty|empty-rollback|steps APP [JSON]');
 		}
 	} finally {
 		await client.end();

@@ -1,0 +1,116 @@
+# audit_names.t: what the audit tells from what the server sees, through
+# node-postgres speaking the extended protocol with the statement names
+# each driver uses (test/integration/drivers.t runs the real drivers):
+#
+#  - a named protocol statement is recorded when its transaction ends, with
+#    the client its name tells (common/clients.c) and that client's fix as
+#    the hint;
+#  - PgBouncer's own statements (PGBOUNCER_N, 1.21+ with
+#    max_prepared_statements) are no hazard, and are never refused;
+#  - a statement that ends a transaction (pgjdbc prepares COMMIT and
+#    ROLLBACK) is recorded but never refused, so that a failed transaction
+#    can always be ended;
+#  - going back to the session's start (RESET, RESET ALL, DISCARD ALL, SET
+#    ... TO DEFAULT, a SET to the value the role and database give) is no
+#    hazard; a hazard after a RESET ALL goes to the application that sent
+#    it, not to the empty name the reset left;
+#  - prepared-statement failures (26000, 42P05) are counted next to their
+#    cause.
+use strict;
+use warnings;
+use Test::More;
+use JSON::PP qw(decode_json encode_json);
+use LG qw(psql node_run);
+
+psql('SELECT pooling_audit_reset()');
+
+# the audit's rows of one application: hazard/client=count (failures)
+sub audit {
+	my ($app) = @_;
+	return psql(qq{SELECT coalesce(string_agg(hazard || '/' || coalesce(client, '-') || '=' || count
+	                                         || CASE WHEN failures > 0 THEN ' failures=' || failures ELSE '' END,
+	                                         ', ' ORDER BY hazard, client), '')
+	                 FROM pooling_audit WHERE application_name = '$app'});
+}
+
+# run steps through node-postgres; returns the per-step results and the
+# names left in pg_prepared_statements
+sub steps {
+	my ($app, $steps, %o) = @_;
+	my %env = %{ $o{env} || {} };
+	my ($rc, $out, $err) = node_run('audit_node.js', 'steps', $app, encode_json($steps), { env => \%env });
+	die "audit_node.js steps failed: $err\n" if $rc != 0;
+	return decode_json($out);
+}
+
+my $error = { PGOPTIONS => '-c lifeguard.enforce=error' };
+
+# --- the client from the statement's name, its fix as the hint
+my $r = steps('lg-names-psycopg', [{ name => '_pg3_0', text => 'SELECT $1::int AS n', values => [1] },
+	{ name => '_pg3_0', text => 'SELECT $1::int AS n', values => [2] }]);
+is_deeply($r, ['ok', 'ok', '_pg3_0'], 'psycopg 3\'s statement name, prepared once and run twice');
+is(audit('lg-names-psycopg'), 'protocol_prepare/psycopg 3=1', 'recorded once, as psycopg 3\'s');
+like(psql(q{SELECT hint FROM pooling_audit WHERE application_name = 'lg-names-psycopg'}),
+	qr/prepare_threshold=None/, 'the hint is psycopg 3\'s own option');
+is(psql(q{SELECT sample FROM pooling_audit WHERE application_name = 'lg-names-psycopg'}),
+	'SELECT $1::int AS n', 'the sample is the statement');
+steps('lg-names-other', [{ name => 'lg_mine', text => 'SELECT 1' }]);
+is(audit('lg-names-other'), 'protocol_prepare/-=1', 'a name no driver uses: the client is unknown (NULL)');
+is(psql(q{SELECT hint FROM pooling_audit WHERE application_name = 'lg-names-other'}),
+	psql(q{SELECT hint FROM pooling_hazard_texts() WHERE hazard = 'protocol_prepare'}),
+	'... and the hint is the hazard\'s own');
+
+# --- under enforce = error the statement is refused at the end of its
+# transaction, and deallocated
+$r = steps('lg-names-refused', [{ name => 'lrupsc_1_0', text => 'SELECT 1', hint => JSON::PP::true }, { text => 'SELECT 2' }],
+	env => $error);
+like($r->[0], qr/^0A000 .*statement_cache_mode=describe/, 'enforce = error refuses the named statement, with pgx v4\'s fix as the hint');
+is_deeply([@$r[1, 2]], ['ok', ''], '... and leaves no statement behind');
+is(audit('lg-names-refused'), 'protocol_prepare/pgx v4=1', 'the refused statement is counted, as pgx v4\'s');
+
+# --- PgBouncer's own statements
+$r = steps('lg-names-pgbouncer', [{ name => 'PGBOUNCER_12', text => 'SELECT $1::int', values => [3] },
+	{ name => 'PGBOUNCER_12', text => 'SELECT $1::int', values => [4] }], env => $error);
+is_deeply($r, ['ok', 'ok', 'PGBOUNCER_12'], 'PGBOUNCER_N statements are never refused');
+is(audit('lg-names-pgbouncer'), '', '... nor recorded');
+
+# --- what ends a transaction is never refused
+$r = steps('lg-names-jdbc', [{ text => 'BEGIN' }, { text => 'SELECT 1/0' }, { text => 'SELECT 1' },
+	{ name => 'S_2', text => 'ROLLBACK' }, { text => 'SELECT 1' },
+	{ text => 'BEGIN' }, { name => 'S_3', text => 'COMMIT' }, { text => 'SELECT 2' }], env => $error);
+is_deeply($r, ['ok', '22012', '25P02', 'ok', 'ok', 'ok', 'ok', 'ok', 'S_2,S_3'],
+	'a failed transaction ends with a named ROLLBACK, and a named COMMIT commits, under enforce = error');
+like(audit('lg-names-jdbc'), qr/^protocol_prepare\/[^=]+=2$/, 'both are recorded, never refused');
+
+# --- back to the start is no hazard
+$r = steps('lg-names-baseline', [{ text => q{SET work_mem = '4MB'} }, { text => 'SET work_mem TO DEFAULT' },
+	{ text => q{SET work_mem = '8MB'} }, { text => 'RESET work_mem' }, { text => q{SET statement_timeout = '1s'} },
+	{ text => 'RESET ALL' }, { text => q{SET work_mem = '8MB'} }, { text => 'DISCARD ALL' },
+	{ text => 'SET SESSION AUTHORIZATION DEFAULT' }, { text => 'RESET ROLE' }], env => $error);
+is_deeply($r, ['ok', 'ok', '0A000', 'ok', '0A000', 'ok', '0A000', 'ok', 'ok', 'ok', ''],
+	'under enforce = error, every way back to the start passes, a change is refused');
+is(audit('lg-names-baseline'), 'set/-=3', 'only the three changes are counted');
+
+# a SET to the value the role already gives every connection
+psql(q{CREATE ROLE lg_names_ar LOGIN});
+psql(q{ALTER ROLE lg_names_ar SET client_min_messages = warning});
+psql(q{ALTER ROLE lg_names_ar SET lifeguard.enforce = error});
+$r = steps('lg-names-role', [{ text => q{SET client_min_messages TO 'warning'} }, { text => q{SET client_min_messages TO 'error'} }],
+	env => { PGUSER => 'lg_names_ar' });
+is_deeply($r, ['ok', '0A000', ''], 'a SET to the role\'s own default passes, another value is refused');
+psql(q{DROP ROLE lg_names_ar});
+
+# --- attribution: what follows RESET ALL in the same query is the sender's
+$r = steps('lg-names-attr', [{ text => q{RESET ALL; SET work_mem = '9MB'} }]);
+is_deeply($r, ['ok', ''], 'RESET ALL then a SET in one query');
+is(audit('lg-names-attr'), 'set/-=1', 'the SET is recorded under the application that sent it');
+is(audit(''), '', '... not under the empty name the reset left');
+
+# --- failures a pooler causes, next to their cause
+$r = steps('lg-names-fail', [{ name => '_pg3_1', text => 'SELECT 1' }, { text => 'EXECUTE lg_nope' },
+	{ text => 'PREPARE lg_twice AS SELECT 1' }, { text => 'PREPARE lg_twice AS SELECT 1' }]);
+is_deeply($r, ['ok', '26000', 'ok', '42P05', '_pg3_1,lg_twice'], 'a missing and a duplicate prepared statement');
+is(audit('lg-names-fail'), 'prepare/-=2 failures=2, protocol_prepare/psycopg 3=1',
+	'both failures are counted with the application\'s SQL-level cause');
+
+done_testing();
