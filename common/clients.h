@@ -30,12 +30,16 @@ typedef struct lg_client_text
 	const char *name;			/* the client column of pooling_audit */
 
 	/*
-	 * The names it gives the prepared statements it makes, as a pattern
-	 * (lg_client_name_matches): literal characters, '#' one or more decimal
-	 * digits, '%' one or more lowercase hexadecimal digits, '*' one or more
-	 * lowercase letters or digits.  NULL when it has none of its own.
+	 * The names it gives the prepared statements it makes, as patterns
+	 * (lg_client_name_matches): literal characters, and classes of one or
+	 * more characters: '#' decimal digits, '%' lowercase hexadecimal
+	 * digits, '*' lowercase letters and digits, '+' lowercase letters,
+	 * digits and '_'; '~' stands for a whole name made of a random
+	 * base-36 string and a decimal counter (9 or more lowercase letters and
+	 * digits, at least one letter, ending in a digit).  The unused slots
+	 * NULL; all NULL when it has no names of its own.
 	 */
-	const char *statement_names;
+	const char *statement_names[3];
 
 	/* the application_name it sends when the application sets none */
 	const char *application_name;
@@ -51,9 +55,9 @@ typedef struct lg_client_text
 	/*
 	 * Statements it sends on every new connection, as the server sees
 	 * them (compared ignoring case, runs of white space and a final
-	 * semicolon); NULL-terminated.
+	 * semicolon); the unused slots NULL.
 	 */
-	const char *connect_statements[5];
+	const char *connect_statements[4];
 
 	/* what fixes each hazard it causes: NULL where the hazard's own hint does */
 	const char *hint[AUDIT_NUM_HAZARDS];

@@ -3,7 +3,8 @@
  * audit_sql.c
  *	  The SQL functions of the transaction-pooling audit: pooling_audit(),
  *	  pooling_audit_info(), pooling_audit_reset() over the shared table;
- *	  pooling_hazard_texts(), the hazard table as rows;
+ *	  pooling_hazard_texts() and pooling_client_texts(), the tables of
+ *	  hazards and of client drivers (common/) as rows;
  *	  session_pooling_state(), the part of session_pooling_hazards() that
  *	  needs the server's own data structures (parameters set at session
  *	  level, session-level advisory locks, lasting temporary objects; the
@@ -28,7 +29,9 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "storage/lock.h"
+#include "catalog/pg_type.h"
 #include "utils/acl.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/guc_tables.h"
@@ -48,6 +51,7 @@ PG_FUNCTION_INFO_V1(lifeguard_pooling_audit);
 PG_FUNCTION_INFO_V1(lifeguard_pooling_audit_info);
 PG_FUNCTION_INFO_V1(lifeguard_pooling_audit_reset);
 PG_FUNCTION_INFO_V1(lifeguard_pooling_hazard_texts);
+PG_FUNCTION_INFO_V1(lifeguard_pooling_client_texts);
 PG_FUNCTION_INFO_V1(lifeguard_session_pooling_state);
 PG_FUNCTION_INFO_V1(lifeguard_session_state);
 PG_FUNCTION_INFO_V1(lifeguard_txn_info);
@@ -163,6 +167,61 @@ lifeguard_pooling_hazard_texts(PG_FUNCTION_ARGS)
 		else
 			values[2] = CStringGetTextDatum(t->state_detail);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+/* a text[] of the non-NULL strings among the first n of strings */
+static Datum
+text_array(const char *const *strings, int n)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * Max(n, 1));
+	int			k = 0;
+
+	for (int i = 0; i < n && strings[i] != NULL; i++)
+		elems[k++] = CStringGetTextDatum(strings[i]);
+	return PointerGetDatum(construct_array(elems, k, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+/*
+ * pooling_client_texts(): the clients pooling_audit can tell apart, how,
+ * and their fix for each hazard they have one for (a client with none, the
+ * pooler, has one row with hazard and hint NULL).
+ */
+Datum
+lifeguard_pooling_client_texts(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = lg_init_srf(fcinfo);
+
+	for (int c = 1; c < lg_num_clients; c++)
+	{
+		const lg_client_text *t = &lg_client_texts[c];
+		bool		any = false;
+
+		for (int h = 0; h <= AUDIT_NUM_HAZARDS; h++)
+		{
+			Datum		values[6];
+			bool		nulls[6] = {0};
+
+			if (h < AUDIT_NUM_HAZARDS ? t->hint[h] == NULL : any)
+				continue;
+			values[0] = CStringGetTextDatum(t->name);
+			values[1] = text_array(t->statement_names, lengthof(t->statement_names));
+			if (t->application_name)
+				values[2] = CStringGetTextDatum(t->application_name);
+			else
+				nulls[2] = true;
+			values[3] = text_array(t->connect_statements, lengthof(t->connect_statements));
+			if (h < AUDIT_NUM_HAZARDS)
+			{
+				values[4] = CStringGetTextDatum(lg_hazard_name(h));
+				values[5] = CStringGetTextDatum(t->hint[h]);
+				any = true;
+			}
+			else
+				nulls[4] = nulls[5] = true;
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		}
 	}
 	return (Datum) 0;
 }

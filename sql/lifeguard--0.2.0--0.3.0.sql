@@ -31,3 +31,14 @@ COMMENT ON VIEW pooling_audit IS
 'hazards under transaction pooling seen since the last reset, per database, role, application_name, hazard and client, with the fix and the failures a pooler caused';
 
 GRANT SELECT ON pooling_audit TO PUBLIC;
+
+-- the table of client drivers (common/clients.c)
+CREATE FUNCTION pooling_client_texts(
+	OUT client text, OUT statement_names text[], OUT application_name text,
+	OUT connect_statements text[], OUT hazard text, OUT hint text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'lifeguard_pooling_client_texts'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION pooling_client_texts() IS
+'the client drivers pooling_audit can tell apart (by the names of their prepared statements, their default application_name, their connect-time statements), one row per hazard each has its own fix for';

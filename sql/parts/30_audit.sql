@@ -65,6 +65,16 @@ COMMENT ON VIEW pooling_audit IS
 
 GRANT SELECT ON pooling_audit TO PUBLIC;
 
+CREATE FUNCTION pooling_client_texts(
+	OUT client text, OUT statement_names text[], OUT application_name text,
+	OUT connect_statements text[], OUT hazard text, OUT hint text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'lifeguard_pooling_client_texts'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION pooling_client_texts() IS
+'the client drivers pooling_audit can tell apart (by the names of their prepared statements, their default application_name, their connect-time statements), one row per hazard each has its own fix for';
+
 CREATE FUNCTION pooling_audit_info(
 	OUT entries integer, OUT max_entries integer, OUT dropped bigint, OUT since timestamptz)
 RETURNS record

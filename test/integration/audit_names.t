@@ -80,7 +80,7 @@ $r = steps('lg-names-jdbc', [{ text => 'BEGIN' }, { text => 'SELECT 1/0' }, { te
 	{ text => 'BEGIN' }, { name => 'S_3', text => 'COMMIT' }, { text => 'SELECT 2' }], env => $error);
 is_deeply($r, ['ok', '22012', '25P02', 'ok', 'ok', 'ok', 'ok', 'ok', 'S_2,S_3'],
 	'a failed transaction ends with a named ROLLBACK, and a named COMMIT commits, under enforce = error');
-like(audit('lg-names-jdbc'), qr/^protocol_prepare\/[^=]+=2$/, 'both are recorded, never refused');
+is(audit('lg-names-jdbc'), 'protocol_prepare/pgjdbc=2', 'both are recorded, as pgjdbc\'s, never refused');
 
 # --- back to the start is no hazard
 $r = steps('lg-names-baseline', [{ text => q{SET work_mem = '4MB'} }, { text => 'SET work_mem TO DEFAULT' },
@@ -112,5 +112,39 @@ $r = steps('lg-names-fail', [{ name => '_pg3_1', text => 'SELECT 1' }, { text =>
 is_deeply($r, ['ok', '26000', 'ok', '42P05', '_pg3_1,lg_twice'], 'a missing and a duplicate prepared statement');
 is(audit('lg-names-fail'), 'prepare/-=2 failures=2, protocol_prepare/psycopg 3=1',
 	'both failures are counted with the application\'s SQL-level cause');
+
+# --- the table of clients: every documented name is told right
+my %examples = ('_pg3_12' => 'psycopg 3', '__asyncpg_stmt_1f__' => 'asyncpg', 'lrupsc_3_17' => 'pgx v4',
+	'stmtcache_0123456789abcdef0123456789abcdef0123456789abcdef' => 'pgx v5', 'stmtcache_12' => 'pgx v5',
+	'sqlx_s_4' => 'sqlx', 'ecto_insert_users_3' => 'Ecto', 'ecto_42' => 'Ecto', 'pdo_stmt_0000001a' => 'PHP PDO',
+	'_p3' => 'Npgsql', '_auto7' => 'Npgsql', 'P_0' => 'pgbench', 'S_23' => 'pgjdbc', 'a12' => 'ActiveRecord',
+	's5' => 'tokio-postgres or Prisma', '17' => 'lib/pq', 'z3yqurj398k2' => 'postgres.js');
+my $i = 0;
+for my $name (sort keys %examples) {
+	steps('lg-names-table-' . $i++, [{ name => $name, text => 'SELECT 1' }]);
+}
+$i = 0;
+for my $name (sort keys %examples) {
+	is(audit('lg-names-table-' . $i++), "protocol_prepare/$examples{$name}=1", "$name is $examples{$name}'s");
+}
+steps('lg-names-table-none', [{ name => 'ws_Fetch', text => 'SELECT 1' }, { name => 'lgfetchone', text => 'SELECT 1' },
+	{ name => 'S_x', text => 'SELECT 1' }]);
+is(audit('lg-names-table-none'), 'protocol_prepare/-=3', 'names no driver makes are nobody\'s');
+is(psql(q{SELECT count(DISTINCT client) FROM pooling_client_texts()}), scalar(keys %{ { map { $_ => 1 } values %examples } }) + 1,
+	'pooling_client_texts() lists every client above and PgBouncer');
+
+# --- a driver's connect-time SET: its client and fix; after a pooler's
+# handoff, before the driver names itself, the application is unknown
+psql(q{CREATE ROLE lg_names_jdbc LOGIN});
+$r = steps('', [{ text => 'SET extra_float_digits = 3' }, { text => q{SET application_name = 'lg-names-jdbc-app'} },
+	{ text => 'SELECT 1' }, { text => q{SET application_name = 'lg-names-jdbc-prev'} }, { text => 'SET extra_float_digits = 3' }],
+	env => { PGUSER => 'lg_names_jdbc' });
+is(psql(q{SELECT string_agg(coalesce(application_name, 'NULL') || '/' || client || '=' || count, ', ' ORDER BY application_name NULLS LAST)
+            FROM pooling_audit WHERE role = 'lg_names_jdbc'}),
+	'/pgjdbc=1, NULL/pgjdbc=1',
+	'pgjdbc\'s SET extra_float_digits: in the first transaction under the startup\'s name, later under no application');
+like(psql(q{SELECT DISTINCT hint FROM pooling_audit WHERE role = 'lg_names_jdbc'}), qr/assumeMinServerVersion=9\.0/,
+	'the hint names assumeMinServerVersion');
+psql(q{DROP ROLE lg_names_jdbc});
 
 done_testing();
