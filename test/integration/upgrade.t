@@ -48,6 +48,11 @@ for my $c (@clusters) {
 		like($rows, qr/\A(?:ws_[a-z][0-9a-z]{23}\|w\d\n?){5}\z/, "$name: the old version makes ids with this library");
 		is(psql(q{SELECT count(*) FROM my_pools WHERE database = current_database()}, %db), 1,
 			"$name: the old version's pool_usage works with this library");
+		if ($cluster eq 'preloaded') {
+			psql(q{SET application_name = 'lg-upgrade-old'; SET work_mem = '9MB'}, %db);
+			is(psql(q{SELECT hazard || '=' || count FROM pooling_audit WHERE application_name = 'lg-upgrade-old' AND database = current_database()}, %db),
+				'set=1', "$name: the old version's pooling_audit works with this library");
+		}
 		psql('ALTER EXTENSION lifeguard UPDATE', %db);
 		is(psql(q{SELECT extversion FROM pg_extension WHERE extname = 'lifeguard'}, %db), $current,
 			"$name: ALTER EXTENSION lifeguard UPDATE reaches $current");
