@@ -19,6 +19,8 @@
 
 #include <jansson.h>
 
+#include "strbuf.h"
+
 #define CMD "config"
 
 typedef enum
@@ -149,28 +151,6 @@ utf8_ok(const lg_config *c, json_t *o)
 	return false;
 }
 
-/* percent-encode s (RFC 3986 unreserved characters stay) at p */
-static char *
-put_pct(char *p, const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-
-	for (const unsigned char *q = (const unsigned char *) s; *q; q++)
-	{
-		if ((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') ||
-			(*q >= '0' && *q <= '9') || *q == '-' || *q == '.' || *q == '_' ||
-			*q == '~')
-			*p++ = (char) *q;
-		else
-		{
-			*p++ = '%';
-			*p++ = hex[*q >> 4];
-			*p++ = hex[*q & 15];
-		}
-	}
-	return p;
-}
-
 /*
  * The connectionString of the node-pg format: user, password, host, port
  * and database only, so that node-postgres's own parsing of sslmode and
@@ -183,42 +163,37 @@ node_pg_url(const lg_config *c, const char *host)
 	const char *user = lg_config_user(c);
 	const char *pw = lg_config_password(c);
 	const char *db = lg_config_database(c);
-	size_t		need;
-	char	   *url;
-	char	   *p;
+	lg_strbuf	url;
 
 	if (host && host[0] == '/')
 		return NULL;
-	need = 64 + 3 * ((host ? strlen(host) : 0) + (user ? strlen(user) : 0) +
-					 (pw ? strlen(pw) : 0) + (db ? strlen(db) : 0));
-	url = malloc(need);
-	if (url == NULL)
-		return NULL;
-	p = url + sprintf(url, "postgresql://");
+	lg_strbuf_init(&url);
+	lg_strbuf_puts(&url, "postgresql://");
 	if (user || pw)
 	{
 		if (user)
-			p = put_pct(p, user);
+			lg_strbuf_put_pct(&url, user);
 		if (pw)
 		{
-			*p++ = ':';
-			p = put_pct(p, pw);
+			lg_strbuf_puts(&url, ":");
+			lg_strbuf_put_pct(&url, pw);
 		}
-		*p++ = '@';
+		lg_strbuf_puts(&url, "@");
 	}
 	if (host)
 	{
 		if (strchr(host, ':'))
-			p += sprintf(p, "[%s]", host);
+			lg_strbuf_printf(&url, "[%s]", host);
 		else
-			p = put_pct(p, host);
-		p += sprintf(p, ":%d", lg_config_port(c));
+			lg_strbuf_put_pct(&url, host);
+		lg_strbuf_printf(&url, ":%d", lg_config_port(c));
 	}
-	*p++ = '/';
+	lg_strbuf_puts(&url, "/");
 	if (db)
-		p = put_pct(p, db);
-	*p = '\0';
-	return url;
+		lg_strbuf_put_pct(&url, db);
+	if (url.oom)
+		lg_strbuf_free(&url);
+	return url.data;
 }
 
 /*

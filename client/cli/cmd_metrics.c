@@ -21,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strbuf.h"
+
 #define CMD "metrics"
 
 static void
@@ -43,74 +45,33 @@ help(void)
 		   "lifeguard not installed, 3 cannot connect.\n");
 }
 
-/* a growing output buffer; exits on out of memory */
-typedef struct obuf
-{
-	char	   *data;
-	size_t		len;
-	size_t		cap;
-} obuf;
-
-static void
-ob_printf(obuf *b, const char *fmt,...) __attribute__((format(printf, 2, 3)));
-
-static void
-ob_printf(obuf *b, const char *fmt,...)
-{
-	va_list		ap;
-	int			n;
-
-	for (;;)
-	{
-		size_t		room = b->cap - b->len;
-
-		va_start(ap, fmt);
-		n = vsnprintf(b->data ? b->data + b->len : NULL, room, fmt, ap);
-		va_end(ap);
-		if (n < 0)
-			abort();
-		if ((size_t) n < room)
-		{
-			b->len += (size_t) n;
-			return;
-		}
-		b->cap = b->cap * 2 + (size_t) n + 256;
-		b->data = realloc(b->data, b->cap);
-		if (b->data == NULL)
-		{
-			fprintf(stderr, "lifeguard metrics: out of memory\n");
-			exit(EXIT_CHECK);
-		}
-	}
-}
-
 /* a label value, escaped as the exposition format wants */
 static void
-ob_label(obuf *b, const char *name, const char *value, bool last)
+ob_label(lg_strbuf *b, const char *name, const char *value, bool last)
 {
-	ob_printf(b, "%s=\"", name);
+	lg_strbuf_printf(b, "%s=\"", name);
 	for (const char *p = value; *p; p++)
 	{
 		if (*p == '\\')
-			ob_printf(b, "\\\\");
+			lg_strbuf_puts(b, "\\\\");
 		else if (*p == '"')
-			ob_printf(b, "\\\"");
+			lg_strbuf_puts(b, "\\\"");
 		else if (*p == '\n')
-			ob_printf(b, "\\n");
+			lg_strbuf_puts(b, "\\n");
 		else
-			ob_printf(b, "%c", *p);
+			lg_strbuf_putn(b, p, 1);
 	}
-	ob_printf(b, "\"%s", last ? "" : ",");
+	lg_strbuf_puts(b, last ? "\"" : "\",");
 }
 
 static void
-family(obuf *b, const char *name, const char *type, const char *helptext)
+family(lg_strbuf *b, const char *name, const char *type, const char *helptext)
 {
-	ob_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, helptext, name, type);
+	lg_strbuf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, helptext, name, type);
 }
 
 static int
-run(cli_db *db, obuf *b)
+run(cli_db *db, lg_strbuf *b)
 {
 	cli_pool_row *rows;
 	int			nrows;
@@ -129,7 +90,7 @@ run(cli_db *db, obuf *b)
 
 	family(b, "lifeguard_info", "gauge",
 		   "lifeguard in the scraped database: edition (extension, or portable for the SQL-only edition without the pooling audit) and version; always 1.");
-	ob_printf(b, "lifeguard_info{edition=\"%s\",version=\"%s\"} 1\n", db->edition, db->ext_version);
+	lg_strbuf_printf(b, "lifeguard_info{edition=\"%s\",version=\"%s\"} 1\n", db->edition, db->ext_version);
 	family(b, "lifeguard_pool_connections", "gauge",
 		   "Client backends per application pool (pool_usage summed over client addresses, without this scrape's own connection) by state: active (running, not waiting on a lock), waiting (on a lock), idle, idle_in_transaction, idle_in_transaction_aborted, other (starting, or not visible to the scraping role).");
 	for (int i = 0; i < nrows; i++)
@@ -140,41 +101,41 @@ run(cli_db *db, obuf *b)
 
 		for (int s = 0; s < 6; s++)
 		{
-			ob_printf(b, "lifeguard_pool_connections{");
+			lg_strbuf_printf(b, "lifeguard_pool_connections{");
 			ob_label(b, "database", r->database, false);
 			ob_label(b, "role", r->role, false);
 			ob_label(b, "application_name", r->application_name, false);
 			ob_label(b, "state", states[s], true);
-			ob_printf(b, "} %d\n", values[s]);
+			lg_strbuf_printf(b, "} %d\n", values[s]);
 		}
 	}
 	free(rows);
 
 	family(b, "lifeguard_max_connections", "gauge", "The server's max_connections.");
-	ob_printf(b, "lifeguard_max_connections %d\n", hr.max_connections);
+	lg_strbuf_printf(b, "lifeguard_max_connections %d\n", hr.max_connections);
 	family(b, "lifeguard_superuser_reserved_connections", "gauge",
 		   "The server's superuser_reserved_connections.");
-	ob_printf(b, "lifeguard_superuser_reserved_connections %d\n", hr.superuser_reserved_connections);
+	lg_strbuf_printf(b, "lifeguard_superuser_reserved_connections %d\n", hr.superuser_reserved_connections);
 	if (hr.reserved_known)
 	{
 		family(b, "lifeguard_reserved_connections", "gauge",
 			   "The server's reserved_connections (PostgreSQL 16 and later).");
-		ob_printf(b, "lifeguard_reserved_connections %d\n", hr.reserved_connections);
+		lg_strbuf_printf(b, "lifeguard_reserved_connections %d\n", hr.reserved_connections);
 	}
 	family(b, "lifeguard_connections_in_use", "gauge",
 		   "Client backends connected (pool_headroom().in_use).");
-	ob_printf(b, "lifeguard_connections_in_use %d\n", hr.in_use);
+	lg_strbuf_printf(b, "lifeguard_connections_in_use %d\n", hr.in_use);
 	family(b, "lifeguard_connections_available", "gauge",
 		   "Connection slots still open to roles without reserved-slot privileges (pool_headroom().available).");
-	ob_printf(b, "lifeguard_connections_available %d\n", hr.available);
+	lg_strbuf_printf(b, "lifeguard_connections_available %d\n", hr.available);
 	family(b, "lifeguard_connections_utilization_ratio", "gauge",
 		   "Share of the slots open to regular roles that are in use (pool_headroom().utilization / 100).");
-	ob_printf(b, "lifeguard_connections_utilization_ratio %.6g\n", hr.utilization / 100.0);
+	lg_strbuf_printf(b, "lifeguard_connections_utilization_ratio %.6g\n", hr.utilization / 100.0);
 
 	preloaded = cli_db_preloaded(db);
 	family(b, "lifeguard_preloaded", "gauge",
 		   "1 when the server loads lifeguard through shared_preload_libraries (the pooling audit works), else 0.");
-	ob_printf(b, "lifeguard_preloaded %d\n", preloaded == 1 ? 1 : 0);
+	lg_strbuf_printf(b, "lifeguard_preloaded %d\n", preloaded == 1 ? 1 : 0);
 
 	/* the portable edition has no pooling audit, preloaded or not */
 	if (preloaded == 1 && strcmp(db->edition, "extension") == 0)
@@ -194,10 +155,10 @@ run(cli_db *db, obuf *b)
 			   "Actions that break under transaction pooling, recorded by the pooling audit, per application and hazard (summed over databases and roles; reset by pooling_audit_reset() and server restarts).");
 		for (int i = 0; i < PQntuples(res); i++)
 		{
-			ob_printf(b, "lifeguard_pooling_hazards_total{");
+			lg_strbuf_printf(b, "lifeguard_pooling_hazards_total{");
 			ob_label(b, "application_name", PQgetvalue(res, i, 0), false);
 			ob_label(b, "hazard", PQgetvalue(res, i, 1), true);
-			ob_printf(b, "} %s\n", PQgetvalue(res, i, 2));
+			lg_strbuf_printf(b, "} %s\n", PQgetvalue(res, i, 2));
 		}
 		PQclear(res);
 
@@ -208,13 +169,13 @@ run(cli_db *db, obuf *b)
 			return cli_db_query_failed(db, "reading pooling_audit_info()", &err);
 		family(b, "lifeguard_pooling_audit_entries", "gauge",
 			   "Rows of the pooling audit in shared memory.");
-		ob_printf(b, "lifeguard_pooling_audit_entries %s\n", PQgetvalue(res, 0, 0));
+		lg_strbuf_printf(b, "lifeguard_pooling_audit_entries %s\n", PQgetvalue(res, 0, 0));
 		family(b, "lifeguard_pooling_audit_max_entries", "gauge",
 			   "lifeguard.audit_max_entries.");
-		ob_printf(b, "lifeguard_pooling_audit_max_entries %s\n", PQgetvalue(res, 0, 1));
+		lg_strbuf_printf(b, "lifeguard_pooling_audit_max_entries %s\n", PQgetvalue(res, 0, 1));
 		family(b, "lifeguard_pooling_audit_dropped_total", "counter",
 			   "Hazards not recorded because the audit table was full.");
-		ob_printf(b, "lifeguard_pooling_audit_dropped_total %s\n", PQgetvalue(res, 0, 2));
+		lg_strbuf_printf(b, "lifeguard_pooling_audit_dropped_total %s\n", PQgetvalue(res, 0, 2));
 		PQclear(res);
 	}
 	return EXIT_OK;
@@ -228,7 +189,7 @@ cmd_metrics(int argc, char **argv)
 		{NULL, 0, NULL, 0}
 	};
 	cli_db		db;
-	obuf		b = {NULL, 0, 0};
+	lg_strbuf	b;
 	int			c;
 	int			rc;
 
@@ -247,11 +208,17 @@ cmd_metrics(int argc, char **argv)
 		return rc;
 	if ((rc = cli_db_open(CMD, &db)) != EXIT_OK)
 		return rc;
+	lg_strbuf_init(&b);
 	rc = run(&db, &b);
 	cli_db_close(&db);
+	if (rc == EXIT_OK && b.oom)
+	{
+		cli_error(CMD, "out of memory");
+		rc = EXIT_CHECK;
+	}
 	if (rc == EXIT_OK && b.len > 0)
 		fwrite(b.data, 1, b.len, stdout);
-	free(b.data);
+	lg_strbuf_free(&b);
 	if (rc == EXIT_OK && fflush(stdout) != 0)
 	{
 		cli_error(CMD, "could not write the metrics to standard output");

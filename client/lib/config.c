@@ -25,6 +25,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "strbuf.h"
+
 extern char **environ;
 
 typedef struct profile
@@ -1483,71 +1485,27 @@ lg_config_foreach_param(const lg_config *c, lg_param_fn fn, void *arg)
  * ------------------------------------------------------------------------
  */
 
-typedef struct sbuf
-{
-	char	   *buf;
-	size_t		size;
-	size_t		len;			/* bytes wanted so far */
-} sbuf;
-
-static void
-sb_putn(sbuf *sb, const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++, sb->len++)
-		if (sb->len + 1 < sb->size)
-			sb->buf[sb->len] = s[i];
-	if (sb->size > 0)
-		sb->buf[sb->len < sb->size ? sb->len : sb->size - 1] = '\0';
-}
-
-static void
-sb_puts(sbuf *sb, const char *s)
-{
-	sb_putn(sb, s, strlen(s));
-}
-
-/* percent-encode everything but RFC 3986 unreserved characters */
-static void
-sb_pct(sbuf *sb, const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-
-	for (; *s; s++)
-	{
-		unsigned char ch = (unsigned char) *s;
-
-		if (isalnum(ch) || ch == '-' || ch == '.' || ch == '_' || ch == '~')
-			sb_putn(sb, (const char *) &ch, 1);
-		else
-		{
-			char		e[3] = {'%', hex[ch >> 4], hex[ch & 15]};
-
-			sb_putn(sb, e, 3);
-		}
-	}
-}
-
 /* a key=value conninfo value, quoted when needed */
 static void
-sb_kv(sbuf *sb, const char *key, const char *value)
+sb_kv(lg_strbuf *sb, const char *key, const char *value)
 {
 	if (sb->len > 0)
-		sb_puts(sb, " ");
-	sb_puts(sb, key);
-	sb_puts(sb, "=");
+		lg_strbuf_puts(sb, " ");
+	lg_strbuf_puts(sb, key);
+	lg_strbuf_puts(sb, "=");
 	if (value[0] != '\0' && strcspn(value, " \t\n\r\f\v'\\") == strlen(value))
 	{
-		sb_puts(sb, value);
+		lg_strbuf_puts(sb, value);
 		return;
 	}
-	sb_puts(sb, "'");
+	lg_strbuf_puts(sb, "'");
 	for (const char *p = value; *p; p++)
 	{
 		if (*p == '\'' || *p == '\\')
-			sb_puts(sb, "\\");
-		sb_putn(sb, p, 1);
+			lg_strbuf_puts(sb, "\\");
+		lg_strbuf_putn(sb, p, 1);
 	}
-	sb_puts(sb, "'");
+	lg_strbuf_puts(sb, "'");
 }
 
 /* does keyword carry a secret (libpq's password-like options) */
@@ -1559,7 +1517,7 @@ is_secret(const char *keyword)
 
 /* one host of a URI authority: IPv6 literals in brackets */
 static void
-sb_host(sbuf *sb, const char *h, size_t len)
+sb_host(lg_strbuf *sb, const char *h, size_t len)
 {
 	char		tmp[300];
 
@@ -1569,19 +1527,19 @@ sb_host(sbuf *sb, const char *h, size_t len)
 	tmp[len] = '\0';
 	if (memchr(tmp, ':', len))
 	{
-		sb_puts(sb, "[");
-		sb_puts(sb, tmp);
-		sb_puts(sb, "]");
+		lg_strbuf_puts(sb, "[");
+		lg_strbuf_puts(sb, tmp);
+		lg_strbuf_puts(sb, "]");
 	}
 	else
-		sb_pct(sb, tmp);
+		lg_strbuf_put_pct(sb, tmp);
 }
 
 size_t
 lg_config_format_url(const lg_config *c, bool show_password, char *buf,
 					 size_t size)
 {
-	sbuf		sb = {buf, size, 0};
+	lg_strbuf	sb;
 	const char *user = lg_param_get(c->url, c->nurl, "user");
 	const char *password = lg_param_get(c->url, c->nurl, "password");
 	const char *hosts = lg_param_get(c->url, c->nurl, "host");
@@ -1590,8 +1548,7 @@ lg_config_format_url(const lg_config *c, bool show_password, char *buf,
 	bool		hosts_in_query = hosts && strchr(hosts, '/') != NULL;
 	bool		first = true;
 
-	if (size > 0)
-		buf[0] = '\0';
+	lg_strbuf_fixed(&sb, buf, size);
 	if (!c->is_uri)
 	{
 		for (int i = 0; i < c->nurl; i++)
@@ -1601,20 +1558,20 @@ lg_config_format_url(const lg_config *c, bool show_password, char *buf,
 		return sb.len;
 	}
 
-	sb_puts(&sb, "postgresql://");
+	lg_strbuf_puts(&sb, "postgresql://");
 	if (user || password)
 	{
 		if (user)
-			sb_pct(&sb, user);
+			lg_strbuf_put_pct(&sb, user);
 		if (password)
 		{
-			sb_puts(&sb, ":");
+			lg_strbuf_puts(&sb, ":");
 			if (show_password)
-				sb_pct(&sb, password);
+				lg_strbuf_put_pct(&sb, password);
 			else
-				sb_puts(&sb, "****");
+				lg_strbuf_puts(&sb, "****");
 		}
-		sb_puts(&sb, "@");
+		lg_strbuf_puts(&sb, "@");
 	}
 	if (hosts && !hosts_in_query)
 	{
@@ -1632,8 +1589,8 @@ lg_config_format_url(const lg_config *c, bool show_password, char *buf,
 
 				if (pl > 0)
 				{
-					sb_puts(&sb, ":");
-					sb_putn(&sb, p, pl);
+					lg_strbuf_puts(&sb, ":");
+					lg_strbuf_putn(&sb, p, pl);
 				}
 				/* a single port applies to every host */
 				if (p[pl] == ',')
@@ -1643,17 +1600,17 @@ lg_config_format_url(const lg_config *c, bool show_password, char *buf,
 			if (*h != ',')
 				break;
 			h++;
-			sb_puts(&sb, ",");
+			lg_strbuf_puts(&sb, ",");
 		}
 	}
 	else if (ports && !hosts_in_query)
 	{
-		sb_puts(&sb, ":");
-		sb_puts(&sb, ports);
+		lg_strbuf_puts(&sb, ":");
+		lg_strbuf_puts(&sb, ports);
 	}
-	sb_puts(&sb, "/");
+	lg_strbuf_puts(&sb, "/");
 	if (dbname)
-		sb_pct(&sb, dbname);
+		lg_strbuf_put_pct(&sb, dbname);
 	for (int i = 0; i < c->nurl; i++)
 	{
 		const char *k = c->url[i].keyword;
@@ -1663,14 +1620,14 @@ lg_config_format_url(const lg_config *c, bool show_password, char *buf,
 			continue;
 		if (!hosts_in_query && (strcmp(k, "host") == 0 || strcmp(k, "port") == 0))
 			continue;
-		sb_puts(&sb, first ? "?" : "&");
+		lg_strbuf_puts(&sb, first ? "?" : "&");
 		first = false;
-		sb_puts(&sb, k);
-		sb_puts(&sb, "=");
+		lg_strbuf_puts(&sb, k);
+		lg_strbuf_puts(&sb, "=");
 		if (!show_password && is_secret(k))
-			sb_puts(&sb, "****");
+			lg_strbuf_puts(&sb, "****");
 		else
-			sb_pct(&sb, c->url[i].value);
+			lg_strbuf_put_pct(&sb, c->url[i].value);
 	}
 	return sb.len;
 }
@@ -1679,12 +1636,11 @@ size_t
 lg_config_format_conninfo(const lg_config *c, bool show_password, char *buf,
 						  size_t size)
 {
-	sbuf		sb = {buf, size, 0};
+	lg_strbuf	sb;
 	int			secs = (c->connect_timeout_ms + 999) / 1000;
 	char		tbuf[16];
 
-	if (size > 0)
-		buf[0] = '\0';
+	lg_strbuf_fixed(&sb, buf, size);
 	for (int i = 0; i < c->nparams; i++)
 	{
 		if (!show_password && is_secret(c->params[i].keyword))
