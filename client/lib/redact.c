@@ -570,56 +570,30 @@ lg_redact_conninfo(const char *raw, lg_secrets *s, char *buf, size_t size)
 }
 
 /* ------------------------------------------------------------------------
- * long messages
+ * the secrets of a resolved config
  * ------------------------------------------------------------------------
  */
 
-/*
- * Copy src into dst (size bytes).  When it does not fit, keep its start
- * and its end, which holds the reason in libpq's messages, joined by
- * " ... "; cuts fall between UTF-8 characters.
- */
 void
-lg_message_fit(char *dst, size_t size, const char *src)
+lg_config_secrets(const lg_config *c, lg_secrets *s)
 {
-	static const char gap[] = " ... ";
-	size_t		len = strlen(src);
-	size_t		head;
-	size_t		tail;
+	for (int i = 0; i < c->nparams; i++)
+		if (lg_option_is_secret(c->params[i].keyword, strlen(c->params[i].keyword)))
+			lg_secrets_add(s, c->params[i].value, strlen(c->params[i].value));
+	for (int i = 0; i < c->nurl; i++)
+		if (lg_option_is_secret(c->url[i].keyword, strlen(c->url[i].keyword)))
+			lg_secrets_add(s, c->url[i].value, strlen(c->url[i].value));
+}
 
-	if (size == 0)
-		return;
-	if (len < size)
-	{
-		memmove(dst, src, len + 1);
-		return;
-	}
-	if (size < sizeof(gap) + 2)
-	{
-		memmove(dst, src, size - 1);
-		dst[size - 1] = '\0';
-		return;
-	}
-	/* a third for the start, the rest for the end */
-	head = (size - sizeof(gap)) / 3;
-	tail = size - sizeof(gap) - head;
-	while (head > 0 && ((unsigned char) src[head] & 0xC0) == 0x80)
-		head--;
-	while (tail > 0 && ((unsigned char) src[len - tail] & 0xC0) == 0x80)
-		tail--;
-	{
-		char	   *tmp = malloc(size);
+void
+lg_config_redact(const lg_config *c, char *msg, size_t size)
+{
+	lg_secrets	s = {0};
 
-		if (tmp == NULL)
-		{
-			memmove(dst, src + len - (size - 1), size);
-			return;
-		}
-		memcpy(tmp, src, head);
-		memcpy(tmp + head, gap, sizeof(gap) - 1);
-		memcpy(tmp + head + sizeof(gap) - 1, src + len - tail, tail);
-		tmp[head + sizeof(gap) - 1 + tail] = '\0';
-		memcpy(dst, tmp, head + sizeof(gap) + tail);
-		free(tmp);
-	}
+	lg_config_secrets(c, &s);
+	if (s.oom)
+		snprintf(msg, size, "(message withheld: out of memory)");
+	else
+		lg_secrets_scrub(&s, msg, size);
+	lg_secrets_free(&s);
 }

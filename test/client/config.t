@@ -58,6 +58,8 @@ my @table = (
 		environment => 'test', max => 3 }],
 	['APP_ENV wins over NODE_ENV', {DATABASE_URL => $PLAIN, APP_ENV => 'staging', NODE_ENV => 'test'}, [], {
 		environment => 'staging', max => 15 }],
+	['NODE_ENV is not read when APP_ENV is set, valid or not', {DATABASE_URL => $PLAIN, APP_ENV => 'staging', NODE_ENV => 'qa'}, [], {
+		environment => 'staging', max => 15 }],
 	['APP_NAME', {DATABASE_URL => $PLAIN, APP_NAME => 'billing', APP_ENV => 'production'}, [], {
 		application_name => 'billing-prod' }],
 	['DATABASE_POOL_MAX override', {DATABASE_URL => $PLAIN, APP_ENV => 'production', DATABASE_POOL_MAX => '7'}, [], {
@@ -190,6 +192,8 @@ my @bad = (
 	['unknown APP_ENV', {DATABASE_URL => $PLAIN, APP_ENV => 'prod'}, [], 2, qr/invalid APP_ENV "prod": unknown environment; expected production, staging, development or test/],
 	['APP_ENV in capitals', {DATABASE_URL => $PLAIN, APP_ENV => 'Production'}, [], 2, qr/invalid APP_ENV "Production": unknown environment/],
 	['unknown NODE_ENV', {DATABASE_URL => $PLAIN, NODE_ENV => 'qa'}, [], 2, qr/invalid NODE_ENV "qa": unknown environment/],
+	['a long APP_ENV is quoted up to 100 bytes', {DATABASE_URL => $PLAIN, APP_ENV => 'x' x 5000}, [], 2, qr/^lifeguard config: invalid APP_ENV "x{100}\.\.\.": unknown environment; expected production, staging, development or test$/],
+	['a long DATABASE_POOL_MAX is quoted up to 100 bytes', {DATABASE_URL => $PLAIN, DATABASE_POOL_MAX => '9' x 5000}, [], 2, qr/^lifeguard config: invalid DATABASE_POOL_MAX "9{100}\.\.\.": out of range; expected an integer from 1 to 10000$/],
 	['empty APP_ENV', {DATABASE_URL => $PLAIN, APP_ENV => ''}, [], 2, qr/invalid APP_ENV "": unknown environment/],
 	['unknown driver', {DATABASE_URL => $PLAIN, DATABASE_DRIVER => 'mysql'}, [], 2, qr/invalid DATABASE_DRIVER "mysql": unknown driver; expected auto, pg, neon or pgbouncer/],
 	['driver in capitals', {DATABASE_URL => $PLAIN, DATABASE_DRIVER => 'Neon'}, [], 2, qr/invalid DATABASE_DRIVER "Neon": unknown driver/],
