@@ -144,3 +144,14 @@ lg_strbuf_put_pct(lg_strbuf *sb, const char *s)
 		}
 	}
 }
+
+void
+lg_strbuf_put_list(lg_strbuf *sb, const char *const *items)
+{
+	for (int i = 0; items[i] != NULL; i++)
+	{
+		if (i > 0)
+			lg_strbuf_puts(sb, items[i + 1] == NULL ? " or " : ", ");
+		lg_strbuf_puts(sb, items[i]);
+	}
+}

@@ -45,5 +45,7 @@ extern void lg_strbuf_printf(lg_strbuf *sb, const char *fmt,...)
 			__attribute__((format(printf, 2, 3)));
 /* s percent-encoded: every byte but RFC 3986's unreserved characters */
 extern void lg_strbuf_put_pct(lg_strbuf *sb, const char *s);
+/* the NULL-terminated items as a list for a message: "a, b or c" */
+extern void lg_strbuf_put_list(lg_strbuf *sb, const char *const *items);
 
 #endif							/* LIFEGUARD_STRBUF_H */

@@ -1,11 +1,13 @@
 /*-------------------------------------------------------------------------
  *
  * cli_db.c
- *	  What the operations commands (health, audit, top, metrics) share:
- *	  connecting with the resolved configuration through a pool of one
- *	  connection (so the connect deadline and application_name apply),
- *	  finding the schema the lifeguard extension lives in, finding out
- *	  whether the server preloads lifeguard, and the one-line errors.
+ *	  What the commands that use the database (health, audit, top,
+ *	  metrics, install) share: connecting with the resolved configuration
+ *	  through a pool of one connection (so the connect deadline and
+ *	  application_name apply), running queries and scripts, finding the
+ *	  schema the lifeguard extension lives in, finding out whether the
+ *	  server preloads lifeguard, and the one-line errors, with every secret
+ *	  of the configuration hidden.
  *
  * Every lifeguard object is called schema-qualified with the schema from
  * pg_extension.extnamespace, quoted with quote_ident(), so that a
@@ -21,15 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* the last message of cli_db_error, password already removed */
-static char last_error[1024];
-
-const char *
-cli_db_last_error(void)
-{
-	return last_error;
-}
-
 void
 cli_db_error(cli_db *db, const char *fmt,...)
 {
@@ -43,7 +36,7 @@ cli_db_error(cli_db *db, const char *fmt,...)
 	va_end(ap);
 	if (len < 0)
 	{
-		cli_error(db->cmd, "out of memory");
+		cli_error("out of memory");
 		return;
 	}
 	for (char *p = full; *p; p++)
@@ -58,7 +51,7 @@ cli_db_error(cli_db *db, const char *fmt,...)
 		if (scrubbed == NULL)
 		{
 			free(full);
-			cli_error(db->cmd, "out of memory");
+			cli_error("out of memory");
 			return;
 		}
 		memcpy(scrubbed, full, (size_t) len + 1);
@@ -66,13 +59,13 @@ cli_db_error(cli_db *db, const char *fmt,...)
 		free(full);
 		full = scrubbed;
 	}
-	lg_message_fit(last_error, sizeof(last_error), full);
+	lg_message_fit(db->last_error, sizeof(db->last_error), full);
 	free(full);
-	cli_error(db->cmd, "%s", last_error);
+	cli_error("%s", db->last_error);
 }
 
 int
-cli_db_open(const char *cmd, cli_db *db)
+cli_db_open(cli_db *db)
 {
 	lg_error	err;
 	lg_status	st;
@@ -80,19 +73,16 @@ cli_db_open(const char *cmd, cli_db *db)
 	size_t		need;
 
 	memset(db, 0, sizeof(*db));
-	db->cmd = cmd;
 	st = lg_config_resolve(NULL, 0, &db->config, &err);
 	if (st != LG_OK)
 	{
-		cli_error(cmd, "%s", err.message);
+		cli_error("%s", err.message);
 		return cli_exit_code(st);
 	}
 	need = lg_config_format_url(db->config, false, NULL, 0);
-	db->url = malloc(need + 1);
-	if (db->url == NULL)
+	if ((db->url = malloc(need + 1)) == NULL)
 	{
-		cli_error(cmd, "out of memory");
-		cli_db_close(db);
+		cli_error("out of memory");
 		return EXIT_CHECK;
 	}
 	lg_config_format_url(db->config, false, db->url, need + 1);
@@ -100,8 +90,7 @@ cli_db_open(const char *cmd, cli_db *db)
 	st = lg_pool_create(db->config, &db->pool, &err);
 	if (st != LG_OK)
 	{
-		cli_error(cmd, "%s", err.message);
-		cli_db_close(db);
+		cli_error("%s", err.message);
 		return EXIT_CHECK;
 	}
 	start = cli_now_ms();
@@ -115,9 +104,8 @@ cli_db_open(const char *cmd, cli_db *db)
 			reason += 19;
 		else if (strncmp(reason, "could not connect to ", 21) == 0)
 			reason += 21;
-		cli_db_error(db, "could not connect to %s: %s", db->url, reason);
 		db->conn = NULL;
-		cli_db_close(db);
+		cli_db_error(db, "could not connect to %s: %s", db->url, reason);
 		return EXIT_CONNECT;
 	}
 	return EXIT_OK;
@@ -154,6 +142,37 @@ cli_db_query(cli_db *db, const char *sql, int nparams,
 	return res;
 }
 
+bool
+cli_db_exec(cli_db *db, const char *sql, lg_error *err)
+{
+	PGconn	   *pg = lg_conn_pgconn(db->conn);
+	PGresult   *res = PQexec(pg, sql);
+	ExecStatusType st = PQresultStatus(res);
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	const char *hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
+	char	   *full = NULL;
+
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+	{
+		PQclear(res);
+		return true;
+	}
+	memset(err, 0, sizeof(*err));
+	err->status = PQstatus(pg) == CONNECTION_OK ? LG_ERR_QUERY : LG_ERR_BROKEN;
+	snprintf(err->sqlstate, sizeof(err->sqlstate), "%s", state ? state : "");
+	if (asprintf(&full, "%s%s%s%s", msg ? msg : PQerrorMessage(pg),
+				 hint ? " (" : "", hint ? hint : "", hint ? ")" : "") < 0)
+		full = NULL;
+	/* a long message keeps its start and its end */
+	lg_message_fit(err->message, sizeof(err->message), full ? full : "out of memory");
+	free(full);
+	for (size_t n = strlen(err->message); n > 0 && err->message[n - 1] == '\n'; n--)
+		err->message[n - 1] = '\0';
+	PQclear(res);
+	return false;
+}
+
 int
 cli_db_query_failed(cli_db *db, const char *what, const lg_error *err)
 {
@@ -170,7 +189,7 @@ cli_db_sql(cli_db *db, const char *fmt)
 
 	if (sql == NULL)
 	{
-		fprintf(stderr, "lifeguard %s: out of memory\n", db->cmd);
+		cli_error("out of memory");
 		exit(EXIT_CHECK);
 	}
 #pragma GCC diagnostic push
@@ -211,7 +230,7 @@ find_portable_edition(cli_db *db)
 	PQclear(res);
 	if (db->schema == NULL)
 	{
-		cli_error(db->cmd, "out of memory");
+		cli_error("out of memory");
 		return EXIT_CHECK;
 	}
 	sql = cli_db_sql(db, "SELECT %s.lifeguard_portable_version()");
@@ -223,7 +242,7 @@ find_portable_edition(cli_db *db)
 	PQclear(res);
 	if (db->ext_version == NULL)
 	{
-		cli_error(db->cmd, "out of memory");
+		cli_error("out of memory");
 		return EXIT_CHECK;
 	}
 	db->edition = "portable";
@@ -252,7 +271,7 @@ cli_db_find_extension(cli_db *db)
 		if (db->schema == NULL || db->ext_version == NULL)
 		{
 			PQclear(res);
-			cli_error(db->cmd, "out of memory");
+			cli_error("out of memory");
 			return EXIT_CHECK;
 		}
 		db->edition = "extension";
@@ -272,8 +291,7 @@ cli_db_require_extension(cli_db *db)
 		return rc;
 	if (db->schema == NULL)
 	{
-		cli_error(db->cmd,
-				  "the lifeguard extension is not installed in database \"%s\"; run CREATE EXTENSION lifeguard there first",
+		cli_error("the lifeguard extension is not installed in database \"%s\"; run CREATE EXTENSION lifeguard there first",
 				  PQdb(lg_conn_pgconn(db->conn)));
 		return EXIT_USAGE;
 	}
@@ -424,7 +442,7 @@ cli_pool_snapshot(cli_db *db, cli_pool_row **rows, int *nrows,
 	if (*rows == NULL)
 	{
 		PQclear(res);
-		cli_error(db->cmd, "out of memory");
+		cli_error("out of memory");
 		return EXIT_CHECK;
 	}
 	for (int i = 0; i < n; i++)

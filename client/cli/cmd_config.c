@@ -12,7 +12,6 @@
  */
 #include "cli.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,43 +20,16 @@
 
 #include "strbuf.h"
 
-#define CMD "config"
-
-typedef enum
-{
-	FMT_TEXT, FMT_JSON, FMT_ENV, FMT_CONNINFO, FMT_NODE_PG
-} format;
-
-static void
-help(void)
+/* config --help's last section: every variable, with its summary */
+void
+cmd_config_help_environment(FILE *out)
 {
 	const char *name;
 	const char *summary;
 
-	printf("Usage: lifeguard config [--format text|json|env|conninfo|node-pg] [--direct] [--show-password]\n"
-		   "       lifeguard config --list-variables\n"
-		   "\n"
-		   "Print the configuration lifeguard resolves from the environment: the\n"
-		   "connection string (DATABASE_URL, else DIRECT_URL), the profile of APP_ENV\n"
-		   "(else NODE_ENV, else development), the overrides, and the detected driver\n"
-		   "and pool mode.\n"
-		   "\n"
-		   "Options:\n"
-		   "  --format FORMAT   text (default), json, env (shell variables),\n"
-		   "                    conninfo (a libpq connection string), node-pg (the\n"
-		   "                    options object for node-postgres new Pool(...))\n"
-		   "  --direct          the unpooled connection (DIRECT_URL; for a Neon -pooler\n"
-		   "                    host without it, the host minus -pooler)\n"
-		   "  --show-password   show the password and every other secret (redacted\n"
-		   "                    otherwise)\n"
-		   "  --list-variables  the environment variables read, one per line\n"
-		   "  --help            this help\n"
-		   "\n"
-		   "Environment:\n");
+	fprintf(out, "Environment:\n");
 	for (int i = 0; (name = lg_config_variable(i, &summary)) != NULL; i++)
-		printf("  %-28s %s\n", name, summary);
-	printf("\n"
-		   "Exit codes: 0 ok, 2 bad usage or configuration.\n");
+		fprintf(out, "  %-28s %s\n", name, summary);
 }
 
 /* --list-variables: "NAME<TAB>summary" per variable */
@@ -147,7 +119,7 @@ utf8_ok(const lg_config *c, json_t *o)
 	if (!bad_utf8)
 		return true;
 	json_decref(o);
-	cli_error(CMD, "invalid %s: a value in it is not valid UTF-8", lg_config_source(c));
+	cli_error("invalid %s: a value in it is not valid UTF-8", lg_config_source(c));
 	return false;
 }
 
@@ -355,7 +327,7 @@ print_json(const lg_config *c, json_t *o)
 	json_decref(o);
 	if (s == NULL)
 	{
-		cli_error(CMD, "could not format JSON: out of memory");
+		cli_error("could not format JSON: out of memory");
 		return EXIT_CHECK;
 	}
 	puts(s);
@@ -390,91 +362,46 @@ print_text(const lg_config *c, bool show_password)
 }
 
 int
-cmd_config(int argc, char **argv)
+cmd_config(const cli_args *args, cli_db *db)
 {
-	static const struct option longopts[] = {
-		{"format", required_argument, NULL, 'f'},
-		{"direct", no_argument, NULL, 'd'},
-		{"show-password", no_argument, NULL, 'p'},
-		{"list-variables", no_argument, NULL, 'l'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}
-	};
-	format		fmt = FMT_TEXT;
-	bool		direct = false;
-	bool		show_password = false;
+	bool		show_password = cli_given(args, CONFIG_SHOW_PASSWORD);
 	lg_config  *c;
 	lg_error	err;
-	int			ch;
 	int			rc;
 
-	while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1)
+	(void) db;
+	if (cli_given(args, CONFIG_LIST_VARIABLES))
 	{
-		switch (ch)
-		{
-			case 'f':
-				if (strcmp(optarg, "text") == 0)
-					fmt = FMT_TEXT;
-				else if (strcmp(optarg, "json") == 0)
-					fmt = FMT_JSON;
-				else if (strcmp(optarg, "env") == 0)
-					fmt = FMT_ENV;
-				else if (strcmp(optarg, "conninfo") == 0)
-					fmt = FMT_CONNINFO;
-				else if (strcmp(optarg, "node-pg") == 0)
-					fmt = FMT_NODE_PG;
-				else
-				{
-					cli_error(CMD, "invalid --format \"%s\": expected text, json, env, conninfo or node-pg",
-							  optarg);
-					return EXIT_USAGE;
-				}
-				break;
-			case 'd':
-				direct = true;
-				break;
-			case 'p':
-				show_password = true;
-				break;
-			case 'h':
-				help();
-				return EXIT_OK;
-			case 'l':
-				list_variables();
-				return EXIT_OK;
-			default:
-				return cli_bad_option(CMD, ch, argc, argv);
-		}
+		list_variables();
+		return EXIT_OK;
 	}
-	if ((rc = cli_no_arguments(CMD, argc, argv)) != EXIT_OK)
-		return rc;
-
-	if (lg_config_resolve(NULL, direct ? LG_CONFIG_DIRECT : 0, &c, &err) != LG_OK)
+	if (lg_config_resolve(NULL, cli_given(args, CONFIG_DIRECT) ? LG_CONFIG_DIRECT : 0,
+						  &c, &err) != LG_OK)
 	{
-		cli_error(CMD, "%s", err.message);
+		cli_error("%s", err.message);
 		return cli_exit_code(err.status);
 	}
-	switch (fmt)
+	switch (cli_number(args, CONFIG_FORMAT))
 	{
-		case FMT_TEXT:
+		case FORMAT_TEXT:
 			rc = print_text(c, show_password);
 			break;
-		case FMT_JSON:
+		case FORMAT_JSON:
 			rc = print_json(c, config_json(c, show_password));
 			break;
-		case FMT_NODE_PG:
+		case FORMAT_NODE_PG:
 			rc = print_json(c, node_pg_json(c, show_password));
 			break;
-		case FMT_ENV:
+		case FORMAT_ENV:
 			rc = print_env(c, show_password);
 			break;
-		case FMT_CONNINFO:
+		case FORMAT_CONNINFO:
 			{
 				char	   *s = format_str(lg_config_format_conninfo, c, show_password);
 
 				if (s == NULL)
 				{
-					cli_error(CMD, "out of memory");
+					cli_error("out of memory");
 					rc = EXIT_CHECK;
 					break;
 				}

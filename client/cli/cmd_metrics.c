@@ -15,35 +15,11 @@
  */
 #include "cli.h"
 
-#include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "strbuf.h"
-
-#define CMD "metrics"
-
-static void
-help(void)
-{
-	printf("Usage: lifeguard metrics\n"
-		   "\n"
-		   "Print pool usage, connection headroom and the pooling audit in the\n"
-		   "Prometheus text exposition format:\n"
-		   "  lifeguard_pool_connections{database,role,application_name,state}\n"
-		   "  lifeguard_max_connections, lifeguard_superuser_reserved_connections,\n"
-		   "  lifeguard_reserved_connections, lifeguard_connections_in_use,\n"
-		   "  lifeguard_connections_available, lifeguard_connections_utilization_ratio,\n"
-		   "  lifeguard_preloaded,\n"
-		   "  lifeguard_pooling_hazards_total{application_name,hazard},\n"
-		   "  lifeguard_pooling_audit_entries, lifeguard_pooling_audit_max_entries,\n"
-		   "  lifeguard_pooling_audit_dropped_total (the last four when preloaded).\n"
-		   "\n"
-		   "Exit codes: 0 ok, 1 a query failed, 2 bad usage or configuration or\n"
-		   "lifeguard not installed, 3 cannot connect.\n");
-}
 
 /* a label value, escaped as the exposition format wants */
 static void
@@ -70,8 +46,9 @@ family(lg_strbuf *b, const char *name, const char *type, const char *helptext)
 	lg_strbuf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, helptext, name, type);
 }
 
+/* the exposition into b; returns the exit code */
 static int
-run(cli_db *db, lg_strbuf *b)
+exposition(cli_db *db, lg_strbuf *b)
 {
 	cli_pool_row *rows;
 	int			nrows;
@@ -83,8 +60,6 @@ run(cli_db *db, lg_strbuf *b)
 		"idle_in_transaction_aborted", "other"
 	};
 
-	if ((rc = cli_db_require_extension(db)) != EXIT_OK)
-		return rc;
 	if ((rc = cli_pool_snapshot(db, &rows, &nrows, &hr)) != EXIT_OK)
 		return rc;
 
@@ -182,38 +157,17 @@ run(cli_db *db, lg_strbuf *b)
 }
 
 int
-cmd_metrics(int argc, char **argv)
+cmd_metrics(const cli_args *args, cli_db *db)
 {
-	static const struct option opts[] = {
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}
-	};
-	cli_db		db;
 	lg_strbuf	b;
-	int			c;
 	int			rc;
 
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1)
-	{
-		switch (c)
-		{
-			case 'h':
-				help();
-				return EXIT_OK;
-			default:
-				return cli_bad_option(CMD, c, argc, argv);
-		}
-	}
-	if ((rc = cli_no_arguments(CMD, argc, argv)) != EXIT_OK)
-		return rc;
-	if ((rc = cli_db_open(CMD, &db)) != EXIT_OK)
-		return rc;
+	(void) args;
 	lg_strbuf_init(&b);
-	rc = run(&db, &b);
-	cli_db_close(&db);
+	rc = exposition(db, &b);
 	if (rc == EXIT_OK && b.oom)
 	{
-		cli_error(CMD, "out of memory");
+		cli_error("out of memory");
 		rc = EXIT_CHECK;
 	}
 	if (rc == EXIT_OK && b.len > 0)
@@ -221,7 +175,7 @@ cmd_metrics(int argc, char **argv)
 	lg_strbuf_free(&b);
 	if (rc == EXIT_OK && fflush(stdout) != 0)
 	{
-		cli_error(CMD, "could not write the metrics to standard output");
+		cli_error("could not write the metrics to standard output");
 		return EXIT_CHECK;
 	}
 	return rc;

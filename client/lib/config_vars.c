@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "quote.h"
+#include "strbuf.h"
 
 extern char **environ;
 
@@ -232,24 +233,18 @@ lg_parse_setting(const char *name, const char *value, int minval, int maxval,
 static lg_status
 parse_choice(const var_row *row, const char *value, int *out, lg_error *err)
 {
-	char		expected[128] = "";
+	char		expected[128];
 	char		q[LG_QUOTE_BUFSIZE];
-	int			n = 0;
+	lg_strbuf	sb;
 
-	for (; row->choices[n] != NULL; n++)
-		if (strcmp(value, row->choices[n]) == 0)
+	for (int i = 0; row->choices[i] != NULL; i++)
+		if (strcmp(value, row->choices[i]) == 0)
 		{
-			*out = n;
+			*out = i;
 			return LG_OK;
 		}
-	/* "a, b or c" */
-	for (int i = 0; i < n; i++)
-	{
-		size_t		len = strlen(expected);
-
-		snprintf(expected + len, sizeof(expected) - len, "%s%s",
-				 i == 0 ? "" : i == n - 1 ? " or " : ", ", row->choices[i]);
-	}
+	lg_strbuf_fixed(&sb, expected, sizeof(expected));
+	lg_strbuf_put_list(&sb, row->choices);
 	return lg_fail(err, LG_ERR_CONFIG, "invalid %s \"%s\": %s%s%sexpected %s",
 				   row->name, quoted(q, value), row->noun ? "unknown " : "",
 				   row->noun ? row->noun : "", row->noun ? "; " : "", expected);
