@@ -323,47 +323,28 @@ scan_hosts_ports(resolve_ctx *ctx, lg_error *err)
 	return LG_OK;
 }
 
-/* driver and pool mode */
+/*
+ * The driver: the one DATABASE_DRIVER names (NEON_DATABASE=true forces
+ * neon), else what the hosts, ports and pgbouncer=true say; then its pool
+ * mode, which DATABASE_POOL_MODE overrides.
+ */
 static void
 choose_driver(resolve_ctx *ctx)
 {
 	lg_config  *c = ctx->c;
+	bool		detect = ctx->want == LG_WANT_AUTO;
 
-	switch (ctx->want)
-	{
-		case LG_WANT_PG:
-			c->driver = LG_DRIVER_PG;
-			break;
-		case LG_WANT_NEON:
-			c->driver = LG_DRIVER_NEON;
-			break;
-		case LG_WANT_PGBOUNCER:
-			c->driver = LG_DRIVER_PGBOUNCER;
-			break;
-		case LG_WANT_AUTO:
-			if (ctx->force_neon || ctx->neon_host)
-				c->driver = LG_DRIVER_NEON;
-			else if (ctx->port_6432 || ctx->pgbouncer_flag)
-				c->driver = LG_DRIVER_PGBOUNCER;
-			else
-				c->driver = LG_DRIVER_PG;
-			break;
-	}
-	if (ctx->force_neon)
+	if (ctx->want == LG_WANT_NEON || ctx->force_neon || (detect && ctx->neon_host))
 		c->driver = LG_DRIVER_NEON;
-	switch (c->driver)
-	{
-		case LG_DRIVER_PG:
-			c->pool_mode = LG_POOL_SESSION;
-			break;
-		case LG_DRIVER_PGBOUNCER:
-			c->pool_mode = LG_POOL_TRANSACTION;
-			break;
-		case LG_DRIVER_NEON:
-			c->pool_mode = (ctx->pooler_host || ctx->pgbouncer_flag) ?
-				LG_POOL_TRANSACTION : LG_POOL_SESSION;
-			break;
-	}
+	else if (ctx->want == LG_WANT_PGBOUNCER ||
+			 (detect && (ctx->port_6432 || ctx->pgbouncer_flag)))
+		c->driver = LG_DRIVER_PGBOUNCER;
+	else
+		c->driver = LG_DRIVER_PG;
+	/* a Neon -pooler host (or pgbouncer=true) is Neon's PgBouncer */
+	c->pool_mode = (c->driver == LG_DRIVER_PGBOUNCER ||
+					(c->driver == LG_DRIVER_NEON && (ctx->pooler_host || ctx->pgbouncer_flag))) ?
+		LG_POOL_TRANSACTION : LG_POOL_SESSION;
 	if (ctx->vars[LG_VAR_DATABASE_POOL_MODE].read)
 		c->pool_mode = (lg_pool_mode) ctx->vars[LG_VAR_DATABASE_POOL_MODE].number;
 }
