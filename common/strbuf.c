@@ -155,3 +155,23 @@ lg_strbuf_put_list(lg_strbuf *sb, const char *const *items)
 		lg_strbuf_puts(sb, items[i]);
 	}
 }
+
+void
+lg_strbuf_put_uri_start(lg_strbuf *sb, const char *user, const char *password,
+						bool mask_password)
+{
+	lg_strbuf_puts(sb, "postgresql://");
+	if (user == NULL && password == NULL)
+		return;
+	if (user)
+		lg_strbuf_put_pct(sb, user);
+	if (password)
+	{
+		lg_strbuf_puts(sb, ":");
+		if (mask_password)
+			lg_strbuf_puts(sb, "****");
+		else
+			lg_strbuf_put_pct(sb, password);
+	}
+	lg_strbuf_puts(sb, "@");
+}

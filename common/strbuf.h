@@ -45,6 +45,13 @@ extern void lg_strbuf_printf(lg_strbuf *sb, const char *fmt,...)
 			__attribute__((format(printf, 2, 3)));
 /* s percent-encoded: every byte but RFC 3986's unreserved characters */
 extern void lg_strbuf_put_pct(lg_strbuf *sb, const char *s);
+/*
+ * The start of a URI: "postgresql://", then, when either is given, the user
+ * and ":" and the password, percent-encoded, and "@"; with mask_password,
+ * the password is "****".
+ */
+extern void lg_strbuf_put_uri_start(lg_strbuf *sb, const char *user,
+									const char *password, bool mask_password);
 /* the NULL-terminated items as a list for a message: "a, b or c" */
 extern void lg_strbuf_put_list(lg_strbuf *sb, const char *const *items);
 

@@ -199,87 +199,82 @@ cli_db_sql(cli_db *db, const char *fmt)
 	return sql;
 }
 
-/*
- * The portable edition (lifeguard install): the schema of its version
- * function, the first one on the search path if there are several.
- */
+/* lifeguard's edition found in a schema: what cli_db keeps of it */
 static int
-find_portable_edition(cli_db *db)
+found(cli_db *db, const char *edition, const char *schema, const char *name,
+	  const char *version)
 {
-	lg_error	err;
-	PGresult   *res;
-	char	   *sql;
-
-	res = cli_db_query(db,
-					   "SELECT quote_ident(n.nspname), n.nspname"
-					   "  FROM pg_catalog.pg_proc p"
-					   "  JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace"
-					   " WHERE p.proname = 'lifeguard_portable_version' AND p.pronargs = 0"
-					   " ORDER BY n.nspname = ANY (pg_catalog.current_schemas(false)) DESC, n.nspname"
-					   " LIMIT 1",
-					   0, NULL, &err);
-	if (res == NULL)
-		return cli_db_query_failed(db, "looking up lifeguard's portable edition", &err);
-	if (PQntuples(res) == 0)
-	{
-		PQclear(res);
-		return EXIT_OK;
-	}
-	db->schema = strdup(PQgetvalue(res, 0, 0));
-	snprintf(db->schema_name, sizeof(db->schema_name), "%s", PQgetvalue(res, 0, 1));
-	PQclear(res);
-	if (db->schema == NULL)
+	db->schema = strdup(schema);
+	db->ext_version = strdup(version);
+	snprintf(db->schema_name, sizeof(db->schema_name), "%s", name);
+	if (db->schema == NULL || db->ext_version == NULL)
 	{
 		cli_error("out of memory");
 		return EXIT_CHECK;
 	}
-	sql = cli_db_sql(db, "SELECT %s.lifeguard_portable_version()");
-	res = cli_db_query(db, sql, 0, NULL, &err);
-	free(sql);
-	if (res == NULL)
-		return cli_db_query_failed(db, "reading the portable edition's version", &err);
-	db->ext_version = strdup(PQgetvalue(res, 0, 0));
-	PQclear(res);
-	if (db->ext_version == NULL)
-	{
-		cli_error("out of memory");
-		return EXIT_CHECK;
-	}
-	db->edition = "portable";
+	db->edition = edition;
 	return EXIT_OK;
 }
 
+/* at most one row of sql: *res, NULL when none; or the error, reported */
+static int
+lookup(cli_db *db, const char *what, const char *sql, PGresult **res)
+{
+	lg_error	err;
+
+	if ((*res = cli_db_query(db, sql, 0, NULL, &err)) == NULL)
+		return cli_db_query_failed(db, what, &err);
+	if (PQntuples(*res) == 0)
+	{
+		PQclear(*res);
+		*res = NULL;
+	}
+	return EXIT_OK;
+}
+
+/*
+ * The extension, else the portable edition (lifeguard install): the schema
+ * of its version function, the first one on the search path if there are
+ * several, and the version it returns.
+ */
 int
 cli_db_find_extension(cli_db *db)
 {
-	lg_error	err;
 	PGresult   *res;
+	PGresult   *version = NULL;
+	char		sql[256];
+	int			rc;
 
-	res = cli_db_query(db,
-					   "SELECT quote_ident(n.nspname), e.extversion, n.nspname"
-					   "  FROM pg_catalog.pg_extension e"
-					   "  JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace"
-					   " WHERE e.extname = 'lifeguard'",
-					   0, NULL, &err);
-	if (res == NULL)
-		return cli_db_query_failed(db, "looking up the lifeguard extension", &err);
-	if (PQntuples(res) == 1)
+	rc = lookup(db, "looking up the lifeguard extension",
+				"SELECT quote_ident(n.nspname), n.nspname, e.extversion"
+				"  FROM pg_catalog.pg_extension e"
+				"  JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace"
+				" WHERE e.extname = 'lifeguard'", &res);
+	if (rc == EXIT_OK && res != NULL)
 	{
-		db->schema = strdup(PQgetvalue(res, 0, 0));
-		db->ext_version = strdup(PQgetvalue(res, 0, 1));
-		snprintf(db->schema_name, sizeof(db->schema_name), "%s", PQgetvalue(res, 0, 2));
-		if (db->schema == NULL || db->ext_version == NULL)
-		{
-			PQclear(res);
-			cli_error("out of memory");
-			return EXIT_CHECK;
-		}
-		db->edition = "extension";
+		rc = found(db, "extension", PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
+				   PQgetvalue(res, 0, 2));
 		PQclear(res);
-		return EXIT_OK;
+		return rc;
 	}
+	if (rc == EXIT_OK)
+		rc = lookup(db, "looking up lifeguard's portable edition",
+					"SELECT quote_ident(n.nspname), n.nspname"
+					"  FROM pg_catalog.pg_proc p"
+					"  JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace"
+					" WHERE p.proname = 'lifeguard_portable_version' AND p.pronargs = 0"
+					" ORDER BY n.nspname = ANY (pg_catalog.current_schemas(false)) DESC, n.nspname"
+					" LIMIT 1", &res);
+	if (rc != EXIT_OK || res == NULL)
+		return rc;
+	snprintf(sql, sizeof(sql), "SELECT %s.lifeguard_portable_version()", PQgetvalue(res, 0, 0));
+	rc = lookup(db, "reading the portable edition's version", sql, &version);
+	if (rc == EXIT_OK && version != NULL)
+		rc = found(db, "portable", PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
+				   PQgetvalue(version, 0, 0));
+	PQclear(version);
 	PQclear(res);
-	return find_portable_edition(db);
+	return rc;
 }
 
 int

@@ -140,18 +140,7 @@ node_pg_url(const lg_config *c, const char *host)
 	if (host && host[0] == '/')
 		return NULL;
 	lg_strbuf_init(&url);
-	lg_strbuf_puts(&url, "postgresql://");
-	if (user || pw)
-	{
-		if (user)
-			lg_strbuf_put_pct(&url, user);
-		if (pw)
-		{
-			lg_strbuf_puts(&url, ":");
-			lg_strbuf_put_pct(&url, pw);
-		}
-		lg_strbuf_puts(&url, "@");
-	}
+	lg_strbuf_put_uri_start(&url, user, pw, false);
 	if (host)
 	{
 		if (strchr(host, ':'))
@@ -175,10 +164,18 @@ node_pg_url(const lg_config *c, const char *host)
  * libpq's sslmode: require encrypts without verifying, verify-* verify.
  * node-postgres connects to one host: the first of a list.
  */
+/* node-postgres's name of a field of config_json, in node-postgres's order */
+static const char *const node_pg_names[][2] = {
+	{"port", "port"}, {"database", "database"}, {"user", "user"}, {"max", "max"},
+	{"idleTimeoutMillis", "idle_timeout_ms"}, {"connectionTimeoutMillis", "connect_timeout_ms"},
+	{"application_name", "application_name"}, {"keepAlive", "keepalive"},
+};
+
 static json_t *
 node_pg_json(const lg_config *c, bool show_password)
 {
 	json_t	   *o = json_object();
+	json_t	   *fields = config_json(c, false);
 	const char *sslmode = lg_config_sslmode(c);
 	const char *host = lg_config_host(c);
 	char	   *first_host = NULL;
@@ -200,16 +197,14 @@ node_pg_json(const lg_config *c, bool show_password)
 	}
 	if (first_host)
 		json_object_set_new(o, "host", jstr(first_host));
-	json_object_set_new(o, "port", json_integer(lg_config_port(c)));
-	if (lg_config_database(c))
-		json_object_set_new(o, "database", jstr(lg_config_database(c)));
-	if (lg_config_user(c))
-		json_object_set_new(o, "user", jstr(lg_config_user(c)));
-	json_object_set_new(o, "max", json_integer(lg_config_max(c)));
-	json_object_set_new(o, "idleTimeoutMillis", json_integer(lg_config_idle_timeout_ms(c)));
-	json_object_set_new(o, "connectionTimeoutMillis", json_integer(lg_config_connect_timeout_ms(c)));
-	json_object_set_new(o, "application_name", jstr(lg_config_application_name(c)));
-	json_object_set_new(o, "keepAlive", json_boolean(lg_config_keepalive(c)));
+	/* the fields of config_json, as node-postgres names them; nulls left out */
+	for (int i = 0; i < (int) (sizeof(node_pg_names) / sizeof(node_pg_names[0])); i++)
+	{
+		json_t	   *v = json_object_get(fields, node_pg_names[i][1]);
+
+		if (v != NULL && !json_is_null(v))
+			json_object_set(o, node_pg_names[i][0], v);
+	}
 	/*
 	 * maxLifetimeSeconds counts whole seconds (rounded up here) and has no
 	 * jitter; 0 (no limit) is node-postgres's default, so it is left out.
@@ -230,6 +225,7 @@ node_pg_json(const lg_config *c, bool show_password)
 	else
 		json_object_set_new(o, "ssl", json_false());
 	free(first_host);
+	json_decref(fields);
 	return o;
 }
 
@@ -238,12 +234,17 @@ static void
 put_shell(const char *name, const char *value)
 {
 	printf("%s='", name);
-	for (const char *p = value; *p; p++)
+	for (const char *p = value; *p;)
 	{
+		size_t		n = strcspn(p, "'");
+
+		fwrite(p, 1, n, stdout);
+		p += n;
 		if (*p == '\'')
-			fputs("'\\''", stdout);
-		else
-			putchar(*p);
+		{
+			fputs("'\\''", stdout);	/* end the quote, a quote, quote again */
+			p++;
+		}
 	}
 	fputs("'\n", stdout);
 }

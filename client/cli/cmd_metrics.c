@@ -15,6 +15,7 @@
  */
 #include "cli.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,26 @@ static void
 family(lg_strbuf *b, const char *name, const char *type, const char *helptext)
 {
 	lg_strbuf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, helptext, name, type);
+}
+
+/* a family of one sample without labels, its value formatted by fmt */
+static void
+single(lg_strbuf *b, const char *name, const char *type, const char *helptext,
+	   const char *fmt,...)
+	__attribute__((format(printf, 5, 6)));
+
+static void
+single(lg_strbuf *b, const char *name, const char *type, const char *helptext,
+	   const char *fmt,...)
+{
+	char		value[64];
+	va_list		ap;
+
+	va_start(ap, fmt);
+	vsnprintf(value, sizeof(value), fmt, ap);
+	va_end(ap);
+	family(b, name, type, helptext);
+	lg_strbuf_printf(b, "%s %s\n", name, value);
 }
 
 /* the exposition into b; returns the exit code */
@@ -86,31 +107,27 @@ exposition(cli_db *db, lg_strbuf *b)
 	}
 	free(rows);
 
-	family(b, "lifeguard_max_connections", "gauge", "The server's max_connections.");
-	lg_strbuf_printf(b, "lifeguard_max_connections %d\n", hr.max_connections);
-	family(b, "lifeguard_superuser_reserved_connections", "gauge",
-		   "The server's superuser_reserved_connections.");
-	lg_strbuf_printf(b, "lifeguard_superuser_reserved_connections %d\n", hr.superuser_reserved_connections);
+	single(b, "lifeguard_max_connections", "gauge", "The server's max_connections.",
+		   "%d", hr.max_connections);
+	single(b, "lifeguard_superuser_reserved_connections", "gauge",
+		   "The server's superuser_reserved_connections.", "%d", hr.superuser_reserved_connections);
 	if (hr.reserved_known)
-	{
-		family(b, "lifeguard_reserved_connections", "gauge",
-			   "The server's reserved_connections (PostgreSQL 16 and later).");
-		lg_strbuf_printf(b, "lifeguard_reserved_connections %d\n", hr.reserved_connections);
-	}
-	family(b, "lifeguard_connections_in_use", "gauge",
-		   "Client backends connected (pool_headroom().in_use).");
-	lg_strbuf_printf(b, "lifeguard_connections_in_use %d\n", hr.in_use);
-	family(b, "lifeguard_connections_available", "gauge",
-		   "Connection slots still open to roles without reserved-slot privileges (pool_headroom().available).");
-	lg_strbuf_printf(b, "lifeguard_connections_available %d\n", hr.available);
-	family(b, "lifeguard_connections_utilization_ratio", "gauge",
-		   "Share of the slots open to regular roles that are in use (pool_headroom().utilization / 100).");
-	lg_strbuf_printf(b, "lifeguard_connections_utilization_ratio %.6g\n", hr.utilization / 100.0);
+		single(b, "lifeguard_reserved_connections", "gauge",
+			   "The server's reserved_connections (PostgreSQL 16 and later).", "%d",
+			   hr.reserved_connections);
+	single(b, "lifeguard_connections_in_use", "gauge",
+		   "Client backends connected (pool_headroom().in_use).", "%d", hr.in_use);
+	single(b, "lifeguard_connections_available", "gauge",
+		   "Connection slots still open to roles without reserved-slot privileges (pool_headroom().available).",
+		   "%d", hr.available);
+	single(b, "lifeguard_connections_utilization_ratio", "gauge",
+		   "Share of the slots open to regular roles that are in use (pool_headroom().utilization / 100).",
+		   "%.6g", hr.utilization / 100.0);
 
 	preloaded = cli_db_preloaded(db);
-	family(b, "lifeguard_preloaded", "gauge",
-		   "1 when the server loads lifeguard through shared_preload_libraries (the pooling audit works), else 0.");
-	lg_strbuf_printf(b, "lifeguard_preloaded %d\n", preloaded == 1 ? 1 : 0);
+	single(b, "lifeguard_preloaded", "gauge",
+		   "1 when the server loads lifeguard through shared_preload_libraries (the pooling audit works), else 0.",
+		   "%d", preloaded == 1 ? 1 : 0);
 
 	/* the portable edition has no pooling audit, preloaded or not */
 	if (preloaded == 1 && strcmp(db->edition, "extension") == 0)
@@ -142,15 +159,12 @@ exposition(cli_db *db, lg_strbuf *b)
 		free(sql);
 		if (res == NULL)
 			return cli_db_query_failed(db, "reading pooling_audit_info()", &err);
-		family(b, "lifeguard_pooling_audit_entries", "gauge",
-			   "Rows of the pooling audit in shared memory.");
-		lg_strbuf_printf(b, "lifeguard_pooling_audit_entries %s\n", PQgetvalue(res, 0, 0));
-		family(b, "lifeguard_pooling_audit_max_entries", "gauge",
-			   "lifeguard.audit_max_entries.");
-		lg_strbuf_printf(b, "lifeguard_pooling_audit_max_entries %s\n", PQgetvalue(res, 0, 1));
-		family(b, "lifeguard_pooling_audit_dropped_total", "counter",
-			   "Hazards not recorded because the audit table was full.");
-		lg_strbuf_printf(b, "lifeguard_pooling_audit_dropped_total %s\n", PQgetvalue(res, 0, 2));
+		single(b, "lifeguard_pooling_audit_entries", "gauge",
+			   "Rows of the pooling audit in shared memory.", "%s", PQgetvalue(res, 0, 0));
+		single(b, "lifeguard_pooling_audit_max_entries", "gauge",
+			   "lifeguard.audit_max_entries.", "%s", PQgetvalue(res, 0, 1));
+		single(b, "lifeguard_pooling_audit_dropped_total", "counter",
+			   "Hazards not recorded because the audit table was full.", "%s", PQgetvalue(res, 0, 2));
 		PQclear(res);
 	}
 	return EXIT_OK;

@@ -91,21 +91,7 @@ lg_config_format_url(const lg_config *c, bool show_password, char *buf,
 		return sb.len;
 	}
 
-	lg_strbuf_puts(&sb, "postgresql://");
-	if (user || password)
-	{
-		if (user)
-			lg_strbuf_put_pct(&sb, user);
-		if (password)
-		{
-			lg_strbuf_puts(&sb, ":");
-			if (show_password)
-				lg_strbuf_put_pct(&sb, password);
-			else
-				lg_strbuf_puts(&sb, "****");
-		}
-		lg_strbuf_puts(&sb, "@");
-	}
+	lg_strbuf_put_uri_start(&sb, user, password, !show_password);
 	if (hosts && !hosts_in_query)
 	{
 		const char *h = hosts;

@@ -65,36 +65,23 @@ typedef struct var_row
 static lg_status check_app_name(const char *name, const char *value, lg_error *err);
 
 /* the lists of choices; each value's index is its meaning */
-static const char *const environments[] = {
-	[LG_ENV_PRODUCTION] = "production",
-	[LG_ENV_STAGING] = "staging",
-	[LG_ENV_DEVELOPMENT] = "development",
-	[LG_ENV_TEST] = "test",
-	NULL
-};
-static const char *const drivers[] = {
-	[LG_WANT_AUTO] = "auto",
-	[LG_WANT_PG] = "pg",
-	[LG_WANT_NEON] = "neon",
-	[LG_WANT_PGBOUNCER] = "pgbouncer",
-	NULL
-};
-static const char *const pool_modes[] = {
-	[LG_POOL_SESSION] = "session",
-	[LG_POOL_TRANSACTION] = "transaction",
-	NULL
-};
-static const char *const true_false[] = {
-	[LG_SWITCH_ON] = "true", [LG_SWITCH_OFF] = "false", NULL
-};
-static const char *const on_off[] = {
-	[LG_SWITCH_ON] = "on", [LG_SWITCH_OFF] = "off", NULL
-};
+static const char *const environments[] = {[LG_ENV_PRODUCTION] = "production",
+[LG_ENV_STAGING] = "staging", [LG_ENV_DEVELOPMENT] = "development", [LG_ENV_TEST] = "test", NULL};
+static const char *const drivers[] = {[LG_WANT_AUTO] = "auto", [LG_WANT_PG] = "pg",
+[LG_WANT_NEON] = "neon", [LG_WANT_PGBOUNCER] = "pgbouncer", NULL};
+static const char *const pool_modes[] = {[LG_POOL_SESSION] = "session",
+[LG_POOL_TRANSACTION] = "transaction", NULL};
+static const char *const true_false[] = {[LG_SWITCH_ON] = "true", [LG_SWITCH_OFF] = "false", NULL};
+static const char *const on_off[] = {[LG_SWITCH_ON] = "on", [LG_SWITCH_OFF] = "off", NULL};
 
 #define URL_VAR(name_, summary_) \
 	{.name = name_, .kind = VAR_URL, .summary = summary_}
 #define CHOICE_VAR(name_, choices_, noun_, summary_) \
 	{.name = name_, .kind = VAR_CHOICE, .choices = choices_, .noun = noun_, .summary = summary_}
+/* an integer from 1 whose default is the profile's */
+#define PROFILE_VAR(name_, field_, max_, summary_) \
+	{.name = name_, .kind = VAR_INT, .field = offsetof(lg_config, field_), \
+	 .min = 1, .max = max_, .def = VAR_PROFILE, .summary = summary_}
 #define INT_VAR(name_, field_, min_, max_, def_, summary_) \
 	{.name = name_, .kind = VAR_INT, .field = offsetof(lg_config, field_), \
 	 .min = min_, .max = max_, .def = def_, .summary = summary_}
@@ -116,15 +103,14 @@ static const var_row variables[LG_NVARS] = {
 										"true forces the neon driver"),
 	[LG_VAR_DATABASE_POOL_MODE] = CHOICE_VAR("DATABASE_POOL_MODE", pool_modes, "pool mode",
 											 "session or transaction: overrides detection"),
-	[LG_VAR_DATABASE_POOL_MAX] = INT_VAR("DATABASE_POOL_MAX", max,
-										 1, LG_MAX_POOL_MAX, VAR_PROFILE,
-										 "the pool's maximum number of connections"),
-	[LG_VAR_DATABASE_POOL_IDLE_TIMEOUT] = INT_VAR("DATABASE_POOL_IDLE_TIMEOUT", idle_timeout_ms,
-												  1, LG_MAX_IDLE_TIMEOUT_MS, VAR_PROFILE,
-												  "milliseconds after which an idle connection is closed"),
-	[LG_VAR_DATABASE_CONNECTION_TIMEOUT] = INT_VAR("DATABASE_CONNECTION_TIMEOUT", connect_timeout_ms,
-												   1, LG_MAX_CONNECT_TIMEOUT_MS, VAR_PROFILE,
-												   "milliseconds to get a connection (waiting and connecting)"),
+	[LG_VAR_DATABASE_POOL_MAX] = PROFILE_VAR("DATABASE_POOL_MAX", max, LG_MAX_POOL_MAX,
+											 "the pool's maximum number of connections"),
+	[LG_VAR_DATABASE_POOL_IDLE_TIMEOUT] = PROFILE_VAR("DATABASE_POOL_IDLE_TIMEOUT", idle_timeout_ms,
+													  LG_MAX_IDLE_TIMEOUT_MS,
+													  "milliseconds after which an idle connection is closed"),
+	[LG_VAR_DATABASE_CONNECTION_TIMEOUT] = PROFILE_VAR("DATABASE_CONNECTION_TIMEOUT", connect_timeout_ms,
+													   LG_MAX_CONNECT_TIMEOUT_MS,
+													   "milliseconds to get a connection (waiting and connecting)"),
 	[LG_VAR_DATABASE_POOL_HEALTH_CHECK_AFTER] = INT_VAR("DATABASE_POOL_HEALTH_CHECK_AFTER", health_check_after_ms,
 														0, LG_MAX_HEALTH_CHECK_AFTER_MS, LG_DEFAULT_HEALTH_CHECK_AFTER_MS,
 														"milliseconds idle after which a connection gets a round trip before it is handed out (0: always)"),
