@@ -42,18 +42,14 @@ my @table = (
 		pool_mode => 'session', statement_cache => 1 }],
 	['DATABASE_STATEMENT_CACHE=off', {DATABASE_URL => $PLAIN, DATABASE_STATEMENT_CACHE => 'off'}, [], {
 		statement_cache => 0 }],
-	['profile production', {DATABASE_URL => $PLAIN, APP_ENV => 'production'}, [], {
-		environment => 'production', max => 20, idle_timeout_ms => 30000,
-		connect_timeout_ms => 10000, keepalive => 1, application_name => 'app-prod' }],
-	['profile staging', {DATABASE_URL => $PLAIN, APP_ENV => 'staging'}, [], {
-		environment => 'staging', max => 15, idle_timeout_ms => 30000,
-		connect_timeout_ms => 10000, keepalive => 1, application_name => 'app-staging' }],
-	['profile development', {DATABASE_URL => $PLAIN, APP_ENV => 'development'}, [], {
-		environment => 'development', max => 5, idle_timeout_ms => 30000,
-		connect_timeout_ms => 10000, keepalive => 0, application_name => 'app-dev' }],
-	['profile test', {DATABASE_URL => $PLAIN, APP_ENV => 'test'}, [], {
-		environment => 'test', max => 3, idle_timeout_ms => 5000,
-		connect_timeout_ms => 5000, keepalive => 0, application_name => 'app-test' }],
+	# the profiles of docs/client.md: max, idle timeout, connect timeout,
+	# keepalive, application_name's suffix
+	(map { my ($env, $max, $idle, $connect, $ka, $suffix) = @$_;
+		["profile $env", {DATABASE_URL => $PLAIN, APP_ENV => $env}, [], {
+			environment => $env, max => $max, idle_timeout_ms => $idle,
+			connect_timeout_ms => $connect, keepalive => $ka, application_name => "app-$suffix" }] }
+		['production', 20, 30000, 10000, 1, 'prod'], ['staging', 15, 30000, 10000, 1, 'staging'],
+		['development', 5, 30000, 10000, 0, 'dev'], ['test', 3, 5000, 5000, 0, 'test']),
 	['NODE_ENV when APP_ENV is unset', {DATABASE_URL => $PLAIN, NODE_ENV => 'test'}, [], {
 		environment => 'test', max => 3 }],
 	['APP_ENV wins over NODE_ENV', {DATABASE_URL => $PLAIN, APP_ENV => 'staging', NODE_ENV => 'test'}, [], {
