@@ -12,8 +12,7 @@ N="${N:-100000}"
 
 . "$LG_ROOT/test/bench/lib.sh"
 
-version=$(sed -n "s/^default_version *= *'\(.*\)'/\1/p" "$LG_ROOT/lifeguard.control")
-q -v schema=lifeguard_portable_bench -f "$LG_ROOT/sql/portable/lifeguard_portable--$version.sql" >/dev/null
+q -v schema=lifeguard_portable_bench -f "$LG_ROOT/sql/portable/lifeguard_portable--$LG_VERSION.sql" >/dev/null
 
 bench_ms_function
 
