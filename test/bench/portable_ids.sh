@@ -29,16 +29,7 @@ m_uuid=$(printf '%s\n' "${uuid[@]}" | median)
 m_base=$(printf '%s\n' "${base[@]}" | median)
 
 # the reference package under node: per-id cost of createId()
-node_ns=$(cd "$LG_ROOT/test/integration" && node --input-type=module -e '
-import { createId } from "@paralleldrive/cuid2";
-const n = 200000;
-for (let i = 0; i < 20000; i++) createId();          // warm up the JIT
-const t0 = process.hrtime.bigint();
-let x = 0;
-for (let i = 0; i < n; i++) x += createId().length;
-const t1 = process.hrtime.bigint();
-if (x !== n * 24) throw new Error("unexpected id length");
-console.log(Number(t1 - t0) / n);')
+node_ns=$(createid_ns)
 
 q -c "SET client_min_messages = warning" -c "DROP SCHEMA lifeguard_portable_bench CASCADE" -c "DROP FUNCTION pg_temp_bench_ms(text)" >/dev/null
 
