@@ -12,15 +12,10 @@ N="${N:-1000000}"
 
 bench_ms_function
 
-declare -a gen uuid base ins_id ins_uuid
-for r in $(seq 1 "$ROUNDS"); do
-	gen+=("$(q -c "SELECT pg_temp_bench_ms('SELECT count(gen_prefixed_id(''ws'')) FROM generate_series(1, $N)')")")
-	uuid+=("$(q -c "SELECT pg_temp_bench_ms('SELECT count(gen_random_uuid()) FROM generate_series(1, $N)')")")
-	base+=("$(q -c "SELECT pg_temp_bench_ms('SELECT count(g) FROM generate_series(1, $N) g')")")
-done
-m_gen=$(printf '%s\n' "${gen[@]}" | median)
-m_uuid=$(printf '%s\n' "${uuid[@]}" | median)
-m_base=$(printf '%s\n' "${base[@]}" | median)
+declare -a ins_id ins_uuid
+interleaved "gen=SELECT count(gen_prefixed_id('ws')) FROM generate_series(1, $N)" \
+	"uuid=SELECT count(gen_random_uuid()) FROM generate_series(1, $N)" \
+	"base=SELECT count(g) FROM generate_series(1, $N) g"
 
 # the reference package under node: per-id cost of createId()
 node_ns=$(createid_ns)

@@ -3,6 +3,10 @@
 #   median             the median of the numbers on stdin, one per line
 #   bench_ms_function  creates pg_temp_bench_ms(sql): the milliseconds one
 #                      EXECUTE of sql takes, measured inside the server
+#   interleaved NAME=SQL...
+#                      ROUNDS rounds of every SQL in turn, each timed in
+#                      the server (bench_ms_function first), then m_NAME,
+#                      the median milliseconds of each
 #   createid_ns        the nanoseconds one createId() of the reference
 #                      package takes under node (nothing where there is no
 #                      node: LG_NO_NODE=1, test/matrix.sh's roots)
@@ -20,6 +24,20 @@ BEGIN
 	RETURN 1000 * extract(epoch FROM clock_timestamp() - t0);
 END $$;
 SQL
+}
+
+interleaved() {
+	local -A runs=()
+	local r pair
+	for r in $(seq 1 "$ROUNDS"); do
+		for pair in "$@"; do
+			local sql="${pair#*=}"
+			runs[${pair%%=*}]+="$(q -c "SELECT pg_temp_bench_ms('${sql//\'/\'\'}')")"$'\n'
+		done
+	done
+	for pair in "$@"; do
+		printf -v "m_${pair%%=*}" '%s' "$(printf '%s' "${runs[${pair%%=*}]}" | median)"
+	done
 }
 
 createid_ns() {

@@ -16,17 +16,10 @@ q -v schema=lifeguard_portable_bench -f "$LG_ROOT/sql/portable/lifeguard_portabl
 
 bench_ms_function
 
-declare -a portable c uuid base
-for r in $(seq 1 "$ROUNDS"); do
-	portable+=("$(q -c "SELECT pg_temp_bench_ms('SELECT count(lifeguard_portable_bench.gen_prefixed_id(''ws'')) FROM generate_series(1, $N)')")")
-	c+=("$(q -c "SELECT pg_temp_bench_ms('SELECT count(public.gen_prefixed_id(''ws'')) FROM generate_series(1, $N)')")")
-	uuid+=("$(q -c "SELECT pg_temp_bench_ms('SELECT count(gen_random_uuid()) FROM generate_series(1, $N)')")")
-	base+=("$(q -c "SELECT pg_temp_bench_ms('SELECT count(g) FROM generate_series(1, $N) g')")")
-done
-m_portable=$(printf '%s\n' "${portable[@]}" | median)
-m_c=$(printf '%s\n' "${c[@]}" | median)
-m_uuid=$(printf '%s\n' "${uuid[@]}" | median)
-m_base=$(printf '%s\n' "${base[@]}" | median)
+interleaved "portable=SELECT count(lifeguard_portable_bench.gen_prefixed_id('ws')) FROM generate_series(1, $N)" \
+	"c=SELECT count(public.gen_prefixed_id('ws')) FROM generate_series(1, $N)" \
+	"uuid=SELECT count(gen_random_uuid()) FROM generate_series(1, $N)" \
+	"base=SELECT count(g) FROM generate_series(1, $N) g"
 
 # the reference package under node: per-id cost of createId()
 node_ns=$(createid_ns)
