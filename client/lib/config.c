@@ -152,7 +152,7 @@ choose_url(resolve_ctx *ctx, lg_error *err)
 }
 
 /*
- * The other variables, each checked as its row says; then what they say
+ * The variables, each checked as its row says; then what they say
  * together, once all are read: the profile (APP_ENV, else NODE_ENV), the
  * wanted driver against NEON_DATABASE, and application_name's length
  * against the profile's suffix.
