@@ -5,8 +5,8 @@
 # from a copy of its seed corpus fuzz/corpus/NAME/.  Any crash, leak or
 # sanitizer report fails the run; one summary line per harness.
 #
-# A harness links the client's library sources and the CUID2 core it
-# needs: config.c redact.c error.c ids.c and every file of common/, with libpq
+# A harness links the client library's sources (client/lib, whose private
+# header lg_internal.h it may include) and every file of common/, with libpq
 # and libcrypto.  Crash inputs are kept in fuzz/build/artifacts/.
 set -euo pipefail
 
@@ -22,8 +22,8 @@ command -v "$CC" >/dev/null || { echo "fuzz: $CC not found (Debian: clang libcla
 
 CFLAGS=(-g -O1 -std=gnu11 -D_GNU_SOURCE -fno-omit-frame-pointer
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-	-I"$ROOT/client" -I"$ROOT/common" -I"$("$PG_CONFIG" --includedir)")
-LIBSRC=("$ROOT"/client/{config,redact,error,ids}.c "$ROOT"/common/*.c)
+	-I"$ROOT/client/include" -I"$ROOT/client/lib" -I"$ROOT/common" -I"$("$PG_CONFIG" --includedir)")
+LIBSRC=("$ROOT"/client/lib/*.c "$ROOT"/common/*.c)
 LIBS=(-L"$("$PG_CONFIG" --libdir)" -lpq -lcrypto -pthread)
 
 export ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:abort_on_error=0:${ASAN_OPTIONS:-}"

@@ -142,6 +142,11 @@ ensure_node_modules() {
 build_and_install() {
 	log "building with -Werror"
 	make -C "$LG_ROOT" -s PG_CONFIG="$PG_CONFIG" WERROR=1 >/dev/null
+	# the release version, as the build reads it from lifeguard.control
+	# (version.mk); the Perl tests ask LG::control
+	LG_VERSION="$(printf 'version:\n\t@echo $(LG_VERSION)\n' |
+		make -s --no-print-directory -C "$LG_ROOT" -f version.mk -f -)"
+	export LG_VERSION
 	PGBIN="$("$PG_CONFIG" --bindir)"
 	PGSHARE="$("$PG_CONFIG" --sharedir)"
 	PGPKGLIB="$("$PG_CONFIG" --pkglibdir)"
@@ -324,7 +329,7 @@ start_portable_cluster() {
 	psql -X -q -p "$LG_PORTABLE_PORT" -v ON_ERROR_STOP=1 \
 		-c "CREATE EXTENSION pgtap" -c "CREATE EXTENSION dblink" >/dev/null
 	psql -X -q -p "$LG_PORTABLE_PORT" -v ON_ERROR_STOP=1 -v schema=public \
-		-f "$LG_ROOT/sql/portable/lifeguard_portable--$(sed -n "s/^default_version *= *'\(.*\)'/\1/p" "$LG_ROOT/lifeguard.control").sql" >/dev/null
+		-f "$LG_ROOT/sql/portable/lifeguard_portable--$LG_VERSION.sql" >/dev/null
 }
 
 # the pgTAP files that also run against the portable edition (each states

@@ -42,21 +42,19 @@ my @table = (
 		pool_mode => 'session', statement_cache => 1 }],
 	['DATABASE_STATEMENT_CACHE=off', {DATABASE_URL => $PLAIN, DATABASE_STATEMENT_CACHE => 'off'}, [], {
 		statement_cache => 0 }],
-	['profile production', {DATABASE_URL => $PLAIN, APP_ENV => 'production'}, [], {
-		environment => 'production', max => 20, idle_timeout_ms => 30000,
-		connect_timeout_ms => 10000, keepalive => 1, application_name => 'app-prod' }],
-	['profile staging', {DATABASE_URL => $PLAIN, APP_ENV => 'staging'}, [], {
-		environment => 'staging', max => 15, idle_timeout_ms => 30000,
-		connect_timeout_ms => 10000, keepalive => 1, application_name => 'app-staging' }],
-	['profile development', {DATABASE_URL => $PLAIN, APP_ENV => 'development'}, [], {
-		environment => 'development', max => 5, idle_timeout_ms => 30000,
-		connect_timeout_ms => 10000, keepalive => 0, application_name => 'app-dev' }],
-	['profile test', {DATABASE_URL => $PLAIN, APP_ENV => 'test'}, [], {
-		environment => 'test', max => 3, idle_timeout_ms => 5000,
-		connect_timeout_ms => 5000, keepalive => 0, application_name => 'app-test' }],
+	# the profiles of docs/client.md: max, idle timeout, connect timeout,
+	# keepalive, application_name's suffix
+	(map { my ($env, $max, $idle, $connect, $ka, $suffix) = @$_;
+		["profile $env", {DATABASE_URL => $PLAIN, APP_ENV => $env}, [], {
+			environment => $env, max => $max, idle_timeout_ms => $idle,
+			connect_timeout_ms => $connect, keepalive => $ka, application_name => "app-$suffix" }] }
+		['production', 20, 30000, 10000, 1, 'prod'], ['staging', 15, 30000, 10000, 1, 'staging'],
+		['development', 5, 30000, 10000, 0, 'dev'], ['test', 3, 5000, 5000, 0, 'test']),
 	['NODE_ENV when APP_ENV is unset', {DATABASE_URL => $PLAIN, NODE_ENV => 'test'}, [], {
 		environment => 'test', max => 3 }],
 	['APP_ENV wins over NODE_ENV', {DATABASE_URL => $PLAIN, APP_ENV => 'staging', NODE_ENV => 'test'}, [], {
+		environment => 'staging', max => 15 }],
+	['NODE_ENV is not read when APP_ENV is set, valid or not', {DATABASE_URL => $PLAIN, APP_ENV => 'staging', NODE_ENV => 'qa'}, [], {
 		environment => 'staging', max => 15 }],
 	['APP_NAME', {DATABASE_URL => $PLAIN, APP_NAME => 'billing', APP_ENV => 'production'}, [], {
 		application_name => 'billing-prod' }],
@@ -190,6 +188,8 @@ my @bad = (
 	['unknown APP_ENV', {DATABASE_URL => $PLAIN, APP_ENV => 'prod'}, [], 2, qr/invalid APP_ENV "prod": unknown environment; expected production, staging, development or test/],
 	['APP_ENV in capitals', {DATABASE_URL => $PLAIN, APP_ENV => 'Production'}, [], 2, qr/invalid APP_ENV "Production": unknown environment/],
 	['unknown NODE_ENV', {DATABASE_URL => $PLAIN, NODE_ENV => 'qa'}, [], 2, qr/invalid NODE_ENV "qa": unknown environment/],
+	['a long APP_ENV is quoted up to 100 bytes', {DATABASE_URL => $PLAIN, APP_ENV => 'x' x 5000}, [], 2, qr/^lifeguard config: invalid APP_ENV "x{100}\.\.\.": unknown environment; expected production, staging, development or test$/],
+	['a long DATABASE_POOL_MAX is quoted up to 100 bytes', {DATABASE_URL => $PLAIN, DATABASE_POOL_MAX => '9' x 5000}, [], 2, qr/^lifeguard config: invalid DATABASE_POOL_MAX "9{100}\.\.\.": out of range; expected an integer from 1 to 10000$/],
 	['empty APP_ENV', {DATABASE_URL => $PLAIN, APP_ENV => ''}, [], 2, qr/invalid APP_ENV "": unknown environment/],
 	['unknown driver', {DATABASE_URL => $PLAIN, DATABASE_DRIVER => 'mysql'}, [], 2, qr/invalid DATABASE_DRIVER "mysql": unknown driver; expected auto, pg, neon or pgbouncer/],
 	['driver in capitals', {DATABASE_URL => $PLAIN, DATABASE_DRIVER => 'Neon'}, [], 2, qr/invalid DATABASE_DRIVER "Neon": unknown driver/],

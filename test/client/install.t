@@ -47,7 +47,7 @@ like($out, qr/SONAME\s+liblifeguard\.so\.0/, 'SONAME liblifeguard.so.0');
 ($rc, $out) = run_cmd(['nm', '-D', '--defined-only', "$p/lib/liblifeguard.so.0"]);
 my @exported = map { /\s[TD]\s(\S+)$/ ? $1 : () } split /\n/, $out;
 my @header = do {
-	open my $h, '<', "$ENV{LG_ROOT}/client/lifeguard.h" or die $!;
+	open my $h, '<', "$ENV{LG_ROOT}/client/include/lifeguard.h" or die $!;
 	map { /^extern\s[^(]*?[\s*](lg_[a-z0-9_]+)\(/ ? $1 : () } <$h>;
 };
 is_deeply([sort @exported], [sort @header], 'exported symbols = the functions of lifeguard.h (' . scalar(@header) . ')');

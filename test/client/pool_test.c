@@ -309,6 +309,20 @@ run_load(int nthreads, int seconds)
  * ------------------------------------------------------------------------
  */
 
+/* n connections of the pool in use at once, each after a query, released */
+static void
+fill_pool(lg_conn **c, int n)
+{
+	lg_error	err;
+
+	for (int i = 0; i < n; i++)
+		if (lg_pool_acquire(pool, &c[i], &err) != LG_OK ||
+			lg_conn_query(c[i], "SELECT 1", 0, NULL, NULL, &err) != LG_OK)
+			die("acquire", &err);
+	for (int i = 0; i < n; i++)
+		lg_pool_release(pool, c[i]);
+}
+
 static int
 run_idle(void)
 {
@@ -318,12 +332,7 @@ run_idle(void)
 	int			idle_ms = lg_config_idle_timeout_ms(config);
 	lg_pool_stats s;
 
-	for (int i = 0; i < n; i++)
-		if (lg_pool_acquire(pool, &c[i], &err) != LG_OK ||
-			lg_conn_query(c[i], "SELECT 1", 0, NULL, NULL, &err) != LG_OK)
-			die("acquire", &err);
-	for (int i = 0; i < n; i++)
-		lg_pool_release(pool, c[i]);
+	fill_pool(c, n);
 	printf("opened=%d\n", n);
 	printf("server_before=%d\n", server_count());
 	lg_pool_stats_get(pool, &s);
@@ -717,6 +726,22 @@ terminate(const char *pid)
 	return ok;
 }
 
+/* say "ready=1", then wait (2 minutes at most) for the test to make file */
+static void
+ready_then_wait_for(const char *file)
+{
+	int64_t		t0 = now_ms();
+
+	printf("ready=1\n");
+	fflush(stdout);
+	while (access(file, F_OK) != 0)
+	{
+		if (now_ms() - t0 > 120000)
+			die("the go file never appeared", NULL);
+		sleep_ms(10);
+	}
+}
+
 /* acquire, run SELECT pg_backend_pid(), release; the pid or NULL */
 static char *
 call_pid(lg_error *err)
@@ -771,23 +796,9 @@ run_idle_wait(int n, const char *file)
 	lg_conn   **c = calloc((size_t) n, sizeof(lg_conn *));
 	lg_error	err;
 	int			failures = 0;
-	int64_t		t0;
 
-	for (int i = 0; i < n; i++)
-		if (lg_pool_acquire(pool, &c[i], &err) != LG_OK ||
-			lg_conn_query(c[i], "SELECT 1", 0, NULL, NULL, &err) != LG_OK)
-			die("acquire", &err);
-	for (int i = 0; i < n; i++)
-		lg_pool_release(pool, c[i]);
-	printf("ready=1\n");
-	fflush(stdout);
-	t0 = now_ms();
-	while (access(file, F_OK) != 0)
-	{
-		if (now_ms() - t0 > 120000)
-			die("the go file never appeared", NULL);
-		sleep_ms(10);
-	}
+	fill_pool(c, n);
+	ready_then_wait_for(file);
 	for (int round = 0; round < n; round++)
 	{
 		int			got = 0;
@@ -939,6 +950,33 @@ print_error(const char *prefix, lg_status st, const lg_error *err)
 }
 
 /*
+ * A held connection whose backend is terminated from outside (after begin,
+ * when not NULL): then the statement sql, its outcome printed as prefix.
+ */
+static void
+lost_before(const char *prefix, const char *begin, const char *sql)
+{
+	lg_conn    *c;
+	lg_error	err;
+	PGresult   *res;
+	char	   *pid;
+	lg_status	st;
+
+	if (lg_pool_acquire(pool, &c, &err) != LG_OK ||
+		(begin && lg_conn_query(c, begin, 0, NULL, NULL, &err) != LG_OK) ||
+		lg_conn_query(c, "SELECT pg_backend_pid()", 0, NULL, &res, &err) != LG_OK)
+		die("acquire", &err);
+	pid = strdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	printf("%sterminated=%d\n", begin ? "txn_" : "", terminate(pid));
+	sleep_ms(5);
+	st = lg_conn_query(c, sql, 0, NULL, NULL, &err);
+	print_error(prefix, st, &err);
+	lg_pool_release(pool, c);
+	free(pid);
+}
+
+/*
  * A connection lost during a call: after the statement was sent (the
  * statement ends its own backend), and before (the backend of a held
  * connection terminated from outside).
@@ -949,8 +987,6 @@ run_lost_call(void)
 	lg_conn    *c;
 	lg_error	err;
 	lg_status	st;
-	char	   *pid;
-	PGresult   *res;
 
 	if (lg_pool_acquire(pool, &c, &err) != LG_OK)
 		die("acquire", &err);
@@ -960,31 +996,9 @@ run_lost_call(void)
 	print_error("again", st, &err);
 	lg_pool_release(pool, c);
 
-	if (lg_pool_acquire(pool, &c, &err) != LG_OK ||
-		lg_conn_query(c, "SELECT pg_backend_pid()", 0, NULL, &res, &err) != LG_OK)
-		die("acquire", &err);
-	pid = strdup(PQgetvalue(res, 0, 0));
-	PQclear(res);
-	printf("terminated=%d\n", terminate(pid));
-	sleep_ms(5);
-	st = lg_conn_query(c, "SELECT 1", 0, NULL, NULL, &err);
-	print_error("before", st, &err);
-	lg_pool_release(pool, c);
-	free(pid);
-
+	lost_before("before", NULL, "SELECT 1");
 	/* in a transaction, the same */
-	if (lg_pool_acquire(pool, &c, &err) != LG_OK ||
-		lg_conn_query(c, "BEGIN", 0, NULL, NULL, &err) != LG_OK ||
-		lg_conn_query(c, "SELECT pg_backend_pid()", 0, NULL, &res, &err) != LG_OK)
-		die("acquire", &err);
-	pid = strdup(PQgetvalue(res, 0, 0));
-	PQclear(res);
-	printf("txn_terminated=%d\n", terminate(pid));
-	sleep_ms(5);
-	st = lg_conn_query(c, "COMMIT", 0, NULL, NULL, &err);
-	print_error("txn_before", st, &err);
-	lg_pool_release(pool, c);
-	free(pid);
+	lost_before("txn_before", "BEGIN", "COMMIT");
 
 	/* a server error is not a lost connection */
 	if (lg_pool_acquire(pool, &c, &err) != LG_OK)
@@ -1018,15 +1032,7 @@ run_silent(const char *file)
 
 	if ((pid1 = call_pid(&err)) == NULL)
 		die("call", &err);
-	printf("ready=1\n");
-	fflush(stdout);
-	t0 = now_ms();
-	while (access(file, F_OK) != 0)
-	{
-		if (now_ms() - t0 > 120000)
-			die("the go file never appeared", NULL);
-		sleep_ms(10);
-	}
+	ready_then_wait_for(file);
 	t0 = now_ms();
 	pid2 = call_pid(&err);
 	printf("call_ok=%d\nelapsed_ms=%lld\nnew_backend=%d\n", pid2 != NULL,
@@ -1039,6 +1045,28 @@ run_silent(const char *file)
 	return 0;
 }
 
+static char *
+call_pid_or_die(void)
+{
+	lg_error	err;
+	char	   *pid = call_pid(&err);
+
+	if (pid == NULL)
+		die("call", &err);
+	return pid;
+}
+
+/* a call, then the round trips of checkouts so far, as checks_after_WHEN */
+static void
+call_and_count_checks(const char *when)
+{
+	lg_pool_upkeep_stats s;
+
+	free(call_pid_or_die());
+	lg_pool_upkeep_stats_get(pool, &s);
+	printf("checks_after_%s=%llu\n", when, (unsigned long long) s.health_checks);
+}
+
 /*
  * When checkout makes a round trip: 4 checkouts of a connection used a
  * moment ago, then one after it sat idle for 1.1 s.
@@ -1047,24 +1075,13 @@ static int
 run_health_check(void)
 {
 	lg_error	err;
-	lg_pool_upkeep_stats s;
 	lg_conn    *c;
-	char	   *pid;
 
-	for (int i = 0; i < 5; i++)
-	{
-		if ((pid = call_pid(&err)) == NULL)
-			die("call", &err);
-		free(pid);
-	}
-	lg_pool_upkeep_stats_get(pool, &s);
-	printf("checks_after_quick=%llu\n", (unsigned long long) s.health_checks);
+	for (int i = 0; i < 4; i++)
+		free(call_pid_or_die());
+	call_and_count_checks("quick");
 	sleep_ms(1100);
-	if ((pid = call_pid(&err)) == NULL)
-		die("call", &err);
-	free(pid);
-	lg_pool_upkeep_stats_get(pool, &s);
-	printf("checks_after_idle=%llu\n", (unsigned long long) s.health_checks);
+	call_and_count_checks("idle");
 
 	/* a notification arrives on the idle connection: traffic */
 	if (lg_pool_acquire(pool, &c, &err) != LG_OK ||
@@ -1073,11 +1090,7 @@ run_health_check(void)
 	lg_pool_release(pool, c);
 	free(monitor_value("SELECT pg_notify('lg_health_check', 'x')::text", NULL));
 	sleep_ms(100);
-	if ((pid = call_pid(&err)) == NULL)
-		die("call", &err);
-	free(pid);
-	lg_pool_upkeep_stats_get(pool, &s);
-	printf("checks_after_traffic=%llu\n", (unsigned long long) s.health_checks);
+	call_and_count_checks("traffic");
 	print_stats("final_");
 	return 0;
 }
@@ -1195,6 +1208,28 @@ run_resolve(int argc, char **argv)
 	return 0;
 }
 
+/* the modes without arguments: the exit code of the one named, or -1 */
+static int
+run_plain_mode(const char *name)
+{
+	static const struct
+	{
+		const char *name;
+		int			(*run) (void);
+	}			modes[] = {
+		{"idle", run_idle}, {"acquire-timeout", run_acquire_timeout},
+		{"connect-deadline", run_connect_deadline}, {"dirty", run_dirty},
+		{"transaction-mode", run_transaction_mode}, {"statement-cache", run_statement_cache},
+		{"idle-lost", run_idle_lost}, {"lost-call", run_lost_call},
+		{"health-check", run_health_check},
+	};
+
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+		if (strcmp(name, modes[i].name) == 0)
+			return modes[i].run();
+	return -1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1217,30 +1252,14 @@ main(int argc, char **argv)
 	if (lg_pool_create(config, &pool, &err) != LG_OK)
 		die("pool", &err);
 
-	if (strcmp(argv[1], "load") == 0 && argc == 4)
+	if ((rc = run_plain_mode(argv[1])) >= 0)
+		;
+	else if (strcmp(argv[1], "load") == 0 && argc == 4)
 		rc = run_load(atoi(argv[2]), atoi(argv[3]));
-	else if (strcmp(argv[1], "idle") == 0)
-		rc = run_idle();
-	else if (strcmp(argv[1], "acquire-timeout") == 0)
-		rc = run_acquire_timeout();
-	else if (strcmp(argv[1], "connect-deadline") == 0)
-		rc = run_connect_deadline();
-	else if (strcmp(argv[1], "dirty") == 0)
-		rc = run_dirty();
-	else if (strcmp(argv[1], "transaction-mode") == 0)
-		rc = run_transaction_mode();
-	else if (strcmp(argv[1], "statement-cache") == 0)
-		rc = run_statement_cache();
-	else if (strcmp(argv[1], "idle-lost") == 0)
-		rc = run_idle_lost();
 	else if (strcmp(argv[1], "idle-wait") == 0 && argc == 4)
 		rc = run_idle_wait(atoi(argv[2]), argv[3]);
 	else if (strcmp(argv[1], "lifetime") == 0 && argc == 3)
 		rc = run_lifetime(atoi(argv[2]));
-	else if (strcmp(argv[1], "lost-call") == 0)
-		rc = run_lost_call();
-	else if (strcmp(argv[1], "health-check") == 0)
-		rc = run_health_check();
 	else if (strcmp(argv[1], "silent") == 0 && argc == 3)
 		rc = run_silent(argv[2]);
 	else

@@ -1,11 +1,16 @@
 # layers.t: the shape between the C files holds.
 #
 #  - Layers: within each part of the tree (the extension with the common/
-#    files it links; the client library; the CLI), a file calls only files
+#    files it links; the client library, client/lib, with the common/ files
+#    it links; the CLI, client/cli), a file calls only files
 #    below it, so no two files call each other, directly or round a circle.
 #    The graph is read from the built objects (nm): file A depends on file
 #    B when A uses a symbol B defines.  A failure names every circle and
 #    the symbols that close it.
+#  - The client's parts apart: no source of the CLI includes a header of
+#    the library's own (client/lib, lg_internal.h): only the public header
+#    lifeguard.h (and lifeguard_version.h), the CLI's own headers, common/
+#    ones and the system's.
 #  - Exports: the extension's shared library exports only what PostgreSQL
 #    looks up (_PG_init, Pg_magic_func, and each C function an install or
 #    upgrade script names, with its pg_finfo_ record), and every other
@@ -25,8 +30,8 @@ my $root = $ENV{LG_ROOT} or die "LG_ROOT is not set (run through test/harness.sh
 # the parts and their objects; the client's are the optimised build's
 my @parts = (
 	['extension', [glob("$root/extension/*.o"), glob("$root/common/*.o")]],
-	['client library', [grep { !m{/(?:main|cli_[a-z_]+|cmd_[a-z_]+|portable_sql)\.o$} } glob("$root/client/build-opt/*.o")]],
-	['CLI', [grep { m{/(?:main|cli_[a-z_]+|cmd_[a-z_]+|portable_sql)\.o$} } glob("$root/client/build-opt/*.o")]],
+	['client library', [glob("$root/client/build-opt/lib/*.o"), glob("$root/client/build-opt/common/*.o")]],
+	['CLI', [glob("$root/client/build-opt/cli/*.o")]],
 );
 
 # nm of one object: (defined external symbols, undefined symbols)
@@ -44,7 +49,14 @@ sub symbols {
 	return (\%def, \%undef);
 }
 
-sub name_of { my ($p) = @_; $p =~ s{^\Q$root\E/}{}; $p =~ s{^client/build-opt/}{client/}; $p =~ s{\.o$}{.c}; $p }
+sub name_of {
+	my ($p) = @_;
+	$p =~ s{^\Q$root\E/}{};
+	$p =~ s{^client/build-opt/common/}{common/};
+	$p =~ s{^client/build-opt/}{client/};
+	$p =~ s{\.o$}{.c};
+	return $p;
+}
 
 # strongly connected components of more than one file (Tarjan)
 sub circles {
@@ -103,6 +115,33 @@ for my $part (@parts) {
 		}
 	};
 }
+
+# --- the client's parts apart
+
+# what a CLI source may include with quotes: its own folder's headers, the
+# public header's folder, common/
+my %may_include = map { (s{.*/}{}r) => 1 }
+	glob("$root/client/cli/*.h"), glob("$root/client/include/*.h"), glob("$root/common/*.h");
+$may_include{'lifeguard_version.h'} = 1;	# generated into client/include
+my @cli_sources = (glob("$root/client/cli/*.c"), glob("$root/client/cli/*.h"));
+ok(@cli_sources >= 3, 'CLI sources to read (' . scalar(@cli_sources) . ')');
+# and never one of the library's own, however spelt
+my %library_own = map { (s{.*/}{}r) => 1 } glob("$root/client/lib/*.h");
+ok(keys %library_own, 'the library has headers of its own: ' . join(' ', sort keys %library_own));
+my @private;
+for my $f (@cli_sources) {
+	open(my $fh, '<', $f) or die "$f: $!";
+	while (<$fh>) {
+		next unless /^\s*#\s*include\s*([<"])([^">]+)[">]/;
+		my ($quoted, $h) = ($1 eq '"', $2);
+		push @private, name_of($f) . ":$.: $h"
+			if $library_own{ $h =~ s{.*/}{}r } || ($quoted && !$may_include{$h});
+	}
+}
+is_deeply(\@private, [], 'no CLI source includes a header of the library\'s own (only lifeguard.h, the CLI\'s and common/ headers)')
+	or diag(join "\n", @private);
+ok(-f "$root/client/lib/lg_internal.h" && !-e "$root/client/include/lg_internal.h",
+	'the library\'s private header is in client/lib, not beside the public one');
 
 # --- the extension's exports
 

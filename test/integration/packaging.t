@@ -56,14 +56,14 @@ my ($newest) = do {
 is($newest, $control{default_version}, 'the newest CHANGELOG section is the control file\'s version');
 
 # no other copy of the version: the client's Makefile, its header and the
-# tests read lifeguard.control (version.mk, client/lifeguard_version.h made
+# tests read lifeguard.control (version.mk, client/include/lifeguard_version.h made
 # from it, LG::control).  Files named after a version (install and upgrade
 # scripts, the portable edition's generated script, the old install scripts
 # kept as fixtures) and the files made from
 # the control file are not sources.
 my $version = $control{default_version};
 my $source = qr{(?:\.(?:c|h|t|pm|pl|sh|js|mjs|cjs|sql|mk|control|in)|/Makefile|/\.ci/run)$};
-my $not_source = qr{^(?:lifeguard\.control|client/lifeguard_version\.h|sql/lifeguard--[^/]*\.sql|sql/portable/lifeguard_portable--[^/]*\.sql)$};
+my $not_source = qr{^(?:lifeguard\.control|client/include/lifeguard_version\.h|sql/lifeguard--[^/]*\.sql|sql/portable/lifeguard_portable--[^/]*\.sql)$};
 my @copies;
 find({ no_chdir => 1, wanted => sub {
 	return if $File::Find::name eq $root;

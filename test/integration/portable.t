@@ -22,10 +22,10 @@ use strict;
 use warnings;
 use Test::More;
 use JSON::PP;
-use LG qw(psql psql_err run_cmd node_run start_pgbouncer);
+use LG qw(psql psql_err run_cmd node_run start_pgbouncer control);
 
 my $root = $ENV{LG_ROOT};
-my ($version) = do { open my $f, '<', "$root/lifeguard.control" or die $!; local $/; <$f> } =~ /default_version\s*=\s*'([^']+)'/;
+my $version = control()->{default_version};
 my $script = "$root/sql/portable/lifeguard_portable--$version.sql";
 my $cli = $ENV{LG_CLI} or die "LG_CLI is not set\n";
 my $json = JSON::PP->new->utf8->canonical;

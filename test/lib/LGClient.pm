@@ -12,7 +12,7 @@ use Exporter 'import';
 use LG qw(run_cmd);
 
 our @EXPORT_OK = qw(build_client binaries lg_env cli program url_for
-	sanitizer_clean CLIENT_VARS);
+	sanitizer_clean client_vars);
 
 my $root = $ENV{LG_ROOT} or die "LG_ROOT is not set\n";
 
@@ -22,12 +22,6 @@ $ENV{ASAN_OPTIONS} = 'halt_on_error=1:abort_on_error=0:exitcode=99:detect_leaks=
 $ENV{UBSAN_OPTIONS} = 'halt_on_error=1:print_stacktrace=1:exitcode=99';
 $ENV{LSAN_OPTIONS} = 'exitcode=99';
 $ENV{TSAN_OPTIONS} = 'halt_on_error=1:exitcode=99';
-
-# every variable the shim reads: cleared unless a test sets it
-use constant CLIENT_VARS => qw(DATABASE_URL DIRECT_URL DATABASE_DRIVER NEON_DATABASE
-	DATABASE_POOL_MODE APP_ENV NODE_ENV APP_NAME DATABASE_POOL_MAX
-	DATABASE_POOL_IDLE_TIMEOUT DATABASE_CONNECTION_TIMEOUT
-	DATABASE_POOL_HEALTH_CHECK_AFTER DATABASE_POOL_MAX_LIFETIME DATABASE_STATEMENT_CACHE);
 
 my $built;
 
@@ -45,10 +39,24 @@ sub binaries {
 	return (['opt', "$root/client/build-opt"], ['asan', "$root/client/build-asan"]);
 }
 
+# every variable the shim reads, from its one table (`lifeguard config
+# --list-variables`, the CLI the harness built)
+my @client_vars;
+sub client_vars {
+	return @client_vars if @client_vars;
+	my $bin = $ENV{LG_CLI} // "$root/client/lifeguard";
+	build_client() unless -x $bin;
+	my ($rc, $out, $err) = run_cmd([$bin, 'config', '--list-variables']);
+	die "lifeguard config --list-variables failed ($rc): $err" if $rc != 0;
+	@client_vars = map { (split /\t/)[0] } split /\n/, $out;
+	die "lifeguard config --list-variables listed no variable\n" unless @client_vars;
+	return @client_vars;
+}
+
 # env for run_cmd: every client variable cleared, then %set
 sub lg_env {
 	my (%set) = @_;
-	my %env = map { $_ => undef } CLIENT_VARS;
+	my %env = map { $_ => undef } client_vars();
 	$env{$_} = $set{$_} for keys %set;
 	return \%env;
 }

@@ -20,10 +20,7 @@
  */
 #include "cli.h"
 
-#include <errno.h>
-#include <getopt.h>
 #include <math.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,41 +29,7 @@
 
 #include <jansson.h>
 
-#define CMD "health"
 #define MAX_PROBLEMS 8
-
-static volatile sig_atomic_t interrupted = 0;
-
-static void
-on_signal(int signo)
-{
-	(void) signo;
-	interrupted = 1;
-}
-
-static void
-help(void)
-{
-	printf("Usage: lifeguard health [--json] [--instances N] [--watch SECONDS [--count N]]\n"
-		   "\n"
-		   "Connect with the resolved configuration (see \"lifeguard config\") and report\n"
-		   "connect and round-trip latency, the server version, whether lifeguard is\n"
-		   "installed and preloaded, and the server's connection headroom.\n"
-		   "\n"
-		   "Healthy: connected, \"SELECT 1\" answered, and when lifeguard is installed at\n"
-		   "least one connection slot available to regular roles; with --instances,\n"
-		   "also N pools of the configured max fit (pool_capacity).\n"
-		   "\n"
-		   "Options:\n"
-		   "  --json            one JSON object per check\n"
-		   "  --instances N     check that N instances of this pool fit (needs lifeguard)\n"
-		   "  --watch SECONDS   check again every SECONDS until interrupted\n"
-		   "  --count N         with --watch: stop after N checks\n"
-		   "  --help            this help\n"
-		   "\n"
-		   "Exit codes: 0 healthy, 1 unhealthy or does not fit, 2 bad usage or\n"
-		   "configuration, 3 cannot connect; with --watch, those of the last check.\n");
-}
 
 typedef struct health
 {
@@ -328,132 +291,36 @@ print_text(const health *h, const char *url, const char *appname, int rc)
 		printf("  suggestion:  DATABASE_POOL_MAX=%d\n", h->suggested_pool_max);
 }
 
-/* Connect, check, print; returns the exit code. */
-static int
-run_once(bool as_json, int instances)
+/*
+ * One check of an open database (or of one the dispatcher could not
+ * connect to: the reason went to stderr, and the JSON object says
+ * "unreachable"); returns its exit code.
+ */
+int
+cmd_health(const cli_args *args, cli_db *db)
 {
-	cli_db		db;
+	bool		as_json = cli_given(args, HEALTH_JSON);
+	const char *appname = lg_config_application_name(db->config);
 	health		h;
 	int			rc;
 
 	memset(&h, 0, sizeof(h));
 	h.preloaded = -1;
-	rc = cli_db_open(CMD, &db);
-	if (rc != EXIT_OK)
+	if (!as_json && args->run > 1)
+		printf("\n");			/* between the reports of --watch */
+	if (db->conn == NULL)
 	{
-		if (as_json && rc == EXIT_CONNECT)
-		{
-			lg_config  *c;
-			lg_error	err;
-
-			/* the reason went to stderr; the object says "unreachable" */
-			if (lg_config_resolve(NULL, 0, &c, &err) == LG_OK)
-			{
-				size_t		need = lg_config_format_url(c, false, NULL, 0);
-				char	   *url = malloc(need + 1);
-
-				if (url)
-				{
-					lg_config_format_url(c, false, url, need + 1);
-					print_json(&h, url, lg_config_application_name(c), rc,
-							   cli_db_last_error());
-					free(url);
-				}
-				lg_config_free(c);
-			}
-		}
-		fflush(stdout);
-		return rc;
+		if (as_json)
+			print_json(&h, db->url, appname, EXIT_CONNECT, db->last_error);
+		return EXIT_CONNECT;
 	}
-	rc = check(&db, instances, &h);
+	rc = check(db, cli_given(args, HEALTH_INSTANCES) ? cli_number(args, HEALTH_INSTANCES) : 0, &h);
 	if (rc == EXIT_OK || rc == EXIT_CHECK)
 	{
 		if (as_json)
-			print_json(&h, db.url, lg_config_application_name(db.config), rc, NULL);
+			print_json(&h, db->url, appname, rc, NULL);
 		else
-			print_text(&h, db.url, lg_config_application_name(db.config), rc);
-	}
-	fflush(stdout);
-	cli_db_close(&db);
-	return rc;
-}
-
-int
-cmd_health(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"instances", required_argument, NULL, 'i'},
-		{"watch", required_argument, NULL, 'w'},
-		{"count", required_argument, NULL, 'c'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}
-	};
-	bool		as_json = false;
-	int			instances = 0;
-	int			watch = 0;
-	int			count = 0;
-	int			c;
-	int			rc;
-
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1)
-	{
-		switch (c)
-		{
-			case 'j':
-				as_json = true;
-				break;
-			case 'i':
-				if (!cli_parse_int(CMD, "--instances", optarg, 1, 100000, &instances))
-					return EXIT_USAGE;
-				break;
-			case 'w':
-				if (!cli_parse_int(CMD, "--watch", optarg, 1, 86400, &watch))
-					return EXIT_USAGE;
-				break;
-			case 'c':
-				if (!cli_parse_int(CMD, "--count", optarg, 1, 1000000, &count))
-					return EXIT_USAGE;
-				break;
-			case 'h':
-				help();
-				return EXIT_OK;
-			default:
-				return cli_bad_option(CMD, c, argc, argv);
-		}
-	}
-	if ((rc = cli_no_arguments(CMD, argc, argv)) != EXIT_OK)
-		return rc;
-	if (count > 0 && watch == 0)
-	{
-		cli_error(CMD, "--count needs --watch");
-		return EXIT_USAGE;
-	}
-	if (watch == 0)
-		return run_once(as_json, instances);
-
-	{
-		struct sigaction sa;
-
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = on_signal;
-		sigemptyset(&sa.sa_mask);
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
-	}
-	rc = EXIT_OK;
-	for (int n = 1; !interrupted; n++)
-	{
-		struct timespec ts = {watch, 0};
-
-		rc = run_once(as_json, instances);
-		if (rc == EXIT_USAGE || (count > 0 && n >= count))
-			break;
-		if (!as_json)
-			printf("\n");
-		fflush(stdout);
-		while (!interrupted && nanosleep(&ts, &ts) != 0 && errno == EINTR)
-			;
+			print_text(&h, db->url, appname, rc);
 	}
 	return rc;
 }

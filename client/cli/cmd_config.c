@@ -12,50 +12,24 @@
  */
 #include "cli.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
-#define CMD "config"
+#include "strbuf.h"
 
-typedef enum
-{
-	FMT_TEXT, FMT_JSON, FMT_ENV, FMT_CONNINFO, FMT_NODE_PG
-} format;
-
-static void
-help(void)
+/* config --help's last section: every variable, with its summary */
+void
+cmd_config_help_environment(FILE *out)
 {
 	const char *name;
 	const char *summary;
 
-	printf("Usage: lifeguard config [--format text|json|env|conninfo|node-pg] [--direct] [--show-password]\n"
-		   "       lifeguard config --list-variables\n"
-		   "\n"
-		   "Print the configuration lifeguard resolves from the environment: the\n"
-		   "connection string (DATABASE_URL, else DIRECT_URL), the profile of APP_ENV\n"
-		   "(else NODE_ENV, else development), the overrides, and the detected driver\n"
-		   "and pool mode.\n"
-		   "\n"
-		   "Options:\n"
-		   "  --format FORMAT   text (default), json, env (shell variables),\n"
-		   "                    conninfo (a libpq connection string), node-pg (the\n"
-		   "                    options object for node-postgres new Pool(...))\n"
-		   "  --direct          the unpooled connection (DIRECT_URL; for a Neon -pooler\n"
-		   "                    host without it, the host minus -pooler)\n"
-		   "  --show-password   show the password and every other secret (redacted\n"
-		   "                    otherwise)\n"
-		   "  --list-variables  the environment variables read, one per line\n"
-		   "  --help            this help\n"
-		   "\n"
-		   "Environment:\n");
+	fprintf(out, "Environment:\n");
 	for (int i = 0; (name = lg_config_variable(i, &summary)) != NULL; i++)
-		printf("  %-28s %s\n", name, summary);
-	printf("\n"
-		   "Exit codes: 0 ok, 2 bad usage or configuration.\n");
+		fprintf(out, "  %-28s %s\n", name, summary);
 }
 
 /* --list-variables: "NAME<TAB>summary" per variable */
@@ -145,30 +119,8 @@ utf8_ok(const lg_config *c, json_t *o)
 	if (!bad_utf8)
 		return true;
 	json_decref(o);
-	cli_error(CMD, "invalid %s: a value in it is not valid UTF-8", lg_config_source(c));
+	cli_error("invalid %s: a value in it is not valid UTF-8", lg_config_source(c));
 	return false;
-}
-
-/* percent-encode s (RFC 3986 unreserved characters stay) at p */
-static char *
-put_pct(char *p, const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-
-	for (const unsigned char *q = (const unsigned char *) s; *q; q++)
-	{
-		if ((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') ||
-			(*q >= '0' && *q <= '9') || *q == '-' || *q == '.' || *q == '_' ||
-			*q == '~')
-			*p++ = (char) *q;
-		else
-		{
-			*p++ = '%';
-			*p++ = hex[*q >> 4];
-			*p++ = hex[*q & 15];
-		}
-	}
-	return p;
 }
 
 /*
@@ -183,42 +135,26 @@ node_pg_url(const lg_config *c, const char *host)
 	const char *user = lg_config_user(c);
 	const char *pw = lg_config_password(c);
 	const char *db = lg_config_database(c);
-	size_t		need;
-	char	   *url;
-	char	   *p;
+	lg_strbuf	url;
 
 	if (host && host[0] == '/')
 		return NULL;
-	need = 64 + 3 * ((host ? strlen(host) : 0) + (user ? strlen(user) : 0) +
-					 (pw ? strlen(pw) : 0) + (db ? strlen(db) : 0));
-	url = malloc(need);
-	if (url == NULL)
-		return NULL;
-	p = url + sprintf(url, "postgresql://");
-	if (user || pw)
-	{
-		if (user)
-			p = put_pct(p, user);
-		if (pw)
-		{
-			*p++ = ':';
-			p = put_pct(p, pw);
-		}
-		*p++ = '@';
-	}
+	lg_strbuf_init(&url);
+	lg_strbuf_put_uri_start(&url, user, pw, false);
 	if (host)
 	{
 		if (strchr(host, ':'))
-			p += sprintf(p, "[%s]", host);
+			lg_strbuf_printf(&url, "[%s]", host);
 		else
-			p = put_pct(p, host);
-		p += sprintf(p, ":%d", lg_config_port(c));
+			lg_strbuf_put_pct(&url, host);
+		lg_strbuf_printf(&url, ":%d", lg_config_port(c));
 	}
-	*p++ = '/';
+	lg_strbuf_puts(&url, "/");
 	if (db)
-		p = put_pct(p, db);
-	*p = '\0';
-	return url;
+		lg_strbuf_put_pct(&url, db);
+	if (url.oom)
+		lg_strbuf_free(&url);
+	return url.data;
 }
 
 /*
@@ -228,10 +164,18 @@ node_pg_url(const lg_config *c, const char *host)
  * libpq's sslmode: require encrypts without verifying, verify-* verify.
  * node-postgres connects to one host: the first of a list.
  */
+/* node-postgres's name of a field of config_json, in node-postgres's order */
+static const char *const node_pg_names[][2] = {
+	{"port", "port"}, {"database", "database"}, {"user", "user"}, {"max", "max"},
+	{"idleTimeoutMillis", "idle_timeout_ms"}, {"connectionTimeoutMillis", "connect_timeout_ms"},
+	{"application_name", "application_name"}, {"keepAlive", "keepalive"},
+};
+
 static json_t *
 node_pg_json(const lg_config *c, bool show_password)
 {
 	json_t	   *o = json_object();
+	json_t	   *fields = config_json(c, false);
 	const char *sslmode = lg_config_sslmode(c);
 	const char *host = lg_config_host(c);
 	char	   *first_host = NULL;
@@ -253,16 +197,14 @@ node_pg_json(const lg_config *c, bool show_password)
 	}
 	if (first_host)
 		json_object_set_new(o, "host", jstr(first_host));
-	json_object_set_new(o, "port", json_integer(lg_config_port(c)));
-	if (lg_config_database(c))
-		json_object_set_new(o, "database", jstr(lg_config_database(c)));
-	if (lg_config_user(c))
-		json_object_set_new(o, "user", jstr(lg_config_user(c)));
-	json_object_set_new(o, "max", json_integer(lg_config_max(c)));
-	json_object_set_new(o, "idleTimeoutMillis", json_integer(lg_config_idle_timeout_ms(c)));
-	json_object_set_new(o, "connectionTimeoutMillis", json_integer(lg_config_connect_timeout_ms(c)));
-	json_object_set_new(o, "application_name", jstr(lg_config_application_name(c)));
-	json_object_set_new(o, "keepAlive", json_boolean(lg_config_keepalive(c)));
+	/* the fields of config_json, as node-postgres names them; nulls left out */
+	for (int i = 0; i < (int) (sizeof(node_pg_names) / sizeof(node_pg_names[0])); i++)
+	{
+		json_t	   *v = json_object_get(fields, node_pg_names[i][1]);
+
+		if (v != NULL && !json_is_null(v))
+			json_object_set(o, node_pg_names[i][0], v);
+	}
 	/*
 	 * maxLifetimeSeconds counts whole seconds (rounded up here) and has no
 	 * jitter; 0 (no limit) is node-postgres's default, so it is left out.
@@ -283,6 +225,7 @@ node_pg_json(const lg_config *c, bool show_password)
 	else
 		json_object_set_new(o, "ssl", json_false());
 	free(first_host);
+	json_decref(fields);
 	return o;
 }
 
@@ -291,12 +234,17 @@ static void
 put_shell(const char *name, const char *value)
 {
 	printf("%s='", name);
-	for (const char *p = value; *p; p++)
+	for (const char *p = value; *p;)
 	{
+		size_t		n = strcspn(p, "'");
+
+		fwrite(p, 1, n, stdout);
+		p += n;
 		if (*p == '\'')
-			fputs("'\\''", stdout);
-		else
-			putchar(*p);
+		{
+			fputs("'\\''", stdout);	/* end the quote, a quote, quote again */
+			p++;
+		}
 	}
 	fputs("'\n", stdout);
 }
@@ -380,7 +328,7 @@ print_json(const lg_config *c, json_t *o)
 	json_decref(o);
 	if (s == NULL)
 	{
-		cli_error(CMD, "could not format JSON: out of memory");
+		cli_error("could not format JSON: out of memory");
 		return EXIT_CHECK;
 	}
 	puts(s);
@@ -415,91 +363,46 @@ print_text(const lg_config *c, bool show_password)
 }
 
 int
-cmd_config(int argc, char **argv)
+cmd_config(const cli_args *args, cli_db *db)
 {
-	static const struct option longopts[] = {
-		{"format", required_argument, NULL, 'f'},
-		{"direct", no_argument, NULL, 'd'},
-		{"show-password", no_argument, NULL, 'p'},
-		{"list-variables", no_argument, NULL, 'l'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}
-	};
-	format		fmt = FMT_TEXT;
-	bool		direct = false;
-	bool		show_password = false;
+	bool		show_password = cli_given(args, CONFIG_SHOW_PASSWORD);
 	lg_config  *c;
 	lg_error	err;
-	int			ch;
 	int			rc;
 
-	while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1)
+	(void) db;
+	if (cli_given(args, CONFIG_LIST_VARIABLES))
 	{
-		switch (ch)
-		{
-			case 'f':
-				if (strcmp(optarg, "text") == 0)
-					fmt = FMT_TEXT;
-				else if (strcmp(optarg, "json") == 0)
-					fmt = FMT_JSON;
-				else if (strcmp(optarg, "env") == 0)
-					fmt = FMT_ENV;
-				else if (strcmp(optarg, "conninfo") == 0)
-					fmt = FMT_CONNINFO;
-				else if (strcmp(optarg, "node-pg") == 0)
-					fmt = FMT_NODE_PG;
-				else
-				{
-					cli_error(CMD, "invalid --format \"%s\": expected text, json, env, conninfo or node-pg",
-							  optarg);
-					return EXIT_USAGE;
-				}
-				break;
-			case 'd':
-				direct = true;
-				break;
-			case 'p':
-				show_password = true;
-				break;
-			case 'h':
-				help();
-				return EXIT_OK;
-			case 'l':
-				list_variables();
-				return EXIT_OK;
-			default:
-				return cli_bad_option(CMD, ch, argc, argv);
-		}
+		list_variables();
+		return EXIT_OK;
 	}
-	if ((rc = cli_no_arguments(CMD, argc, argv)) != EXIT_OK)
-		return rc;
-
-	if (lg_config_resolve(NULL, direct ? LG_CONFIG_DIRECT : 0, &c, &err) != LG_OK)
+	if (lg_config_resolve(NULL, cli_given(args, CONFIG_DIRECT) ? LG_CONFIG_DIRECT : 0,
+						  &c, &err) != LG_OK)
 	{
-		cli_error(CMD, "%s", err.message);
+		cli_error("%s", err.message);
 		return cli_exit_code(err.status);
 	}
-	switch (fmt)
+	switch (cli_number(args, CONFIG_FORMAT))
 	{
-		case FMT_TEXT:
+		case FORMAT_TEXT:
 			rc = print_text(c, show_password);
 			break;
-		case FMT_JSON:
+		case FORMAT_JSON:
 			rc = print_json(c, config_json(c, show_password));
 			break;
-		case FMT_NODE_PG:
+		case FORMAT_NODE_PG:
 			rc = print_json(c, node_pg_json(c, show_password));
 			break;
-		case FMT_ENV:
+		case FORMAT_ENV:
 			rc = print_env(c, show_password);
 			break;
-		case FMT_CONNINFO:
+		case FORMAT_CONNINFO:
 			{
 				char	   *s = format_str(lg_config_format_conninfo, c, show_password);
 
 				if (s == NULL)
 				{
-					cli_error(CMD, "out of memory");
+					cli_error("out of memory");
 					rc = EXIT_CHECK;
 					break;
 				}

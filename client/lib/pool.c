@@ -323,6 +323,20 @@ pop_waiter(lg_pool *pool)
 }
 
 /*
+ * Count a closed connection (lock held): one at the end of its lifetime,
+ * or one closed for the reason *other counts (NULL: none).
+ */
+static void
+count_closed(lg_pool *pool, bool lifetime, uint64_t *other)
+{
+	pool->stats.closed++;
+	if (lifetime)
+		pool->upkeep.lifetime_closed++;
+	else if (other)
+		(*other)++;
+}
+
+/*
  * A connection slot became free (a connection closed or a connect failed).
  * Lock held.  Give the slot to the first waiter, which opens a connection.
  */
@@ -378,11 +392,7 @@ reaper_main(void *arg)
 				c->next = expired;
 				expired = c;
 				pool->nidle--;
-				pool->stats.closed++;
-				if (lifetime)
-					pool->upkeep.lifetime_closed++;
-				else
-					pool->stats.idle_closed++;
+				count_closed(pool, lifetime, &pool->stats.idle_closed);
 			}
 			else
 			{
@@ -620,11 +630,7 @@ checkout(lg_pool *pool, lg_conn *c, int64_t deadline_ms)
 	if (pinged)
 		pool->upkeep.health_checks++;
 	pool->in_use--;
-	pool->stats.closed++;
-	if (expired)
-		pool->upkeep.lifetime_closed++;
-	else
-		pool->stats.discarded++;
+	count_closed(pool, expired, &pool->stats.discarded);
 	return false;
 }
 
@@ -784,11 +790,7 @@ lg_pool_release(lg_pool *pool, lg_conn *c)
 	if (!keep || pool->closing)
 	{
 		pool->in_use--;
-		pool->stats.closed++;
-		if (expired)
-			pool->upkeep.lifetime_closed++;
-		else if (!keep)
-			pool->stats.discarded++;
+		count_closed(pool, expired, keep ? NULL : &pool->stats.discarded);
 		slot_freed_locked(pool);
 		pthread_mutex_unlock(&pool->lock);
 		close_conn(c);
@@ -1081,15 +1083,28 @@ lg_conn_query(lg_conn *c, const char *sql, int nparams,
 	return check_result(c, res, result, err);
 }
 
-lg_status
-lg_conn_prepare(lg_conn *c, const char *name, const char *sql, lg_error *err)
+/*
+ * Whether the named statement name may be used now: never under
+ * transaction pooling, where the next transaction may run on another
+ * server connection; and not on a connection known lost.
+ */
+static lg_status
+named_statement_allowed(lg_conn *c, const char *name, lg_error *err)
 {
 	if (c->mode == LG_POOL_TRANSACTION)
 		return lg_fail(err, LG_ERR_MISUSE,
 					   "named prepared statement \"%s\" refused: under transaction pooling the next transaction may run on another server connection, where it does not exist (use lg_conn_query)",
 					   name);
-	if (before_send(c, err) != LG_OK)
-		return LG_ERR_BROKEN;
+	return before_send(c, err) == LG_OK ? LG_OK : LG_ERR_BROKEN;
+}
+
+lg_status
+lg_conn_prepare(lg_conn *c, const char *name, const char *sql, lg_error *err)
+{
+	lg_status	st = named_statement_allowed(c, name, err);
+
+	if (st != LG_OK)
+		return st;
 	return check_result(c, PQprepare(c->pg, name, sql, 0, NULL), NULL, err);
 }
 
@@ -1098,14 +1113,12 @@ lg_conn_exec_prepared(lg_conn *c, const char *name, int nparams,
 					  const char *const *params, PGresult **result,
 					  lg_error *err)
 {
+	lg_status	st;
+
 	if (result)
 		*result = NULL;
-	if (c->mode == LG_POOL_TRANSACTION)
-		return lg_fail(err, LG_ERR_MISUSE,
-					   "named prepared statement \"%s\" refused: under transaction pooling the next transaction may run on another server connection, where it does not exist (use lg_conn_query)",
-					   name);
-	if (before_send(c, err) != LG_OK)
-		return LG_ERR_BROKEN;
+	if ((st = named_statement_allowed(c, name, err)) != LG_OK)
+		return st;
 	return check_result(c, PQexecPrepared(c->pg, name, nparams, params, NULL, NULL, 0),
 						result, err);
 }

@@ -15,7 +15,6 @@
  */
 #include "cli.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,26 +22,6 @@
 #include <jansson.h>
 
 #include "hazards.h"
-
-#define CMD "audit"
-
-static void
-help(void)
-{
-	printf("Usage: lifeguard audit [--json] [--fail-on-hazards]\n"
-		   "\n"
-		   "Report what the server's pooling audit recorded: per application, every\n"
-		   "action that breaks under transaction pooling, how often, when it was last\n"
-		   "seen, and what to do instead.  Needs shared_preload_libraries = 'lifeguard'.\n"
-		   "\n"
-		   "Options:\n"
-		   "  --json             one JSON object\n"
-		   "  --fail-on-hazards  exit 1 when any hazard was recorded (for CI)\n"
-		   "  --help             this help\n"
-		   "\n"
-		   "Exit codes: 0 ok, 1 hazards recorded (with --fail-on-hazards), 2 bad usage\n"
-		   "or configuration, lifeguard not installed or not preloaded, 3 cannot connect.\n");
-}
 
 #define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
@@ -140,14 +119,11 @@ audit_fetch(cli_db *db, audit_report *r)
 	const char *what;
 	const char *server_encoding;
 	const char *client_encoding;
-	int			rc;
 
 	memset(r, 0, sizeof(*r));
-	if ((rc = cli_db_require_extension(db)) != EXIT_OK)
-		return rc;
 	if (strcmp(db->edition, "portable") == 0)
 	{
-		cli_error(CMD, "the pooling audit needs the C extension; the portable edition in schema %s has none (run enforcement in CI against a database that has it)",
+		cli_error("the pooling audit needs the C extension; the portable edition in schema %s has none (run enforcement in CI against a database that has it)",
 				  db->schema_name);
 		return EXIT_USAGE;
 	}
@@ -190,7 +166,7 @@ audit_fetch(cli_db *db, audit_report *r)
 		r->info = NULL;
 		if (strcmp(err.sqlstate, "55000") == 0)
 		{
-			cli_error(CMD, "the server does not preload lifeguard, so there is no pooling audit; add lifeguard to shared_preload_libraries and restart the server");
+			cli_error("the server does not preload lifeguard, so there is no pooling audit; add lifeguard to shared_preload_libraries and restart the server");
 			return EXIT_USAGE;
 		}
 		return cli_db_query_failed(db, what, &err);
@@ -329,60 +305,20 @@ audit_render_text(const audit_report *r)
 	}
 }
 
-static int
-run(cli_db *db, bool as_json, bool fail_on_hazards)
+int
+cmd_audit(const cli_args *args, cli_db *db)
 {
 	audit_report r;
 	int			rc;
 
 	if ((rc = audit_fetch(db, &r)) != EXIT_OK)
 		return rc;
-	if (as_json)
+	if (cli_given(args, AUDIT_JSON))
 		audit_render_json(&r);
 	else
 		audit_render_text(&r);
-	rc = (fail_on_hazards && (r.nrows > 0 || r.dropped > 0)) ? EXIT_CHECK : EXIT_OK;
+	rc = (cli_given(args, AUDIT_FAIL_ON_HAZARDS) && (r.nrows > 0 || r.dropped > 0)) ?
+		EXIT_CHECK : EXIT_OK;
 	audit_free(&r);
-	return rc;
-}
-
-int
-cmd_audit(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"fail-on-hazards", no_argument, NULL, 'f'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}
-	};
-	bool		as_json = false;
-	bool		fail_on_hazards = false;
-	cli_db		db;
-	int			c;
-	int			rc;
-
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1)
-	{
-		switch (c)
-		{
-			case 'j':
-				as_json = true;
-				break;
-			case 'f':
-				fail_on_hazards = true;
-				break;
-			case 'h':
-				help();
-				return EXIT_OK;
-			default:
-				return cli_bad_option(CMD, c, argc, argv);
-		}
-	}
-	if ((rc = cli_no_arguments(CMD, argc, argv)) != EXIT_OK)
-		return rc;
-	if ((rc = cli_db_open(CMD, &db)) != EXIT_OK)
-		return rc;
-	rc = run(&db, as_json, fail_on_hazards);
-	cli_db_close(&db);
 	return rc;
 }

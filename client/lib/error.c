@@ -1,9 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * error.c
- *	  Error reporting and clocks shared by liblifeguard's sources.  A
- *	  message longer than lg_error's buffer keeps its start and its end
- *	  (lg_message_fit in redact.c).
+ *	  Error reporting shared by liblifeguard's sources: the status names,
+ *	  lg_fail, and messages made to fit a buffer, keeping their start and
+ *	  their end (where libpq puts the reason).
  *
  * No shared state.
  *
@@ -115,4 +115,52 @@ lg_fail(lg_error *err, lg_status status, const char *fmt,...)
 	return status;
 }
 
+/*
+ * Copy src into dst (size bytes).  When it does not fit, keep its start
+ * and its end, which holds the reason in libpq's messages, joined by
+ * " ... "; cuts fall between UTF-8 characters.
+ */
+void
+lg_message_fit(char *dst, size_t size, const char *src)
+{
+	static const char gap[] = " ... ";
+	size_t		len = strlen(src);
+	size_t		head;
+	size_t		tail;
 
+	if (size == 0)
+		return;
+	if (len < size)
+	{
+		memmove(dst, src, len + 1);
+		return;
+	}
+	if (size < sizeof(gap) + 2)
+	{
+		memmove(dst, src, size - 1);
+		dst[size - 1] = '\0';
+		return;
+	}
+	/* a third for the start, the rest for the end */
+	head = (size - sizeof(gap)) / 3;
+	tail = size - sizeof(gap) - head;
+	while (head > 0 && ((unsigned char) src[head] & 0xC0) == 0x80)
+		head--;
+	while (tail > 0 && ((unsigned char) src[len - tail] & 0xC0) == 0x80)
+		tail--;
+	{
+		char	   *tmp = malloc(size);
+
+		if (tmp == NULL)
+		{
+			memmove(dst, src + len - (size - 1), size);
+			return;
+		}
+		memcpy(tmp, src, head);
+		memcpy(tmp + head, gap, sizeof(gap) - 1);
+		memcpy(tmp + head + sizeof(gap) - 1, src + len - tail, tail);
+		tmp[head + sizeof(gap) - 1 + tail] = '\0';
+		memcpy(dst, tmp, head + sizeof(gap) + tail);
+		free(tmp);
+	}
+}

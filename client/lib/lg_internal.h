@@ -75,9 +75,22 @@ extern lg_status lg_fail(lg_error *err, lg_status status, const char *fmt,...)
 /* Turn a multi-line libpq message into one line, in place. */
 extern void lg_one_line(char *s);
 
+/*
+ * params.c: arrays of lg_param (malloc'd, n entries); every value is wiped
+ * before it is freed or replaced.
+ */
 /* The value of param keyword in an array, or NULL. */
 extern const char *lg_param_get(const lg_param *params, int n,
 								const char *keyword);
+/* Set or add keyword; false when out of memory. */
+extern bool lg_params_set(lg_param **params, int *n, const char *keyword,
+						  const char *value);
+extern void lg_params_remove(lg_param *params, int *n, const char *keyword);
+/* A copy of n params; NULL when out of memory. */
+extern lg_param *lg_params_dup(const lg_param *src, int n);
+extern void lg_params_free(lg_param *params, int n);
+/* Free a string that may hold a secret, wiping it first. */
+extern void lg_wipe_free(char *s);
 
 /*
  * redact.c: secrets of connection strings.  An lg_secrets list holds

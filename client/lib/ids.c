@@ -44,6 +44,25 @@ core_error(lg_cuid2_status st, lg_error *err)
 	return lg_fail(err, LG_ERR_INTERNAL, "could not compute SHA3-512 for a CUID2: OpenSSL did not provide the digest");
 }
 
+/*
+ * What makes a generator's fingerprint its own: this host, this process and
+ * the thread's state (its address).  Returns the length written to buf.
+ */
+static size_t
+process_identity(char *buf, size_t size, pid_t pid)
+{
+	char		host[HOST_NAME_MAX + 1];
+	int			len;
+
+	if (gethostname(host, sizeof(host)) != 0)
+		host[0] = '\0';
+	host[HOST_NAME_MAX] = '\0';
+	len = snprintf(buf, size, "%s:%d:%p", host, (int) pid, (void *) &generator);
+	if (len < 0)
+		return 0;
+	return (size_t) len < size ? (size_t) len : size - 1;
+}
+
 static lg_status
 get_generator(lg_cuid2_state **out, lg_error *err)
 {
@@ -51,21 +70,10 @@ get_generator(lg_cuid2_state **out, lg_error *err)
 
 	if (!generator.initialized || generator.pid != pid)
 	{
-		char		host[HOST_NAME_MAX + 1];
 		char		identity[HOST_NAME_MAX + 64];
-		int			len;
-		lg_cuid2_status st;
+		size_t		len = process_identity(identity, sizeof(identity), pid);
+		lg_cuid2_status st = lg_cuid2_init(&generator, client_random, identity, len);
 
-		if (gethostname(host, sizeof(host)) != 0)
-			host[0] = '\0';
-		host[HOST_NAME_MAX] = '\0';
-		len = snprintf(identity, sizeof(identity), "%s:%d:%p", host, (int) pid,
-					   (void *) &generator);
-		if (len < 0)
-			len = 0;
-		if ((size_t) len >= sizeof(identity))
-			len = (int) sizeof(identity) - 1;
-		st = lg_cuid2_init(&generator, client_random, identity, (size_t) len);
 		if (st != LG_CUID2_OK)
 		{
 			generator.initialized = false;

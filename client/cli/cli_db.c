@@ -1,11 +1,13 @@
 /*-------------------------------------------------------------------------
  *
  * cli_db.c
- *	  What the operations commands (health, audit, top, metrics) share:
- *	  connecting with the resolved configuration through a pool of one
- *	  connection (so the connect deadline and application_name apply),
- *	  finding the schema the lifeguard extension lives in, finding out
- *	  whether the server preloads lifeguard, and the one-line errors.
+ *	  What the commands that use the database (health, audit, top,
+ *	  metrics, install) share: connecting with the resolved configuration
+ *	  through a pool of one connection (so the connect deadline and
+ *	  application_name apply), running queries and scripts, finding the
+ *	  schema the lifeguard extension lives in, finding out whether the
+ *	  server preloads lifeguard, and the one-line errors, with every secret
+ *	  of the configuration hidden.
  *
  * Every lifeguard object is called schema-qualified with the schema from
  * pg_extension.extnamespace, quoted with quote_ident(), so that a
@@ -21,15 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* the last message of cli_db_error, password already removed */
-static char last_error[1024];
-
-const char *
-cli_db_last_error(void)
-{
-	return last_error;
-}
-
 void
 cli_db_error(cli_db *db, const char *fmt,...)
 {
@@ -43,7 +36,7 @@ cli_db_error(cli_db *db, const char *fmt,...)
 	va_end(ap);
 	if (len < 0)
 	{
-		cli_error(db->cmd, "out of memory");
+		cli_error("out of memory");
 		return;
 	}
 	for (char *p = full; *p; p++)
@@ -58,7 +51,7 @@ cli_db_error(cli_db *db, const char *fmt,...)
 		if (scrubbed == NULL)
 		{
 			free(full);
-			cli_error(db->cmd, "out of memory");
+			cli_error("out of memory");
 			return;
 		}
 		memcpy(scrubbed, full, (size_t) len + 1);
@@ -66,13 +59,13 @@ cli_db_error(cli_db *db, const char *fmt,...)
 		free(full);
 		full = scrubbed;
 	}
-	lg_message_fit(last_error, sizeof(last_error), full);
+	lg_message_fit(db->last_error, sizeof(db->last_error), full);
 	free(full);
-	cli_error(db->cmd, "%s", last_error);
+	cli_error("%s", db->last_error);
 }
 
 int
-cli_db_open(const char *cmd, cli_db *db)
+cli_db_open(cli_db *db)
 {
 	lg_error	err;
 	lg_status	st;
@@ -80,19 +73,16 @@ cli_db_open(const char *cmd, cli_db *db)
 	size_t		need;
 
 	memset(db, 0, sizeof(*db));
-	db->cmd = cmd;
 	st = lg_config_resolve(NULL, 0, &db->config, &err);
 	if (st != LG_OK)
 	{
-		cli_error(cmd, "%s", err.message);
+		cli_error("%s", err.message);
 		return cli_exit_code(st);
 	}
 	need = lg_config_format_url(db->config, false, NULL, 0);
-	db->url = malloc(need + 1);
-	if (db->url == NULL)
+	if ((db->url = malloc(need + 1)) == NULL)
 	{
-		cli_error(cmd, "out of memory");
-		cli_db_close(db);
+		cli_error("out of memory");
 		return EXIT_CHECK;
 	}
 	lg_config_format_url(db->config, false, db->url, need + 1);
@@ -100,8 +90,7 @@ cli_db_open(const char *cmd, cli_db *db)
 	st = lg_pool_create(db->config, &db->pool, &err);
 	if (st != LG_OK)
 	{
-		cli_error(cmd, "%s", err.message);
-		cli_db_close(db);
+		cli_error("%s", err.message);
 		return EXIT_CHECK;
 	}
 	start = cli_now_ms();
@@ -115,9 +104,8 @@ cli_db_open(const char *cmd, cli_db *db)
 			reason += 19;
 		else if (strncmp(reason, "could not connect to ", 21) == 0)
 			reason += 21;
-		cli_db_error(db, "could not connect to %s: %s", db->url, reason);
 		db->conn = NULL;
-		cli_db_close(db);
+		cli_db_error(db, "could not connect to %s: %s", db->url, reason);
 		return EXIT_CONNECT;
 	}
 	return EXIT_OK;
@@ -154,6 +142,37 @@ cli_db_query(cli_db *db, const char *sql, int nparams,
 	return res;
 }
 
+bool
+cli_db_exec(cli_db *db, const char *sql, lg_error *err)
+{
+	PGconn	   *pg = lg_conn_pgconn(db->conn);
+	PGresult   *res = PQexec(pg, sql);
+	ExecStatusType st = PQresultStatus(res);
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	const char *hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
+	char	   *full = NULL;
+
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+	{
+		PQclear(res);
+		return true;
+	}
+	memset(err, 0, sizeof(*err));
+	err->status = PQstatus(pg) == CONNECTION_OK ? LG_ERR_QUERY : LG_ERR_BROKEN;
+	snprintf(err->sqlstate, sizeof(err->sqlstate), "%s", state ? state : "");
+	if (asprintf(&full, "%s%s%s%s", msg ? msg : PQerrorMessage(pg),
+				 hint ? " (" : "", hint ? hint : "", hint ? ")" : "") < 0)
+		full = NULL;
+	/* a long message keeps its start and its end */
+	lg_message_fit(err->message, sizeof(err->message), full ? full : "out of memory");
+	free(full);
+	for (size_t n = strlen(err->message); n > 0 && err->message[n - 1] == '\n'; n--)
+		err->message[n - 1] = '\0';
+	PQclear(res);
+	return false;
+}
+
 int
 cli_db_query_failed(cli_db *db, const char *what, const lg_error *err)
 {
@@ -170,7 +189,7 @@ cli_db_sql(cli_db *db, const char *fmt)
 
 	if (sql == NULL)
 	{
-		fprintf(stderr, "lifeguard %s: out of memory\n", db->cmd);
+		cli_error("out of memory");
 		exit(EXIT_CHECK);
 	}
 #pragma GCC diagnostic push
@@ -180,87 +199,82 @@ cli_db_sql(cli_db *db, const char *fmt)
 	return sql;
 }
 
-/*
- * The portable edition (lifeguard install): the schema of its version
- * function, the first one on the search path if there are several.
- */
+/* lifeguard's edition found in a schema: what cli_db keeps of it */
 static int
-find_portable_edition(cli_db *db)
+found(cli_db *db, const char *edition, const char *schema, const char *name,
+	  const char *version)
 {
-	lg_error	err;
-	PGresult   *res;
-	char	   *sql;
-
-	res = cli_db_query(db,
-					   "SELECT quote_ident(n.nspname), n.nspname"
-					   "  FROM pg_catalog.pg_proc p"
-					   "  JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace"
-					   " WHERE p.proname = 'lifeguard_portable_version' AND p.pronargs = 0"
-					   " ORDER BY n.nspname = ANY (pg_catalog.current_schemas(false)) DESC, n.nspname"
-					   " LIMIT 1",
-					   0, NULL, &err);
-	if (res == NULL)
-		return cli_db_query_failed(db, "looking up lifeguard's portable edition", &err);
-	if (PQntuples(res) == 0)
+	db->schema = strdup(schema);
+	db->ext_version = strdup(version);
+	snprintf(db->schema_name, sizeof(db->schema_name), "%s", name);
+	if (db->schema == NULL || db->ext_version == NULL)
 	{
-		PQclear(res);
-		return EXIT_OK;
-	}
-	db->schema = strdup(PQgetvalue(res, 0, 0));
-	snprintf(db->schema_name, sizeof(db->schema_name), "%s", PQgetvalue(res, 0, 1));
-	PQclear(res);
-	if (db->schema == NULL)
-	{
-		cli_error(db->cmd, "out of memory");
+		cli_error("out of memory");
 		return EXIT_CHECK;
 	}
-	sql = cli_db_sql(db, "SELECT %s.lifeguard_portable_version()");
-	res = cli_db_query(db, sql, 0, NULL, &err);
-	free(sql);
-	if (res == NULL)
-		return cli_db_query_failed(db, "reading the portable edition's version", &err);
-	db->ext_version = strdup(PQgetvalue(res, 0, 0));
-	PQclear(res);
-	if (db->ext_version == NULL)
-	{
-		cli_error(db->cmd, "out of memory");
-		return EXIT_CHECK;
-	}
-	db->edition = "portable";
+	db->edition = edition;
 	return EXIT_OK;
 }
 
+/* at most one row of sql: *res, NULL when none; or the error, reported */
+static int
+lookup(cli_db *db, const char *what, const char *sql, PGresult **res)
+{
+	lg_error	err;
+
+	if ((*res = cli_db_query(db, sql, 0, NULL, &err)) == NULL)
+		return cli_db_query_failed(db, what, &err);
+	if (PQntuples(*res) == 0)
+	{
+		PQclear(*res);
+		*res = NULL;
+	}
+	return EXIT_OK;
+}
+
+/*
+ * The extension, else the portable edition (lifeguard install): the schema
+ * of its version function, the first one on the search path if there are
+ * several, and the version it returns.
+ */
 int
 cli_db_find_extension(cli_db *db)
 {
-	lg_error	err;
 	PGresult   *res;
+	PGresult   *version = NULL;
+	char		sql[256];
+	int			rc;
 
-	res = cli_db_query(db,
-					   "SELECT quote_ident(n.nspname), e.extversion, n.nspname"
-					   "  FROM pg_catalog.pg_extension e"
-					   "  JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace"
-					   " WHERE e.extname = 'lifeguard'",
-					   0, NULL, &err);
-	if (res == NULL)
-		return cli_db_query_failed(db, "looking up the lifeguard extension", &err);
-	if (PQntuples(res) == 1)
+	rc = lookup(db, "looking up the lifeguard extension",
+				"SELECT quote_ident(n.nspname), n.nspname, e.extversion"
+				"  FROM pg_catalog.pg_extension e"
+				"  JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace"
+				" WHERE e.extname = 'lifeguard'", &res);
+	if (rc == EXIT_OK && res != NULL)
 	{
-		db->schema = strdup(PQgetvalue(res, 0, 0));
-		db->ext_version = strdup(PQgetvalue(res, 0, 1));
-		snprintf(db->schema_name, sizeof(db->schema_name), "%s", PQgetvalue(res, 0, 2));
-		if (db->schema == NULL || db->ext_version == NULL)
-		{
-			PQclear(res);
-			cli_error(db->cmd, "out of memory");
-			return EXIT_CHECK;
-		}
-		db->edition = "extension";
+		rc = found(db, "extension", PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
+				   PQgetvalue(res, 0, 2));
 		PQclear(res);
-		return EXIT_OK;
+		return rc;
 	}
+	if (rc == EXIT_OK)
+		rc = lookup(db, "looking up lifeguard's portable edition",
+					"SELECT quote_ident(n.nspname), n.nspname"
+					"  FROM pg_catalog.pg_proc p"
+					"  JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace"
+					" WHERE p.proname = 'lifeguard_portable_version' AND p.pronargs = 0"
+					" ORDER BY n.nspname = ANY (pg_catalog.current_schemas(false)) DESC, n.nspname"
+					" LIMIT 1", &res);
+	if (rc != EXIT_OK || res == NULL)
+		return rc;
+	snprintf(sql, sizeof(sql), "SELECT %s.lifeguard_portable_version()", PQgetvalue(res, 0, 0));
+	rc = lookup(db, "reading the portable edition's version", sql, &version);
+	if (rc == EXIT_OK && version != NULL)
+		rc = found(db, "portable", PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
+				   PQgetvalue(version, 0, 0));
+	PQclear(version);
 	PQclear(res);
-	return find_portable_edition(db);
+	return rc;
 }
 
 int
@@ -272,8 +286,7 @@ cli_db_require_extension(cli_db *db)
 		return rc;
 	if (db->schema == NULL)
 	{
-		cli_error(db->cmd,
-				  "the lifeguard extension is not installed in database \"%s\"; run CREATE EXTENSION lifeguard there first",
+		cli_error("the lifeguard extension is not installed in database \"%s\"; run CREATE EXTENSION lifeguard there first",
 				  PQdb(lg_conn_pgconn(db->conn)));
 		return EXIT_USAGE;
 	}
@@ -424,7 +437,7 @@ cli_pool_snapshot(cli_db *db, cli_pool_row **rows, int *nrows,
 	if (*rows == NULL)
 	{
 		PQclear(res);
-		cli_error(db->cmd, "out of memory");
+		cli_error("out of memory");
 		return EXIT_CHECK;
 	}
 	for (int i = 0; i < n; i++)

@@ -37,6 +37,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "strbuf.h"
+
 /* ------------------------------------------------------------------------
  * libpq's options
  * ------------------------------------------------------------------------
@@ -242,29 +244,6 @@ lg_secrets_scrub(const lg_secrets *s, char *msg, size_t size)
  * ------------------------------------------------------------------------
  */
 
-typedef struct outbuf
-{
-	char	   *buf;
-	size_t		size;
-	size_t		len;
-} outbuf;
-
-static void
-put(outbuf *ob, const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++, ob->len++)
-		if (ob->len + 1 < ob->size)
-			ob->buf[ob->len] = s[i];
-	if (ob->size > 0)
-		ob->buf[ob->len < ob->size ? ob->len : ob->size - 1] = '\0';
-}
-
-static void
-puts_(outbuf *ob, const char *s)
-{
-	put(ob, s, strlen(s));
-}
-
 /*
  * The scheme of a URL-shaped string: the text before "://" when it holds
  * no space, '=' or quote (so "jdbc:postgresql://" counts).  Returns its
@@ -313,7 +292,7 @@ static void add_nested_url_secrets(lg_secrets *s, const char *p, size_t len);
 
 /* the query of a URL: each key=value, values of secret keys hidden */
 static void
-scan_query(const char *q, lg_secrets *s, outbuf *ob)
+scan_query(const char *q, lg_secrets *s, lg_strbuf *ob)
 {
 	while (*q)
 	{
@@ -324,7 +303,7 @@ scan_query(const char *q, lg_secrets *s, outbuf *ob)
 		{
 			/* a bare word: may be anything */
 			lg_secrets_add(s, q, len);
-			puts_(ob, "****");
+			lg_strbuf_puts(ob, "****");
 		}
 		else
 		{
@@ -336,22 +315,22 @@ scan_query(const char *q, lg_secrets *s, outbuf *ob)
 			snprintf(key, sizeof(key), "%.*s", (int) (klen < 63 ? klen : 63), q);
 			secret = strcmp(key, "pgbouncer") != 0 &&
 				(klen >= 63 || lg_option_is_secret(key, strlen(key)));
-			put(ob, q, klen + 1);
+			lg_strbuf_putn(ob, q, klen + 1);
 			if (secret)
 			{
 				lg_secrets_add(s, eq + 1, len - klen - 1);
-				puts_(ob, "****");
+				lg_strbuf_puts(ob, "****");
 			}
 			else
 			{
-				put(ob, eq + 1, len - klen - 1);
+				lg_strbuf_putn(ob, eq + 1, len - klen - 1);
 				add_nested_url_secrets(s, eq + 1, len - klen - 1);
 			}
 		}
 		q += len;
 		if (*q == '&')
 		{
-			puts_(ob, "&");
+			lg_strbuf_puts(ob, "&");
 			q++;
 		}
 	}
@@ -384,14 +363,14 @@ scheme_is_postgres(const char *s, size_t len)
 }
 
 static void
-scan_url(const char *raw, size_t slen, lg_secrets *s, outbuf *ob)
+scan_url(const char *raw, size_t slen, lg_secrets *s, lg_strbuf *ob)
 {
 	const char *start = raw + slen + 3;
 	const char *at = lg_url_userinfo_end(start);
 	const char *rest = start;
 	const char *query;
 
-	put(ob, raw, slen + 3);
+	lg_strbuf_putn(ob, raw, slen + 3);
 	if (at != NULL)
 	{
 		const char *colon = memchr(start, ':', (size_t) (at - start));
@@ -400,19 +379,19 @@ scan_url(const char *raw, size_t slen, lg_secrets *s, outbuf *ob)
 		{
 			/* any other scheme: the whole user info */
 			add_userinfo_secret(s, start, (size_t) (at - start));
-			puts_(ob, "****@");
+			lg_strbuf_puts(ob, "****@");
 		}
 		else
 		{
 			const char *uend = colon ? colon : at;
 
-			put(ob, start, (size_t) (uend - start));
+			lg_strbuf_putn(ob, start, (size_t) (uend - start));
 			if (colon)
 			{
 				add_userinfo_secret(s, colon + 1, (size_t) (at - colon - 1));
-				puts_(ob, ":****");
+				lg_strbuf_puts(ob, ":****");
 			}
-			puts_(ob, "@");
+			lg_strbuf_puts(ob, "@");
 		}
 		rest = at + 1;
 	}
@@ -424,17 +403,17 @@ scan_url(const char *raw, size_t slen, lg_secrets *s, outbuf *ob)
 		if (more != NULL)
 		{
 			lg_secrets_add(s, rest, (size_t) (more - rest));
-			puts_(ob, "****");
+			lg_strbuf_puts(ob, "****");
 			rest = more;
 		}
 	}
 	query = strchr(rest, '?');
 	if (query == NULL)
 	{
-		puts_(ob, rest);
+		lg_strbuf_puts(ob, rest);
 		return;
 	}
-	put(ob, rest, (size_t) (query + 1 - rest));
+	lg_strbuf_putn(ob, rest, (size_t) (query + 1 - rest));
 	scan_query(query + 1, s, ob);
 }
 
@@ -456,8 +435,9 @@ add_nested_url_secrets(lg_secrets *s, const char *p, size_t len)
 
 		if (slen > 0)
 		{
-			outbuf		none = {NULL, 0, 0};
+			lg_strbuf	none;
 
+			lg_strbuf_fixed(&none, NULL, 0);
 			scan_url(v, slen, s, &none);
 		}
 	}
@@ -479,7 +459,7 @@ is_url_word(const char *p, size_t len)
 
 /* a key=value string, tokenized as libpq does */
 static void
-scan_keyvalue(const char *raw, lg_secrets *s, outbuf *ob)
+scan_keyvalue(const char *raw, lg_secrets *s, lg_strbuf *ob)
 {
 	const char *p = raw;
 
@@ -492,7 +472,7 @@ scan_keyvalue(const char *raw, lg_secrets *s, outbuf *ob)
 
 		if (isspace((unsigned char) *p))
 		{
-			put(ob, p++, 1);
+			lg_strbuf_putn(ob, p++, 1);
 			continue;
 		}
 		key = p;
@@ -510,15 +490,15 @@ scan_keyvalue(const char *raw, lg_secrets *s, outbuf *ob)
 			if (lg_option_is_secret(key, klen) && !is_url_word(key, klen))
 			{
 				lg_secrets_add(s, key, klen);
-				puts_(ob, "****");
+				lg_strbuf_puts(ob, "****");
 			}
 			else
 			{
-				put(ob, key, klen);
+				lg_strbuf_putn(ob, key, klen);
 				add_nested_url_secrets(s, key, klen);
 			}
 			if (*p)
-				puts_(ob, " ");
+				lg_strbuf_puts(ob, " ");
 			continue;
 		}
 		p++;
@@ -538,8 +518,8 @@ scan_keyvalue(const char *raw, lg_secrets *s, outbuf *ob)
 				if (*p == '\\' && p[1])
 					p++;
 		secret = lg_option_is_secret(key, klen);
-		put(ob, key, klen);
-		puts_(ob, "=");
+		lg_strbuf_putn(ob, key, klen);
+		lg_strbuf_puts(ob, "=");
 		if (secret)
 		{
 			size_t		vlen = (size_t) (p - val);
@@ -548,11 +528,11 @@ scan_keyvalue(const char *raw, lg_secrets *s, outbuf *ob)
 			if (vlen >= 2 && val[0] == '\'' && val[vlen - 1] == '\'')
 				lg_secrets_add(s, val + 1, vlen - 2);
 			lg_secrets_add(s, val, vlen);
-			puts_(ob, "****");
+			lg_strbuf_puts(ob, "****");
 		}
 		else
 		{
-			put(ob, val, (size_t) (p - val));
+			lg_strbuf_putn(ob, val, (size_t) (p - val));
 			add_nested_url_secrets(s, val, (size_t) (p - val));
 		}
 	}
@@ -565,19 +545,19 @@ scan_keyvalue(const char *raw, lg_secrets *s, outbuf *ob)
 size_t
 lg_redact_conninfo(const char *raw, lg_secrets *s, char *buf, size_t size)
 {
-	outbuf		ob = {buf, size, 0};
+	lg_strbuf	ob;
 	size_t		slen = lg_url_scheme_length(raw);
 
-	if (size > 0)
-		buf[0] = '\0';
+	lg_strbuf_fixed(&ob, buf, size);
 	if (slen > 0)
 	{
 		scan_url(raw, slen, s, &ob);
 		/* libpq reads anything but its own URIs as key=value: both count */
 		if (!(strncmp(raw, "postgresql://", 13) == 0 || strncmp(raw, "postgres://", 11) == 0))
 		{
-			outbuf		none = {NULL, 0, 0};
+			lg_strbuf	none;
 
+			lg_strbuf_fixed(&none, NULL, 0);
 			scan_keyvalue(raw, s, &none);
 		}
 	}
@@ -590,56 +570,30 @@ lg_redact_conninfo(const char *raw, lg_secrets *s, char *buf, size_t size)
 }
 
 /* ------------------------------------------------------------------------
- * long messages
+ * the secrets of a resolved config
  * ------------------------------------------------------------------------
  */
 
-/*
- * Copy src into dst (size bytes).  When it does not fit, keep its start
- * and its end, which holds the reason in libpq's messages, joined by
- * " ... "; cuts fall between UTF-8 characters.
- */
 void
-lg_message_fit(char *dst, size_t size, const char *src)
+lg_config_secrets(const lg_config *c, lg_secrets *s)
 {
-	static const char gap[] = " ... ";
-	size_t		len = strlen(src);
-	size_t		head;
-	size_t		tail;
+	for (int i = 0; i < c->nparams; i++)
+		if (lg_option_is_secret(c->params[i].keyword, strlen(c->params[i].keyword)))
+			lg_secrets_add(s, c->params[i].value, strlen(c->params[i].value));
+	for (int i = 0; i < c->nurl; i++)
+		if (lg_option_is_secret(c->url[i].keyword, strlen(c->url[i].keyword)))
+			lg_secrets_add(s, c->url[i].value, strlen(c->url[i].value));
+}
 
-	if (size == 0)
-		return;
-	if (len < size)
-	{
-		memmove(dst, src, len + 1);
-		return;
-	}
-	if (size < sizeof(gap) + 2)
-	{
-		memmove(dst, src, size - 1);
-		dst[size - 1] = '\0';
-		return;
-	}
-	/* a third for the start, the rest for the end */
-	head = (size - sizeof(gap)) / 3;
-	tail = size - sizeof(gap) - head;
-	while (head > 0 && ((unsigned char) src[head] & 0xC0) == 0x80)
-		head--;
-	while (tail > 0 && ((unsigned char) src[len - tail] & 0xC0) == 0x80)
-		tail--;
-	{
-		char	   *tmp = malloc(size);
+void
+lg_config_redact(const lg_config *c, char *msg, size_t size)
+{
+	lg_secrets	s = {0};
 
-		if (tmp == NULL)
-		{
-			memmove(dst, src + len - (size - 1), size);
-			return;
-		}
-		memcpy(tmp, src, head);
-		memcpy(tmp + head, gap, sizeof(gap) - 1);
-		memcpy(tmp + head + sizeof(gap) - 1, src + len - tail, tail);
-		tmp[head + sizeof(gap) - 1 + tail] = '\0';
-		memcpy(dst, tmp, head + sizeof(gap) + tail);
-		free(tmp);
-	}
+	lg_config_secrets(c, &s);
+	if (s.oom)
+		snprintf(msg, size, "(message withheld: out of memory)");
+	else
+		lg_secrets_scrub(&s, msg, size);
+	lg_secrets_free(&s);
 }

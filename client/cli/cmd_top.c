@@ -25,7 +25,6 @@
  */
 #include "cli.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,30 +33,7 @@
 
 #include <curses.h>
 
-#define CMD "top"
 #define PLAIN_BAR_WIDTH 40
-
-static void
-help(void)
-{
-	printf("Usage: lifeguard top [--interval SECONDS]\n"
-		   "\n"
-		   "A live view of the server's connections by application pool (pool_usage)\n"
-		   "and its headroom (pool_headroom()), refreshed in place; q quits.  When\n"
-		   "standard output is not a terminal, one snapshot as plain text.\n"
-		   "\n"
-		   "Each bar is as wide as the pool's max: the configured max (DATABASE_POOL_MAX\n"
-		   "or the profile's) for the resolved application_name, else the pool's\n"
-		   "connections plus the server's available slots.  # active, W waiting on a\n"
-		   "lock, T idle in transaction, - idle, ? other, . free.\n"
-		   "\n"
-		   "Options:\n"
-		   "  --interval SECONDS   refresh period (default 2)\n"
-		   "  --help               this help\n"
-		   "\n"
-		   "Exit codes: 0 ok, 1 a query failed, 2 bad usage or configuration or\n"
-		   "lifeguard not installed, 3 cannot connect.\n");
-}
 
 /* the scale of a pool's bar */
 static int
@@ -312,7 +288,7 @@ live(cli_db *db, int interval)
 
 	if (initscr() == NULL)
 	{
-		cli_error(CMD, "could not initialise the terminal");
+		cli_error("could not initialise the terminal");
 		return EXIT_CHECK;
 	}
 	cbreak();
@@ -355,39 +331,7 @@ live(cli_db *db, int interval)
 }
 
 int
-cmd_top(int argc, char **argv)
+cmd_top(const cli_args *args, cli_db *db)
 {
-	static const struct option opts[] = {
-		{"interval", required_argument, NULL, 'i'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}
-	};
-	int			interval = 2;
-	cli_db		db;
-	int			c;
-	int			rc;
-
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1)
-	{
-		switch (c)
-		{
-			case 'i':
-				if (!cli_parse_int(CMD, "--interval", optarg, 1, 3600, &interval))
-					return EXIT_USAGE;
-				break;
-			case 'h':
-				help();
-				return EXIT_OK;
-			default:
-				return cli_bad_option(CMD, c, argc, argv);
-		}
-	}
-	if ((rc = cli_no_arguments(CMD, argc, argv)) != EXIT_OK)
-		return rc;
-	if ((rc = cli_db_open(CMD, &db)) != EXIT_OK)
-		return rc;
-	if ((rc = cli_db_require_extension(&db)) == EXIT_OK)
-		rc = isatty(STDOUT_FILENO) ? live(&db, interval) : snapshot_plain(&db);
-	cli_db_close(&db);
-	return rc;
+	return isatty(STDOUT_FILENO) ? live(db, cli_number(args, TOP_INTERVAL)) : snapshot_plain(db);
 }
