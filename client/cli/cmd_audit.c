@@ -31,7 +31,8 @@ typedef struct audit_report
 	const char *database;
 	PGresult   *info;			/* entries, max_entries, dropped, since */
 	PGresult   *rows;			/* application_name, hazard, database, role,
-								 * count, first_seen, last_seen, sample */
+								 * count, first_seen, last_seen, sample,
+								 * client, hint, failures */
 	int			nrows;
 	int			napps;
 	long long	dropped;
@@ -39,8 +40,16 @@ typedef struct audit_report
 
 enum
 {
-	COL_APP, COL_HAZARD, COL_DATABASE, COL_ROLE, COL_COUNT, COL_FIRST, COL_LAST, COL_SAMPLE
+	COL_APP, COL_HAZARD, COL_DATABASE, COL_ROLE, COL_COUNT, COL_FIRST, COL_LAST, COL_SAMPLE,
+	COL_CLIENT, COL_HINT, COL_FAILURES
 };
+
+/* does the installed extension (version v) have pooling_audit's client, hint and failures? */
+static bool
+has_clients(const char *v)
+{
+	return v != NULL && strcmp(v, "0.1.0") != 0 && strcmp(v, "0.2.0") != 0;
+}
 
 /*
  * Is s valid UTF-8?  A database in SQL_ASCII hands out whatever bytes were
@@ -110,6 +119,17 @@ utf8_field(const char *s, const char **problem)
 	return out;
 }
 
+/* does row i start another application (NULL, unknown, is one too)? */
+static bool
+new_app(const audit_report *r, int i)
+{
+	if (i == 0)
+		return true;
+	if (PQgetisnull(r->rows, i, COL_APP) || PQgetisnull(r->rows, i - 1, COL_APP))
+		return PQgetisnull(r->rows, i, COL_APP) != PQgetisnull(r->rows, i - 1, COL_APP);
+	return strcmp(PQgetvalue(r->rows, i, COL_APP), PQgetvalue(r->rows, i - 1, COL_APP)) != 0;
+}
+
 /* Read the audit; on failure print one line and return the exit code. */
 static int
 audit_fetch(cli_db *db, audit_report *r)
@@ -152,9 +172,13 @@ audit_fetch(cli_db *db, audit_report *r)
 	if (r->info != NULL)
 	{
 		what = "reading pooling_audit";
-		sql = cli_db_sql(db,
-						 "SELECT application_name, hazard, database, role, count, "
-						 TS("first_seen") ", " TS("last_seen") ", sample"
+		sql = cli_db_sql(db, has_clients(db->ext_version)
+						 ? "SELECT application_name, hazard, database, role, count, "
+						 TS("first_seen") ", " TS("last_seen") ", sample, client, hint, failures"
+						 "  FROM %s.pooling_audit"
+						 " ORDER BY application_name NULLS LAST, count DESC, hazard, database, role, client"
+						 : "SELECT application_name, hazard, database, role, count, "
+						 TS("first_seen") ", " TS("last_seen") ", sample, NULL, NULL, 0"
 						 "  FROM %s.pooling_audit"
 						 " ORDER BY application_name, count DESC, hazard, database, role");
 		r->rows = cli_db_query(db, sql, 0, NULL, &err);
@@ -174,7 +198,7 @@ audit_fetch(cli_db *db, audit_report *r)
 	r->nrows = PQntuples(r->rows);
 	r->dropped = atoll(PQgetvalue(r->info, 0, 2));
 	for (int i = 0; i < r->nrows; i++)
-		if (i == 0 || strcmp(PQgetvalue(r->rows, i, COL_APP), PQgetvalue(r->rows, i - 1, COL_APP)) != 0)
+		if (new_app(r, i))
 			r->napps++;
 	return EXIT_OK;
 }
@@ -186,17 +210,15 @@ audit_free(audit_report *r)
 	PQclear(r->info);
 }
 
-static bool
-new_app(const audit_report *r, int i)
-{
-	return i == 0 || strcmp(PQgetvalue(r->rows, i, COL_APP), PQgetvalue(r->rows, i - 1, COL_APP)) != 0;
-}
-
+/* the fix of row i: the server's hint, else the hazard table's */
 static const char *
-alternative(const char *hazard)
+alternative(const audit_report *r, int i)
 {
-	const lg_hazard_text *t = lg_hazard_by_name(hazard);
+	const lg_hazard_text *t;
 
+	if (!PQgetisnull(r->rows, i, COL_HINT))
+		return PQgetvalue(r->rows, i, COL_HINT);
+	t = lg_hazard_by_name(PQgetvalue(r->rows, i, COL_HAZARD));
 	return t ? t->hint : NULL;
 }
 
@@ -228,7 +250,7 @@ audit_render_json(const audit_report *r)
 	json_object_set_new(o, "hazards_recorded", json_boolean(r->nrows > 0 || r->dropped > 0));
 	for (int i = 0; i < r->nrows; i++)
 	{
-		const char *alt = alternative(PQgetvalue(r->rows, i, COL_HAZARD));
+		const char *alt = alternative(r, i);
 		json_t	   *h = json_object();
 
 		problem = NULL;
@@ -237,7 +259,10 @@ audit_render_json(const audit_report *r)
 			json_t	   *app = json_object();
 
 			hazards = json_array();
-			json_set_text(app, "application_name", PQgetvalue(r->rows, i, COL_APP), &problem);
+			if (PQgetisnull(r->rows, i, COL_APP))
+				json_object_set_new(app, "application_name", json_null());
+			else
+				json_set_text(app, "application_name", PQgetvalue(r->rows, i, COL_APP), &problem);
 			json_object_set_new(app, "hazards", hazards);
 			json_array_append_new(apps, app);
 		}
@@ -251,6 +276,11 @@ audit_render_json(const audit_report *r)
 			json_object_set_new(h, "sample", json_null());
 		else
 			json_set_text(h, "sample", PQgetvalue(r->rows, i, COL_SAMPLE), &problem);
+		if (PQgetisnull(r->rows, i, COL_CLIENT))
+			json_object_set_new(h, "client", json_null());
+		else
+			json_set_text(h, "client", PQgetvalue(r->rows, i, COL_CLIENT), &problem);
+		json_object_set_new(h, "failures", json_integer(atoll(PQgetvalue(r->rows, i, COL_FAILURES))));
 		json_object_set_new(h, "safe_alternative", alt ? json_string(alt) : json_null());
 		if (problem)
 			json_object_set_new(h, "problem", json_string(problem));
@@ -281,26 +311,32 @@ audit_render_text(const audit_report *r)
 		printf("Some hazards were not kept: raise lifeguard.audit_max_entries or call pooling_audit_reset().\n");
 	for (int i = 0; i < r->nrows; i++)
 	{
-		const char *alt = alternative(PQgetvalue(r->rows, i, COL_HAZARD));
+		const char *alt = alternative(r, i);
 		const char *problem = NULL;
-		char	   *f[COL_SAMPLE + 1];
+		long long	failures = atoll(PQgetvalue(r->rows, i, COL_FAILURES));
+		char	   *f[COL_CLIENT + 1];
 
-		for (int c = 0; c <= COL_SAMPLE; c++)
+		for (int c = 0; c <= COL_CLIENT; c++)
 			f[c] = PQgetisnull(r->rows, i, c) ? NULL
 				: utf8_field(PQgetvalue(r->rows, i, c), &problem);
 		if (new_app(r, i))
-			printf("\n%s\n", f[COL_APP] && f[COL_APP][0] ? f[COL_APP] : "(no application_name)");
-		printf("  %-17s %8s x  last seen %s  (role %s, database %s)\n",
+			printf("\n%s\n", f[COL_APP] == NULL ? "(application unknown: see docs/drivers.md)"
+				   : f[COL_APP][0] ? f[COL_APP] : "(no application_name)");
+		printf("  %-17s %8s x  last seen %s  (role %s, database %s%s%s)\n",
 			   f[COL_HAZARD] ? f[COL_HAZARD] : "?", PQgetvalue(r->rows, i, COL_COUNT),
 			   PQgetvalue(r->rows, i, COL_LAST), f[COL_ROLE] ? f[COL_ROLE] : "?",
-			   f[COL_DATABASE] ? f[COL_DATABASE] : "?");
+			   f[COL_DATABASE] ? f[COL_DATABASE] : "?",
+			   f[COL_CLIENT] ? ", client " : "", f[COL_CLIENT] ? f[COL_CLIENT] : "");
 		if (f[COL_SAMPLE])
 			printf("      first: %s\n", f[COL_SAMPLE]);
+		if (failures > 0)
+			printf("      failed: %lld prepared-statement error%s a pooler caused (26000, 42P05)\n",
+				   failures, failures == 1 ? "" : "s");
 		if (alt)
 			printf("      instead: %s\n", alt);
 		if (problem)
 			printf("      note: %s\n", problem);
-		for (int c = 0; c <= COL_SAMPLE; c++)
+		for (int c = 0; c <= COL_CLIENT; c++)
 			free(f[c]);
 	}
 }

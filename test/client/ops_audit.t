@@ -86,20 +86,22 @@ for my $variant (binaries()) {
 
 	my @rows = map { [split /\|/, $_, -1] } split /\n/, psql(
 		"SELECT application_name, hazard, database, role, count, " . sprintf($TS, 'first_seen') . ", "
-		. sprintf($TS, 'last_seen') . ", coalesce(sample, '<null>') FROM pooling_audit"
-		. " ORDER BY application_name, count DESC, hazard, database, role");
+		. sprintf($TS, 'last_seen') . ", coalesce(sample, '<null>'), coalesce(client, '<null>'), failures, hint"
+		. " FROM pooling_audit ORDER BY application_name NULLS LAST, count DESC, hazard, database, role, client");
 	my @expect;
 	for my $r (@rows) {
 		push @expect, {application_name => $r->[0], hazards => []}
 			if !@expect || $expect[-1]{application_name} ne $r->[0];
 		push @{ $expect[-1]{hazards} }, {hazard => $r->[1], database => $r->[2], role => $r->[3],
 			count => $r->[4], first_seen => $r->[5], last_seen => $r->[6],
-			sample => $r->[7] eq '<null>' ? undef : $r->[7]};
+			sample => $r->[7] eq '<null>' ? undef : $r->[7],
+			client => $r->[8] eq '<null>' ? undef : $r->[8], failures => $r->[9],
+			safe_alternative => $r->[10]};
 	}
-	my @got = map { {application_name => $_->{application_name},
-		hazards => [map { my %h = %$_; delete $h{safe_alternative}; \%h } @{ $_->{hazards} }]} }
+	my @got = map { {application_name => $_->{application_name}, hazards => $_->{hazards}} }
 		@{ $o->{applications} };
-	is_deeply(\@got, \@expect, "$v: json: every hazard as pooling_audit has it, grouped by application");
+	is_deeply(\@got, \@expect,
+		"$v: json: every hazard as pooling_audit has it (client, failures, the server's hint), grouped by application");
 	my %byapp = map { $_->{application_name} => { map { $_->{hazard} => $_ } @{ $_->{hazards} } } }
 		@{ $o->{applications} };
 	is($byapp{'ops-audit-web'}{set}{count}, 2, "$v: json: two SETs");
@@ -148,6 +150,22 @@ for my $variant (binaries()) {
 	($rc, $out, $err) = ops_cli($v, {_db => 'ops_audit_ascii'}, 'audit');
 	like($out, qr/^ops-audit-bytes\n  set .*\(role ops_caf\\xe9, .*\n(?:      .*\n)*      note: not valid UTF-8/m,
 		"$v: text: the row, its bytes as \\xNN, and a note");
+
+	# --- a driver's hazard: its client, its own fix; the failures a pooler caused
+	psql(q{SET extra_float_digits = 3}, app => 'ops-audit-jdbc');
+	LG::run_cmd(['psql', '-X', '-q', '-c', 'EXECUTE ops_audit_gone'], env => {PGAPPNAME => 'ops-audit-jdbc'});
+	($rc, $out, $err) = ops_cli($v, {}, 'audit');
+	like($out, qr/^ops-audit-jdbc\n(?:  .*\n|      .*\n)*?  set\s+\d+ x  last seen \S+  \(role \S+, database \S+, client pgjdbc\)\n      first: SET extra_float_digits = 3\n      instead: pgjdbc: add assumeMinServerVersion=9\.0/m,
+		"$v: text: the driver named, and its own fix as what to do instead");
+	like($out, qr/^  prepare\s+0 x  .*\n      first: prepared statement "ops_audit_gone" does not exist\n      failed: 1 prepared-statement error a pooler caused \(26000, 42P05\)\n/m,
+		"$v: text: a failure with no statement of its own: counted, with the error as its sample");
+	($rc, $out, $err) = ops_cli($v, {}, 'audit', '--json');
+	$o = eval { $json->decode($out) } || {};
+	my ($jdbc) = grep { ($_->{application_name} // '') eq 'ops-audit-jdbc' } @{ $o->{applications} || [] };
+	my %jh = map { $_->{hazard} => $_ } @{ $jdbc ? $jdbc->{hazards} : [] };
+	is($jh{set} && $jh{set}{client}, 'pgjdbc', "$v: json: client");
+	is($jh{prepare} && $jh{prepare}{failures}, 1, "$v: json: failures");
+	psql('SELECT pooling_audit_reset()');
 
 	# --- not preloaded, no extension, cannot connect, bad usage -------------------
 	($rc, $out, $err) = ops_cli($v, {_port => $ENV{LG_NOPRELOAD_PORT}}, 'audit');
