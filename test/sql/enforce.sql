@@ -7,10 +7,7 @@
 -- (dblink) as lg_enf_user, whose lifeguard.enforce is "error" (ALTER ROLE;
 -- an ordinary role also makes row-level security apply).  The objects
 -- they use live in schema lg_enf, owned by that role.
-\set ON_ERROR_STOP 1
-\pset format unaligned
-\pset tuples_only true
-\pset pager off
+\ir ../lib/pgtap_helpers.sql
 
 SET client_min_messages = warning;
 DROP SCHEMA IF EXISTS lg_enf CASCADE;
@@ -21,7 +18,7 @@ CREATE SCHEMA lg_enf AUTHORIZATION lg_enf_user;
 RESET client_min_messages;
 
 BEGIN;
-SELECT * FROM no_plan();
+SELECT plan(49);
 SELECT pooling_audit_reset();
 
 -- a connection: as lg_enf_user (enforce = error) or, with options, as postgres

@@ -8,45 +8,16 @@
 -- dblink session creates them, and they are dropped after the ROLLBACK.  Connection limits
 -- are changed inside this file's transaction (pool_capacity reads them
 -- through the catalog of the calling transaction) and rolled back.
-\set ON_ERROR_STOP 1
-\pset format unaligned
-\pset tuples_only true
-\pset pager off
+\ir ../lib/pgtap_helpers.sql
 
 BEGIN;
-SELECT * FROM no_plan();
-
-CREATE FUNCTION pg_temp.err(sql text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE st text; msg text; det text; hint text;
-BEGIN
-	EXECUTE sql;
-	RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-	GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL,
-	                        hint = PG_EXCEPTION_HINT;
-	RETURN st || ': ' || msg || ' | ' || coalesce(det, '') || ' | ' || coalesce(hint, '');
-END $$;
+SELECT plan(48);
 
 CREATE FUNCTION pg_temp.conn(usr text, app text, db text DEFAULT current_database())
 RETURNS text LANGUAGE sql AS $$
 	SELECT format('host=127.0.0.1 port=%s dbname=%s user=%s application_name=%s',
 	              current_setting('port'), db, usr, app)
 $$;
-
-CREATE FUNCTION pg_temp.wait_until(cond text) RETURNS boolean LANGUAGE plpgsql AS $$
-DECLARE done boolean;
-BEGIN
-	FOR i IN 1..400 LOOP
-		PERFORM pg_stat_clear_snapshot();
-		EXECUTE cond INTO done;
-		IF done THEN
-			RETURN true;
-		END IF;
-		PERFORM pg_sleep(0.025);
-	END LOOP;
-	RAISE WARNING 'timed out waiting for: %', cond;
-	RETURN false;
-END $$;
 
 -- pool_capacity as one line of text
 CREATE FUNCTION pg_temp.cap(instances int, pool_max int, r name, d name DEFAULT current_database())

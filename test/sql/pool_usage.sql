@@ -12,13 +12,10 @@
 -- before reading.  The roles this file needs must be committed for their
 -- dblink sessions to log in: an autocommit dblink session creates them and
 -- drops them at the end.
-\set ON_ERROR_STOP 1
-\pset format unaligned
-\pset tuples_only true
-\pset pager off
+\ir ../lib/pgtap_helpers.sql
 
 BEGIN;
-SELECT * FROM no_plan();
+SELECT plan(40);
 
 -- a connection string to this cluster as a role, under an application_name
 CREATE FUNCTION pg_temp.conn(usr text, app text, db text DEFAULT current_database())
@@ -26,22 +23,6 @@ RETURNS text LANGUAGE sql AS $$
 	SELECT format('host=127.0.0.1 port=%s dbname=%s user=%s application_name=%s',
 	              current_setting('port'), db, usr, app)
 $$;
-
--- poll until a query returns true (fresh snapshot each time), at most 10 s
-CREATE FUNCTION pg_temp.wait_until(cond text) RETURNS boolean LANGUAGE plpgsql AS $$
-DECLARE done boolean;
-BEGIN
-	FOR i IN 1..400 LOOP
-		PERFORM pg_stat_clear_snapshot();
-		EXECUTE cond INTO done;
-		IF done THEN
-			RETURN true;
-		END IF;
-		PERFORM pg_sleep(0.025);
-	END LOOP;
-	RAISE WARNING 'timed out waiting for: %', cond;
-	RETURN false;
-END $$;
 
 -- one pool_usage row of this database as text, for exact comparisons
 CREATE FUNCTION pg_temp.row_of(app text) RETURNS text LANGUAGE sql AS $$
