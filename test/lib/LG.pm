@@ -241,7 +241,8 @@ sub stop_cluster {
 # (only in the process that started them, not in a forked child)
 END {
 	local $?;
-	stop_cluster($_) for grep { $_->{pid} == $$ } @clusters;
+	my @mine = grep { $_->{pid} == $$ } @clusters;
+	stop_cluster($_) for @mine;
 }
 
 # control() -> { key => value } of lifeguard.control.  Its default_version
