@@ -6,10 +6,7 @@
 -- psql settings: stop at the first error (a file cut short then fails its
 -- plan), and print rows as bare values for pgTAP's output.
 --
--- Two functions, temporary (pg_temp), so they go with the file's session;
--- being temporary, session_pooling_hazards() lists them as temporary
--- objects, and the files that list this session's hazards leave out
--- "err" and "wait_until" by name:
+-- Functions, temporary (pg_temp), so they go with the file's session:
 --
 -- pg_temp.err(sql [, fields]): 'no error', or the error that running sql
 --   raised, as 'SQLSTATE: message | field | ...' with the fields named in
@@ -19,6 +16,15 @@
 -- pg_temp.wait_until(cond): runs the query cond, with a fresh statistics
 --   snapshot each time, until it returns true: true, or false and a
 --   WARNING after 10 s.
+-- pg_temp.conninfo(usr, app [, db]): a connection string (for dblink) to
+--   this cluster as the role usr, under the application_name app, to the
+--   database db (default: this one).
+-- pg_temp.end_sessions(app_like): ends the other sessions whose
+--   application_name is LIKE app_like (left by an interrupted run) and
+--   waits until they are gone: true, or false after 10 s.
+-- pg_temp.session_hazards(): session_pooling_hazards() less the tests'
+--   own temporary objects: pgTAP's tables (named __...) and these
+--   functions.
 \set ON_ERROR_STOP 1
 \pset format unaligned
 \pset tuples_only true
@@ -61,3 +67,24 @@ BEGIN
 	RAISE WARNING 'timed out waiting for: %', cond;
 	RETURN false;
 END $$;
+
+CREATE FUNCTION pg_temp.conninfo(usr text, app text, db text DEFAULT current_database())
+RETURNS text LANGUAGE sql AS $$
+	SELECT format('host=127.0.0.1 port=%s dbname=%s user=%s application_name=%s',
+	              current_setting('port'), db, usr, app)
+$$;
+
+CREATE FUNCTION pg_temp.end_sessions(app_like text) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM pg_terminate_backend(pid) FROM pg_stat_activity
+	  WHERE application_name LIKE app_like AND pid <> pg_backend_pid();
+	RETURN pg_temp.wait_until(format('SELECT count(*) = 0 FROM pg_stat_activity WHERE application_name LIKE %L',
+	                                 app_like));
+END $$;
+
+CREATE FUNCTION pg_temp.session_hazards(OUT hazard text, OUT object text, OUT detail text)
+RETURNS SETOF record LANGUAGE sql AS $$
+	SELECT * FROM session_pooling_hazards()
+	 WHERE object NOT LIKE '\_\_%'
+	   AND object NOT IN ('err', 'wait_until', 'conninfo', 'end_sessions', 'session_hazards')
+$$;

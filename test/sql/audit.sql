@@ -17,13 +17,13 @@ RESET client_min_messages;
 BEGIN;
 SELECT plan(86);
 
--- this session's hazards, without pgTAP's own temporary tables, these
--- helper functions and test/lib/pgtap_helpers.sql's (temporary functions
--- are session state too)
+-- this session's hazards, without the tests' own temporary objects
+-- (pg_temp.session_hazards()) and these helper functions (temporary
+-- functions are session state too)
 CREATE FUNCTION pg_temp.hazards() RETURNS text LANGUAGE sql AS $$
 	SELECT coalesce(string_agg(hazard || ':' || object, ', ' ORDER BY hazard, object), '')
-	  FROM session_pooling_hazards()
-	 WHERE object NOT LIKE '\_\_%' AND object NOT IN ('err', 'wait_until', 'hazards', 'audit')
+	  FROM pg_temp.session_hazards()
+	 WHERE object NOT IN ('hazards', 'audit')
 $$;
 
 -- the audit's counts under one application_name

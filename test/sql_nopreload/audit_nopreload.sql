@@ -20,21 +20,18 @@ SELECT hasnt_view('pooling_audit', 'portable edition: no pooling_audit view');
 SELECT hasnt_function('pooling_audit_info', 'portable edition: no pooling_audit_info()');
 SELECT hasnt_function('pooling_audit_reset', 'portable edition: no pooling_audit_reset()');
 \else
-SELECT is(pg_temp.err('SELECT * FROM pooling_audit'),
-          '55000: pooling_audit() requires lifeguard to be loaded via shared_preload_libraries | Add lifeguard to shared_preload_libraries in postgresql.conf and restart the server.',
-          'pooling_audit: 55000 with the hint');
-SELECT is(pg_temp.err('SELECT * FROM pooling_audit_info()'),
-          '55000: pooling_audit_info() requires lifeguard to be loaded via shared_preload_libraries | Add lifeguard to shared_preload_libraries in postgresql.conf and restart the server.',
-          'pooling_audit_info: 55000 with the hint');
-SELECT is(pg_temp.err('SELECT pooling_audit_reset()'),
-          '55000: pooling_audit_reset() requires lifeguard to be loaded via shared_preload_libraries | Add lifeguard to shared_preload_libraries in postgresql.conf and restart the server.',
-          'pooling_audit_reset: 55000 with the hint');
+SELECT is(pg_temp.err(sql),
+          '55000: ' || f || '() requires lifeguard to be loaded via shared_preload_libraries | Add lifeguard to shared_preload_libraries in postgresql.conf and restart the server.',
+          f || ': 55000 with the hint')
+  FROM (VALUES ('SELECT * FROM pooling_audit', 'pooling_audit'),
+               ('SELECT * FROM pooling_audit_info()', 'pooling_audit_info'),
+               ('SELECT pooling_audit_reset()', 'pooling_audit_reset')) AS t(sql, f);
 \endif
 
 SET work_mem = '6MB';
 SELECT pg_advisory_lock(77);
 SELECT is((SELECT string_agg(hazard || ':' || object, ', ' ORDER BY hazard, object)
-             FROM session_pooling_hazards() WHERE object NOT LIKE '\_\_%' AND object NOT IN ('err', 'wait_until')),
+             FROM pg_temp.session_hazards()),
           'advisory_lock:77, set:work_mem',
           'session_pooling_hazards() works without preloading');
 SELECT pg_advisory_unlock(77);
