@@ -31,6 +31,10 @@ set -Eeuo pipefail
 
 LG_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export LG_ROOT
+# the release version, from lifeguard.control (the one place it is written),
+# for the scripts the harness runs (the portable edition's script name)
+LG_VERSION="$(sed -n "s/^default_version *= *'\(.*\)'/\1/p" "$LG_ROOT/lifeguard.control")"
+export LG_VERSION
 
 log() { printf '\033[1m== %s\033[0m\n' "$*" >&2; }
 die() { printf 'harness: %s\n' "$*" >&2; exit 1; }
@@ -288,7 +292,7 @@ start_portable_cluster() {
 	create_test_db "$CLUSTER_PORT" pgtap dblink
 	export LG_PORTABLE_PORT="$CLUSTER_PORT"
 	psql -X -q -p "$LG_PORTABLE_PORT" -v ON_ERROR_STOP=1 -v schema=public \
-		-f "$LG_ROOT/sql/portable/lifeguard_portable--$(sed -n "s/^default_version *= *'\(.*\)'/\1/p" "$LG_ROOT/lifeguard.control").sql" >/dev/null
+		-f "$LG_ROOT/sql/portable/lifeguard_portable--$LG_VERSION.sql" >/dev/null
 	record_shared_cluster "$LG_PORTABLE_PORT"
 }
 

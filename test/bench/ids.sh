@@ -12,31 +12,19 @@ N="${N:-1000000}"
 
 bench_ms_function
 
-declare -a gen uuid base ins_id ins_uuid
-for r in $(seq 1 "$ROUNDS"); do
-	gen+=("$(q -c "SELECT pg_temp_bench_ms('SELECT count(gen_prefixed_id(''ws'')) FROM generate_series(1, $N)')")")
-	uuid+=("$(q -c "SELECT pg_temp_bench_ms('SELECT count(gen_random_uuid()) FROM generate_series(1, $N)')")")
-	base+=("$(q -c "SELECT pg_temp_bench_ms('SELECT count(g) FROM generate_series(1, $N) g')")")
-done
-m_gen=$(printf '%s\n' "${gen[@]}" | median)
-m_uuid=$(printf '%s\n' "${uuid[@]}" | median)
-m_base=$(printf '%s\n' "${base[@]}" | median)
+medians=$(interleaved_ms "$ROUNDS" \
+	"SELECT count(gen_prefixed_id('ws')) FROM generate_series(1, $N)" \
+	"SELECT count(gen_random_uuid()) FROM generate_series(1, $N)" \
+	"SELECT count(g) FROM generate_series(1, $N) g")
+read -r m_gen m_uuid m_base <<< "$medians"
 
 # the reference package under node: per-id cost of createId(); not measured
 # where there is no node (LG_NO_NODE=1: test/matrix.sh's roots)
 node_ns=
-[ "${LG_NO_NODE:-0}" = 1 ] || node_ns=$(cd "$LG_ROOT/test/integration" && node --input-type=module -e '
-import { createId } from "@paralleldrive/cuid2";
-const n = 200000;
-for (let i = 0; i < 20000; i++) createId();          // warm up the JIT
-const t0 = process.hrtime.bigint();
-let x = 0;
-for (let i = 0; i < n; i++) x += createId().length;
-const t1 = process.hrtime.bigint();
-if (x !== n * 24) throw new Error("unexpected id length");
-console.log(Number(t1 - t0) / n);')
+[ "${LG_NO_NODE:-0}" = 1 ] || node_ns=$(createid_ns)
 
 # INSERT of N rows, primary key defaulting to each generator
+declare -a ins_id ins_uuid
 INS_ROUNDS="${INS_ROUNDS:-3}"
 for r in $(seq 1 "$INS_ROUNDS"); do
 	q -c "DROP TABLE IF EXISTS bench_ids_cuid, bench_ids_uuid" \

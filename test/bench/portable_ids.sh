@@ -12,34 +12,19 @@ N="${N:-100000}"
 
 . "$LG_ROOT/test/bench/lib.sh"
 
-version=$(sed -n "s/^default_version *= *'\(.*\)'/\1/p" "$LG_ROOT/lifeguard.control")
-q -v schema=lifeguard_portable_bench -f "$LG_ROOT/sql/portable/lifeguard_portable--$version.sql" >/dev/null
+q -v schema=lifeguard_portable_bench -f "$LG_ROOT/sql/portable/lifeguard_portable--$LG_VERSION.sql" >/dev/null
 
 bench_ms_function
 
-declare -a portable c uuid base
-for r in $(seq 1 "$ROUNDS"); do
-	portable+=("$(q -c "SELECT pg_temp_bench_ms('SELECT count(lifeguard_portable_bench.gen_prefixed_id(''ws'')) FROM generate_series(1, $N)')")")
-	c+=("$(q -c "SELECT pg_temp_bench_ms('SELECT count(public.gen_prefixed_id(''ws'')) FROM generate_series(1, $N)')")")
-	uuid+=("$(q -c "SELECT pg_temp_bench_ms('SELECT count(gen_random_uuid()) FROM generate_series(1, $N)')")")
-	base+=("$(q -c "SELECT pg_temp_bench_ms('SELECT count(g) FROM generate_series(1, $N) g')")")
-done
-m_portable=$(printf '%s\n' "${portable[@]}" | median)
-m_c=$(printf '%s\n' "${c[@]}" | median)
-m_uuid=$(printf '%s\n' "${uuid[@]}" | median)
-m_base=$(printf '%s\n' "${base[@]}" | median)
+medians=$(interleaved_ms "$ROUNDS" \
+	"SELECT count(lifeguard_portable_bench.gen_prefixed_id('ws')) FROM generate_series(1, $N)" \
+	"SELECT count(public.gen_prefixed_id('ws')) FROM generate_series(1, $N)" \
+	"SELECT count(gen_random_uuid()) FROM generate_series(1, $N)" \
+	"SELECT count(g) FROM generate_series(1, $N) g")
+read -r m_portable m_c m_uuid m_base <<< "$medians"
 
 # the reference package under node: per-id cost of createId()
-node_ns=$(cd "$LG_ROOT/test/integration" && node --input-type=module -e '
-import { createId } from "@paralleldrive/cuid2";
-const n = 200000;
-for (let i = 0; i < 20000; i++) createId();          // warm up the JIT
-const t0 = process.hrtime.bigint();
-let x = 0;
-for (let i = 0; i < n; i++) x += createId().length;
-const t1 = process.hrtime.bigint();
-if (x !== n * 24) throw new Error("unexpected id length");
-console.log(Number(t1 - t0) / n);')
+node_ns=$(createid_ns)
 
 q -c "SET client_min_messages = warning" -c "DROP SCHEMA lifeguard_portable_bench CASCADE" -c "DROP FUNCTION pg_temp_bench_ms(text)" >/dev/null
 
