@@ -3,9 +3,11 @@
 # a cluster of its own (LG::start_cluster, test/lib/cluster.sh), so outside
 # that helper no test file runs ALTER SYSTEM, pg_reload_conf() or pg_ctl,
 # signals a postmaster, or looks for where the shared cluster keeps its
-# files (LG_DATA, data_directory, config_file, hba_file).  Read from the
-# test files' text, comments left out; the harness also checks, after the
-# tests, that no shared cluster was restarted, reloaded or reconfigured.
+# files (LG_DATA, data_directory, config_file, hba_file), and a page of the
+# documentation whose examples (run by docs.t) change server settings runs
+# on a cluster of docs.t's own.  Read from the files' text, comments left
+# out; the harness also checks, after the tests, that no shared cluster was
+# restarted, reloaded or reconfigured.
 use strict;
 use warnings;
 use Test::More;
@@ -75,6 +77,22 @@ find({ no_chdir => 1, wanted => sub {
 } }, "$root/test");
 
 cmp_ok($files, '>', 50, "read the test files ($files)");
+
+# the documentation's sql examples run too (docs.t): a page whose examples
+# change the server's settings asks for a cluster of docs.t's own
+my $settings = qr/\bALTER\s+SYSTEM\b|\bpg_reload_conf\b/i;
+my @pages = ('README.md', map { substr($_, length($root) + 1) } glob("$root/docs/*.md"));
+my (@unmarked, $changing);
+for my $page (@pages) {
+	open my $fh, '<', "$root/$page" or die "$page: $!";
+	my $text = do { local $/; <$fh> };
+	my $changes = grep { /$settings/ } $text =~ /^```sql\n(.*?)^```/msg;
+	$changing++ if $changes;
+	push @unmarked, $page if $changes && $text !~ /<!--\s*docs-test:\s*own-cluster\s*-->/;
+}
+ok($changing, 'a page shows how to change a server setting (docs/audit-settings.md)');
+ok(!@unmarked, 'every page whose sql examples change server settings runs on a cluster of its own (<!-- docs-test: own-cluster -->)')
+	or diag("@unmarked");
 for my $rule (@rules) {
 	my @lines = @{ $found{ $rule->[0] } // [] };
 	ok(!@lines, "no test file outside test/lib/cluster.sh uses $rule->[0]") or diag(join '', @lines);
