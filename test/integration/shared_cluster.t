@@ -2,8 +2,9 @@
 # other tests run on.  A test that needs server settings of its own starts
 # a cluster of its own (LG::start_cluster, test/lib/cluster.sh), so outside
 # that helper no test file runs ALTER SYSTEM, pg_reload_conf() or pg_ctl,
-# signals a postmaster, or looks for where the shared cluster keeps its
-# files (LG_DATA, data_directory, config_file, hba_file), and a page of the
+# signals a postmaster, or looks for the shared cluster's configuration
+# files (data_directory, config_file, hba_file, a postgresql.conf under
+# LG_DATA; its server log may be read), and a page of the
 # documentation whose examples (run by docs.t) change server settings runs
 # on a cluster of docs.t's own.  Read from the files' text, comments left
 # out; the harness also checks, after the tests, that no shared cluster was
@@ -20,7 +21,8 @@ my @rules = (
 	['pg_reload_conf()', qr/\bpg_reload_conf\b/i],
 	['pg_ctl', qr{/pg_ctl\b|['"]pg_ctl['"]|\bpg_ctl\s+-}],
 	['a signal to a postmaster', qr/\bSIGHUP\b|\bkill\s+-(?:HUP|1)\b|\bkill\s*\(?\s*['"]?(?:HUP|1)['"]?\s*,/],
-	['the shared cluster\'s files', qr/\bLG_DATA\b|\b(?:data_directory|config_file|hba_file)\b/],
+	['the shared cluster\'s configuration files',
+		qr/\b(?:data_directory|config_file|hba_file|ident_file)\b|\bLG_DATA\b.*\b(?:postgresql(?:\.auto)?|pg_hba|pg_ident)\.conf\b/],
 );
 
 # the rules' names a line breaks
@@ -38,14 +40,16 @@ for my $case (
 	[q{(cd "$LG_TMP" && as_pg pg_ctl -D "$d" reload)}, 'pg_ctl'],
 	[q{SELECT pg_reload_conf();}, 'pg_reload_conf()'],
 	[q{kill 'HUP', $postmaster_pid;}, 'a signal to a postmaster'],
-	[q{		unlink "$ENV{LG_DATA}/postgresql.auto.conf";}, 'the shared cluster\'s files'],
-	[q{my $conf = psql('SHOW config_file');}, 'the shared cluster\'s files'],
+	[q{		unlink "$ENV{LG_DATA}/postgresql.auto.conf";}, 'the shared cluster\'s configuration files'],
+	[q{my $conf = psql('SHOW config_file');}, 'the shared cluster\'s configuration files'],
 ) {
 	my ($line, $rule) = @$case;
 	ok((grep { $_ eq $rule } broken($line)), "the rule on $rule catches: $line");
 }
 is_deeply([broken(q{		is($prc, 0, "[$v] restart: pg_ctl restart") or diag("$pout$perr");})], [],
 	'a test\'s name that mentions pg_ctl breaks no rule');
+is_deeply([broken(q{my $SERVER_LOG = dirname($ENV{LG_DATA}) . '/server.log';})], [],
+	'reading the shared cluster\'s server log breaks no rule');
 
 # every test file but the helper and the harness that uses it
 my %exempt = map { $_ => 1 } qw(test/lib/cluster.sh test/harness.sh test/matrix.sh
