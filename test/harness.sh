@@ -31,6 +31,10 @@ set -Eeuo pipefail
 
 LG_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export LG_ROOT
+# the release version, from lifeguard.control (the one place it is written),
+# for the scripts the harness runs (the portable edition's script name)
+LG_VERSION="$(sed -n "s/^default_version *= *'\(.*\)'/\1/p" "$LG_ROOT/lifeguard.control")"
+export LG_VERSION
 
 log() { printf '\033[1m== %s\033[0m\n' "$*" >&2; }
 die() { printf 'harness: %s\n' "$*" >&2; exit 1; }
@@ -181,68 +185,11 @@ build_and_install() {
 }
 
 # ---------------------------------------------------------------------------
-# clusters
+# clusters: made, started and stopped by test/lib/cluster.sh (as_pg,
+# start_cluster, create_test_db, share_cluster, stop_clusters), which
+# tests also use for clusters of their own
 
-as_pg() {
-	if [ "$(id -u)" -eq 0 ]; then
-		runuser -u postgres -- "$@"
-	else
-		"$@"
-	fi
-}
-
-free_port() {
-	perl -MIO::Socket::INET -e '
-		for (1..50) {
-			my $p = 20000 + int(rand(40000));
-			my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => $p,
-				Proto => "tcp", Listen => 1, ReuseAddr => 0) or next;
-			close $s; print $p; exit 0;
-		}
-		exit 1;'
-}
-
-# start_cluster NAME PRELOAD(yes|no): sets CLUSTER_PORT, CLUSTER_DATA
-start_cluster() {
-	local name="$1" preload="$2"
-	local data="$LG_TMP/$name" port
-	port="$(free_port)" || die "no free port"
-	mkdir -p "$data"
-	[ "$(id -u)" -eq 0 ] && chown postgres "$data"
-	(cd "$LG_TMP" && as_pg "$LG_BINDIR/initdb" -D "$data/data" -U postgres --auth=trust \
-		-E UTF8 --locale=C >"$data/initdb.log" 2>&1) || { cat "$data/initdb.log" >&2; die "initdb failed"; }
-	{
-		echo "port = $port"
-		echo "listen_addresses = '127.0.0.1'"
-		echo "unix_socket_directories = '$LG_TMP/sock'"
-		echo "max_connections = 300"
-		echo "shared_buffers = 128MB"
-		echo "fsync = off"
-		echo "synchronous_commit = off"
-		echo "full_page_writes = off"
-		echo "max_worker_processes = 16"
-		echo "max_parallel_workers = 8"
-		echo "log_min_messages = warning"
-		echo "log_line_prefix = '%m [%p] %a '"
-		if [ "$preload" = yes ]; then
-			echo "shared_preload_libraries = 'lifeguard'"
-		fi
-	} >> "$data/data/postgresql.conf"
-	echo "$data/data" >> "$LG_TMP/clusters"
-	(cd "$LG_TMP" && as_pg "$LG_BINDIR/pg_ctl" -D "$data/data" -l "$data/server.log" -w -t 120 start >/dev/null) \
-		|| { cat "$data/server.log" >&2; die "cluster $name did not start"; }
-	CLUSTER_PORT="$port"
-	CLUSTER_DATA="$data/data"
-}
-
-stop_clusters() {
-	[ -f "$LG_TMP/clusters" ] || return 0
-	local d
-	while read -r d; do
-		[ -f "$d/postmaster.pid" ] || continue
-		(cd "$LG_TMP" && as_pg "$LG_BINDIR/pg_ctl" -D "$d" -m immediate -w -t 60 stop >/dev/null 2>&1) || true
-	done < "$LG_TMP/clusters"
-}
+. "$LG_ROOT/test/lib/cluster.sh"
 
 cleanup() {
 	local rc=$?
@@ -270,6 +217,33 @@ cleanup() {
 	exit "$rc"
 }
 
+# The shared clusters stay as start_world made them: no test restarts,
+# reloads or reconfigures them (a test that needs settings of its own
+# starts a cluster of its own, LG::start_cluster).  Each one's postmaster
+# start time, configuration load time and postgresql.auto.conf entries are
+# recorded once it is set up, and compared after the tests.
+shared_cluster_state() { # PORT
+	psql -X -A -t -h 127.0.0.1 -p "$1" -U postgres -d postgres -v ON_ERROR_STOP=1 -c \
+		"SELECT pg_postmaster_start_time(), pg_conf_load_time(),
+		        (SELECT count(*) FROM pg_file_settings WHERE sourcefile LIKE '%/postgresql.auto.conf')" 2>&1
+}
+
+record_shared_cluster() { # PORT
+	echo "$1 $(shared_cluster_state "$1")" >> "$LG_TMP/clusters.state"
+}
+
+check_shared_clusters() {
+	local port want got rc=0
+	while read -r port want; do
+		got="$(shared_cluster_state "$port")" || true
+		if [ "$got" != "$want" ]; then
+			log "a test restarted, reloaded or reconfigured the shared cluster on port $port (set up: $want; now: $got)"
+			rc=1
+		fi
+	done < "$LG_TMP/clusters.state"
+	return "$rc"
+}
+
 # start_world: temp directory, private install, the preloaded cluster and a
 # second cluster without preloading; exports what tests read.
 start_world() {
@@ -284,25 +258,21 @@ start_world() {
 	build_and_install
 
 	log "starting a throwaway cluster (shared_preload_libraries = 'lifeguard')"
-	start_cluster main yes
-	export PGHOST=127.0.0.1 PGPORT="$CLUSTER_PORT" PGUSER=postgres PGDATABASE=lifeguard_test
+	start_cluster main "shared_preload_libraries = 'lifeguard'"
+	share_cluster "$CLUSTER_DATA"
+	create_test_db "$CLUSTER_PORT" pgtap dblink lifeguard
+	record_shared_cluster "$CLUSTER_PORT"
+	export PGHOST=127.0.0.1 PGPORT="$CLUSTER_PORT" PGUSER=postgres PGDATABASE="$LG_TEST_DB"
 	export LG_DATA="$CLUSTER_DATA" LG_SOCKDIR="$LG_TMP/sock" LG_RUNDIR="$LG_TMP/run"
 	unset PGPASSWORD PGSERVICE PGOPTIONS PGSSLMODE PGAPPNAME DATABASE_URL DIRECT_URL || true
-	psql -X -q -d postgres -v ON_ERROR_STOP=1 -c "CREATE DATABASE lifeguard_test" >/dev/null
-	psql -X -q -v ON_ERROR_STOP=1 >/dev/null <<-'SQL'
-		CREATE EXTENSION pgtap;
-		CREATE EXTENSION dblink;
-		CREATE EXTENSION lifeguard;
-	SQL
 
 	if [ "${1:-}" = with-nopreload ]; then
 		log "starting a second throwaway cluster without preloading"
-		start_cluster nopreload no
+		start_cluster nopreload
+		share_cluster "$CLUSTER_DATA"
+		create_test_db "$CLUSTER_PORT" pgtap dblink lifeguard
+		record_shared_cluster "$CLUSTER_PORT"
 		export LG_NOPRELOAD_PORT="$CLUSTER_PORT"
-		psql -X -q -p "$LG_NOPRELOAD_PORT" -d postgres -v ON_ERROR_STOP=1 \
-			-c "CREATE DATABASE lifeguard_test" >/dev/null
-		psql -X -q -p "$LG_NOPRELOAD_PORT" -v ON_ERROR_STOP=1 \
-			-c "CREATE EXTENSION pgtap" -c "CREATE EXTENSION dblink" -c "CREATE EXTENSION lifeguard" >/dev/null
 	fi
 	export LG_ROOT LG_RUNAS="$( [ "$(id -u)" -eq 0 ] && echo 'runuser -u postgres --' || true)"
 }
@@ -321,15 +291,14 @@ start_portable_cluster() {
 	chmod -R a+rX "$tree"
 	log "starting a cluster without the C library (the portable edition)"
 	LG_BINDIR="$tree$PGBIN"
-	start_cluster portable no
+	start_cluster portable
 	LG_BINDIR="$saved_bindir"
+	share_cluster "$CLUSTER_DATA"
+	create_test_db "$CLUSTER_PORT" pgtap dblink
 	export LG_PORTABLE_PORT="$CLUSTER_PORT"
-	psql -X -q -p "$LG_PORTABLE_PORT" -d postgres -v ON_ERROR_STOP=1 \
-		-c "CREATE DATABASE lifeguard_test" >/dev/null
-	psql -X -q -p "$LG_PORTABLE_PORT" -v ON_ERROR_STOP=1 \
-		-c "CREATE EXTENSION pgtap" -c "CREATE EXTENSION dblink" >/dev/null
 	psql -X -q -p "$LG_PORTABLE_PORT" -v ON_ERROR_STOP=1 -v schema=public \
 		-f "$LG_ROOT/sql/portable/lifeguard_portable--$LG_VERSION.sql" >/dev/null
+	record_shared_cluster "$LG_PORTABLE_PORT"
 }
 
 # the pgTAP files that also run against the portable edition (each states
@@ -389,6 +358,7 @@ cmd_test() {
 	start_portable_cluster
 	log "pgTAP tests (pg_prove), portable edition on a cluster without the C library"
 	run_pgtap_portable "${PORTABLE_PGTAP[@]/#/$LG_ROOT/}" || failed=1
+	check_shared_clusters || failed=1
 	log "fuzzing (fuzz/run.sh, ${LG_FUZZ_SECONDS:-12} s per harness)"
 	bash "$LG_ROOT/fuzz/run.sh" "${LG_FUZZ_SECONDS:-12}" || failed=1
 	if [ "$failed" -ne 0 ]; then
@@ -414,6 +384,7 @@ cmd_run() {
 			*) die "do not know how to run $f" ;;
 		esac
 	done
+	check_shared_clusters || failed=1
 	exit "$failed"
 }
 
@@ -516,6 +487,7 @@ cmd_matrix() {
 		matrix_result client FAIL; failed=1
 	fi
 	if audit_check; then matrix_result audit ok; else matrix_result audit FAIL; failed=1; fi
+	check_shared_clusters || failed=1
 	exit "$failed"
 }
 

@@ -18,21 +18,11 @@ ENFORCE_OPTS='-c lifeguard.enforce=error -c lifeguard.protocol_prepared_statemen
 SECS="${BENCH_SECONDS:-8}"
 MODE="${BENCH_MODE:-prepared}"
 
-as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-
-# the peer: same settings as the harness's cluster, no shared_preload_libraries
-peer="$LG_TMP/bench_peer"
-mkdir -p "$peer"; [ "$(id -u)" -eq 0 ] && chown postgres "$peer"
-peer_port="$(perl -MIO::Socket::INET -e 'for(1..50){my $p=20000+int(rand(40000));my $s=IO::Socket::INET->new(LocalAddr=>"127.0.0.1",LocalPort=>$p,Proto=>"tcp",Listen=>1) or next;close $s;print $p;exit 0}exit 1')"
-(cd "$LG_TMP" && as_pg "$LG_BINDIR/initdb" -D "$peer/data" -U postgres --auth=trust -E UTF8 --locale=C >/dev/null)
-grep -E '^(max_connections|shared_buffers|fsync|synchronous_commit|full_page_writes|log_min_messages) ' "$LG_DATA/postgresql.conf" >> "$peer/data/postgresql.conf"
-{
-	echo "port = $peer_port"
-	echo "listen_addresses = '127.0.0.1'"
-	echo "unix_socket_directories = '$LG_TMP/sock'"
-} >> "$peer/data/postgresql.conf"
-echo "$peer/data" >> "$LG_TMP/clusters"
-(cd "$LG_TMP" && as_pg "$LG_BINDIR/pg_ctl" -D "$peer/data" -l "$peer/server.log" -w start >/dev/null)
+# the peer: a cluster with the harness's settings, without
+# shared_preload_libraries (test/lib/cluster.sh: as_pg, start_cluster)
+. "$LG_ROOT/test/lib/cluster.sh"
+start_cluster bench_peer >/dev/null
+peer="$LG_TMP/bench_peer" peer_port="$CLUSTER_PORT"
 
 echo "lifeguard cluster: port $PGPORT, shared_preload_libraries = '$(psql -XAtc 'SHOW shared_preload_libraries')', lifeguard.audit = $(psql -XAtc 'SHOW lifeguard.audit')"
 echo "peer cluster:      port $peer_port, shared_preload_libraries = '$(psql -XAt -p "$peer_port" -d postgres -c 'SHOW shared_preload_libraries')'"
@@ -76,7 +66,7 @@ for script in select-only tpcb-like; do
 done
 # hint bits set and pages pruned once, before the data directory is copied
 psql -X -q -p "$peer_port" -d lg_bench -c 'VACUUM ANALYZE' -c 'SELECT count(*) FROM pgbench_accounts' >/dev/null
-(cd "$LG_TMP" && as_pg "$LG_BINDIR/pg_ctl" -D "$peer/data" -m fast -w stop >/dev/null)
+cluster_ctl "$peer/data" -m fast -w stop >/dev/null
 
 # Instructions per transaction under callgrind, single-user mode, on the
 # peer's (stopped) data directory with the same postgres binary: with

@@ -7,7 +7,7 @@ use strict;
 use warnings;
 use Test::More;
 use JSON::PP;
-use LG qw(psql free_port);
+use LG qw(psql free_port start_cluster reconfigure_cluster);
 use LGClient qw(binaries sanitizer_clean url_for);
 use LGOps qw(ops_cli reject_password_server stop_reject_server);
 
@@ -219,41 +219,27 @@ for my $b (binaries()) {
 	like($err, qr/\Alifeguard health: .*APP_ENV.*\n\z/, "$v: bad APP_ENV: one line naming it");
 }
 
-# restart the main cluster (from LG_TMP, which the cluster's OS user can read)
-sub restart {
-	require Cwd;
-	my $cwd = Cwd::getcwd();
-	chdir $ENV{LG_TMP} or die "chdir: $!";
-	my @r = LG::run_cmd([split(' ', $ENV{LG_RUNAS} // ''), "$ENV{LG_BINDIR}/pg_ctl",
-		'-D', $ENV{LG_DATA}, '-w', '-t', '120', '-l', "$ENV{LG_DATA}/../server.log", 'restart']);
-	chdir $cwd;
-	return @r;
-}
-
 # shared_preload_libraries in the other spellings PostgreSQL accepts: the
 # database without the extension can only tell from the setting
 # (ALTER SYSTEM quotes each element as needed: lifeguard.so becomes
-# "lifeguard.so" in the setting)
+# "lifeguard.so" in the setting).  On a cluster of this test's own
+# (LG::start_cluster), set up as the shared preloaded one, which is never
+# reconfigured.
+my $own = start_cluster('ops_health');
+psql('CREATE DATABASE ops_health_noext', port => $own->{port});
 for my $list ("'\$libdir/lifeguard'", "'lifeguard.so'", "'plpgsql', '\$libdir/lifeguard'") {
-	psql("ALTER SYSTEM SET shared_preload_libraries = $list");
-	my ($rc, $out, $err) = restart();
-	if ($rc != 0) {
-		# put the harness's setting back so the tests after this one can run
-		unlink "$ENV{LG_DATA}/postgresql.auto.conf";
-		restart();
-		BAIL_OUT("the cluster did not restart with shared_preload_libraries = $list: $err");
-	}
-	my $setting = psql('SHOW shared_preload_libraries');
+	my ($rc, $out, $err) = reconfigure_cluster($own, shared_preload_libraries => $list);
+	die "the cluster did not restart with shared_preload_libraries = $list: $err" if $rc != 0;
+	my $setting = psql('SHOW shared_preload_libraries', port => $own->{port});
 	pass("restarted with shared_preload_libraries = $setting");
-	my ($hrc, $o) = health_json('opt', {_db => 'ops_health_noext'});
+	my ($hrc, $o) = health_json('opt', {_db => 'ops_health_noext', _port => $own->{port}});
 	is($hrc, 0, "$setting: healthy");
 	ok($o->{preloaded}, "$setting: preloaded read from the setting");
-	my ($arc) = ops_cli('opt', {}, 'audit');
+	my ($arc) = ops_cli('opt', {_port => $own->{port}}, 'audit');
 	is($arc, 0, "$setting: the audit works (so the server did preload lifeguard)");
 }
-psql('ALTER SYSTEM RESET shared_preload_libraries');
-my ($rrc, undef, $rerr) = restart();
+my ($rrc, undef, $rerr) = reconfigure_cluster($own, shared_preload_libraries => undef);
 is($rrc, 0, 'restarted with the original setting') or diag $rerr;
-is(psql('SHOW shared_preload_libraries'), 'lifeguard', 'back to the original setting');
+is(psql('SHOW shared_preload_libraries', port => $own->{port}), 'lifeguard', 'back to the original setting');
 
 done_testing();

@@ -10,10 +10,15 @@ use IO::Socket::UNIX;
 use IO::Select;
 use POSIX ();
 use Time::HiRes qw(sleep time);
-use LG qw(psql run_cmd free_port wait_until);
+use LG qw(psql free_port wait_until start_cluster restart_cluster);
 use LGClient qw(binaries lg_env program url_for sanitizer_clean);
 
-my $MONITOR = "host=$ENV{PGHOST} port=$ENV{PGPORT} dbname=$ENV{PGDATABASE} user=$ENV{PGUSER} application_name=lg-monitor";
+# the connection pool_test counts the pool's server connections on
+sub monitor_of {
+	my ($port) = @_;
+	return "host=$ENV{PGHOST} port=$port dbname=$ENV{PGDATABASE} user=$ENV{PGUSER} application_name=lg-monitor";
+}
+my $MONITOR = monitor_of($ENV{PGPORT});
 
 sub kv {
 	my ($out) = @_;
@@ -93,9 +98,6 @@ sub slurp {
 	return <$f> // '';
 }
 
-# A cluster of this test's own, started once, for the restart tests that
-# must not disturb the shared one.  Registered in $LG_TMP/clusters, so the
-# harness stops it whatever happens.
 # A relay in front of the test cluster, listening over a transport; on
 # SIGUSR1 it stops relaying the connections it has (holding them open, like
 # a NAT that dropped their state), while new ones are relayed.  Returns
@@ -164,37 +166,12 @@ sub stop_relay {
 	unlink "$ENV{LG_RUNDIR}/relay.$pid.pid";
 }
 
+# A cluster of this test's own (LG::start_cluster), started once, for the
+# restart tests: the shared one is never restarted.
 my $own;
-sub pg_ctl {
-	my ($c, @args) = @_;
-	my @runas = $ENV{LG_RUNAS} ? split(' ', $ENV{LG_RUNAS}) : ();
-	return run_cmd(['sh', '-c', 'cd "$LG_TMP" && exec "$@"', 'sh',
-		@runas, "$ENV{LG_BINDIR}/pg_ctl", '-D', $c->{data}, '-l', $c->{log}, @args]);
-}
 sub own_cluster {
-	return $own if $own;
-	my $port = free_port();
-	my $dir = "$ENV{LG_RUNDIR}/pool-own-$$";
-	my $c = {port => $port, data => "$dir/data", log => "$ENV{LG_RUNDIR}/pool-own-$$.log"};
-	my @runas = $ENV{LG_RUNAS} ? split(' ', $ENV{LG_RUNAS}) : ();
-	my ($rc, $out, $err) = run_cmd(['sh', '-c', 'cd "$LG_TMP" && exec "$@"', 'sh',
-		@runas, "$ENV{LG_BINDIR}/initdb", '-D', $c->{data}, '-U', 'postgres', '--auth=trust',
-		'-E', 'UTF8', '--locale=C']);
-	die "initdb of the pool test's own cluster failed: $out$err" if $rc != 0;
-	open my $conf, '>>', "$c->{data}/postgresql.conf" or die $!;
-	print $conf "port = $port\nlisten_addresses = '127.0.0.1'\n"
-		. "unix_socket_directories = '$ENV{LG_SOCKDIR}'\nmax_connections = 40\n"
-		. "shared_buffers = 16MB\nfsync = off\nlog_min_messages = warning\n";
-	close $conf;
-	open my $reg, '>>', "$ENV{LG_TMP}/clusters" or die $!;
-	print $reg "$c->{data}\n";
-	close $reg;
-	($rc, $out, $err) = pg_ctl($c, '-w', '-t', '60', 'start');
-	die "the pool test's own cluster did not start: $out$err" if $rc != 0;
-	return $own = $c;
-}
-END {
-	pg_ctl($own, '-m', 'immediate', '-w', 'stop') if $own;
+	return $own //= start_cluster('pool', 'max_connections = 40', 'shared_buffers = 16MB',
+		"shared_preload_libraries = ''");
 }
 
 sub app_backends {
@@ -422,18 +399,17 @@ for my $tr (TRANSPORTS) {
 		is($r->{server_after_destroy}, 0, "[$v] terminate: nothing left on the server");
 	}
 
-	# --- a server restart during load
+	# --- a server restart during load (of the test's own cluster)
 	{
+		my $c = own_cluster();
 		my $app = "lgrestart$v";
 		my $env = env_for(APP_NAME => $app, DATABASE_POOL_MAX => 4,
-			DATABASE_CONNECTION_TIMEOUT => 2000);
+			DATABASE_CONNECTION_TIMEOUT => 2000, DATABASE_URL => url_of($tr, port => $c->{port}));
+		$env->{LG_MONITOR_CONNINFO} = monitor_of($c->{port});
 		my ($pid, $file) = spawn($bin, $env, 'load', 12, 5);
 		ok(wait_until(sub { -s $file }, 20), "[$v] restart: load started");
 		sleep 1;
-		my $log = "$ENV{LG_DATA}/../server.log";
-		my @runas = $ENV{LG_RUNAS} ? split(' ', $ENV{LG_RUNAS}) : ();
-		my ($prc, $pout, $perr) = run_cmd(['sh', '-c', 'cd "$LG_TMP" && exec "$@"', 'sh',
-			@runas, "$ENV{LG_BINDIR}/pg_ctl", '-D', $ENV{LG_DATA}, '-l', $log, '-m', 'fast', '-w', '-t', '60', 'restart']);
+		my ($prc, $pout, $perr) = restart_cluster($c, '-m', 'fast');
 		is($prc, 0, "[$v] restart: pg_ctl restart") or diag("$pout$perr");
 		my ($rc, $out, $err) = finish($pid, $file);
 		my $r = kv($out);
@@ -454,7 +430,7 @@ for my $tr (TRANSPORTS) {
 		is($r->{in_use}, 0, "[$v] restart: nothing leaked in use");
 		is($r->{created}, $r->{open} + $r->{closed}, "[$v] restart: created = open + closed");
 		is($r->{server_after_destroy}, 0, "[$v] restart: nothing left on the server");
-		ok(wait_until(sub { eval { psql('SELECT 1') } }, 30), "[$v] restart: the cluster is up again");
+		ok(wait_until(sub { eval { psql('SELECT 1', port => $c->{port}) } }, 30), "[$v] restart: the cluster is up again");
 	}
 	# --- a backend terminated while its connection sat idle in the pool:
 	# the next acquire and query succeed (issue 13's reproduction), by the
@@ -510,7 +486,7 @@ for my $tr (TRANSPORTS) {
 		my $go = "$ENV{LG_RUNDIR}/go.$$." . int(rand(1e9));
 		my ($pid, $file) = spawn($bin, $env, 'idle-wait', 3, $go);
 		ok(wait_until(sub { slurp($file) =~ /^ready=1$/m }, 20), "[$v] restart while idle: 3 connections idle");
-		my ($prc, $pout, $perr) = pg_ctl($c, '-m', 'fast', '-w', '-t', '60', 'restart');
+		my ($prc, $pout, $perr) = restart_cluster($c, '-m', 'fast');
 		is($prc, 0, "[$v] restart while idle: pg_ctl restart -w (returns once the server accepts connections)")
 			or diag("$pout$perr");
 		open my $g, '>', $go or die $!;

@@ -15,13 +15,16 @@
 #   ```LANG file=PATH      the block is the end of the file PATH
 #
 # A page may ask for another database with <!-- docs-test: no-extension -->
-# or <!-- docs-test: no-preload -->.
+# or <!-- docs-test: no-preload -->, and a page whose examples change the
+# server's settings (ALTER SYSTEM) for a cluster of this test's own with
+# <!-- docs-test: own-cluster -->: the shared clusters are never
+# reconfigured.
 use strict;
 use warnings;
 use utf8;
 use Test::More;
 use File::Basename qw(basename dirname);
-use LG qw(psql run_cmd);
+use LG qw(psql run_cmd start_cluster);
 use LGClient qw(lg_env url_for);
 
 binmode(Test::More->builder->$_, ':encoding(UTF-8)') for qw(output failure_output todo_output);
@@ -102,10 +105,20 @@ sub output_matches {
 
 sub roles { return { map { $_ => 1 } split /\n/, psql('SELECT rolname FROM pg_roles', db => 'postgres', @_) } }
 
+# the port of the cluster a page runs on
+my %own;
+sub port_for {
+	my ($options) = @_;
+	my $preload = !$options->{'no-preload'};
+	return $preload ? $ENV{PGPORT} : $ENV{LG_NOPRELOAD_PORT} unless $options->{'own-cluster'};
+	$own{$preload} //= start_cluster('docs', $preload ? () : ("shared_preload_libraries = ''"));
+	return $own{$preload}{port};
+}
+
 sub run_page {
 	my ($page) = @_;
 	my ($options, $blocks) = parse_page($page);
-	my $port = $options->{'no-preload'} ? $ENV{LG_NOPRELOAD_PORT} : $ENV{PGPORT};
+	my $port = port_for($options);
 	(my $db = "lg_docs_$page") =~ s/[^a-z0-9]+/_/gi;
 	$db = lc $db;
 	my $roles_before = roles(port => $port);

@@ -2,10 +2,8 @@
 -- not, in session_pooling_hazards() and in pooling_audit (exact counts,
 -- application_name attribution), privacy of the sample, reset, info,
 -- enforcement messages and SQLSTATEs, txn_info().
-\set ON_ERROR_STOP 1
-\pset format unaligned
-\pset tuples_only true
-\pset pager off
+\set err_fields hint
+\ir ../lib/pgtap_helpers.sql
 
 -- roles for the privacy checks (roles are global: made outside the test's
 -- transaction so that a dblink session can log in as them)
@@ -17,24 +15,15 @@ CREATE ROLE lg_audit_bob LOGIN;
 RESET client_min_messages;
 
 BEGIN;
-SELECT * FROM no_plan();
+SELECT plan(86);
 
-CREATE FUNCTION pg_temp.err(sql text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE st text; msg text; hint text;
-BEGIN
-	EXECUTE sql;
-	RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-	GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, hint = PG_EXCEPTION_HINT;
-	RETURN st || ': ' || msg || ' | ' || coalesce(hint, '');
-END $$;
-
--- this session's hazards, without pgTAP's own temporary tables and these
--- helper functions (temporary functions are session state too)
+-- this session's hazards, without the tests' own temporary objects
+-- (pg_temp.session_hazards()) and these helper functions (temporary
+-- functions are session state too)
 CREATE FUNCTION pg_temp.hazards() RETURNS text LANGUAGE sql AS $$
 	SELECT coalesce(string_agg(hazard || ':' || object, ', ' ORDER BY hazard, object), '')
-	  FROM session_pooling_hazards()
-	 WHERE object NOT LIKE '\_\_%' AND object NOT IN ('err', 'hazards', 'audit')
+	  FROM pg_temp.session_hazards()
+	 WHERE object NOT IN ('hazards', 'audit')
 $$;
 
 -- the audit's counts under one application_name

@@ -7,10 +7,7 @@
 -- (dblink) as lg_enf_user, whose lifeguard.enforce is "error" (ALTER ROLE;
 -- an ordinary role also makes row-level security apply).  The objects
 -- they use live in schema lg_enf, owned by that role.
-\set ON_ERROR_STOP 1
-\pset format unaligned
-\pset tuples_only true
-\pset pager off
+\ir ../lib/pgtap_helpers.sql
 
 SET client_min_messages = warning;
 DROP SCHEMA IF EXISTS lg_enf CASCADE;
@@ -21,7 +18,7 @@ CREATE SCHEMA lg_enf AUTHORIZATION lg_enf_user;
 RESET client_min_messages;
 
 BEGIN;
-SELECT * FROM no_plan();
+SELECT plan(49);
 SELECT pooling_audit_reset();
 
 -- a connection: as lg_enf_user (enforce = error) or, with options, as postgres
@@ -84,6 +81,12 @@ CREATE FUNCTION pg_temp.state(conn text) RETURNS text LANGUAGE sql AS $$
 	$q$) AS t(s text)
 $$;
 
+-- the refusal of a temporary object of a kind (table, view, ...)
+CREATE FUNCTION pg_temp.temp_refused(kind text, obj text) RETURNS text LANGUAGE sql AS $$
+	SELECT format('0A000: temporary %s "%s" outlives its transaction and breaks under transaction pooling (lifeguard hazard "temp_table")',
+	              kind, obj)
+$$;
+
 CREATE FUNCTION pg_temp.audit(app text) RETURNS text LANGUAGE sql AS $$
 	SELECT coalesce(string_agg(hazard || '=' || count, ', ' ORDER BY hazard), '')
 	  FROM pooling_audit WHERE application_name = app AND database = current_database()
@@ -128,33 +131,30 @@ SELECT pg_temp.state('t') AS clean \gset
 SELECT is(pg_temp.txn('t', ARRAY['CREATE TEMP TABLE lg_seed (x int) ON COMMIT DROP']), 'committed',
           'CREATE TEMP TABLE ... ON COMMIT DROP passes');
 SELECT n FROM dblink('t', 'SELECT nspname::text FROM pg_namespace WHERE oid = pg_my_temp_schema()') AS t(n text) \gset tempns_
-SELECT is(pg_temp.txn('t', ARRAY['SET LOCAL search_path = pg_temp, public', 'CREATE TABLE lg_t1 (a int)']),
-          'statement 0A000: temporary table "lg_t1" outlives its transaction and breaks under transaction pooling (lifeguard hazard "temp_table")',
-          'CREATE TABLE through search_path = pg_temp is refused');
-SELECT is(pg_temp.txn('t', ARRAY[format('CREATE TABLE %I.lg_t2 (a int)', :'tempns_n')]),
-          'statement 0A000: temporary table "lg_t2" outlives its transaction and breaks under transaction pooling (lifeguard hazard "temp_table")',
-          'CREATE TABLE pg_temp_N.name is refused');
-SELECT is(pg_temp.txn('t', ARRAY['SET LOCAL search_path = pg_temp, public', 'SELECT 1 AS x INTO lg_t3']),
-          'statement 0A000: temporary table "lg_t3" outlives its transaction and breaks under transaction pooling (lifeguard hazard "temp_table")',
-          'SELECT ... INTO through search_path = pg_temp is refused');
-SELECT is(pg_temp.txn('t', ARRAY['SET LOCAL search_path = pg_temp, public', 'CREATE TABLE lg_t4 AS SELECT 1 AS x']),
-          'statement 0A000: temporary table "lg_t4" outlives its transaction and breaks under transaction pooling (lifeguard hazard "temp_table")',
-          'CREATE TABLE AS through search_path = pg_temp is refused');
-SELECT is(pg_temp.txn('t', ARRAY[format('CREATE TABLE %I.lg_t5 AS SELECT 1 AS x', :'tempns_n')]),
-          'statement 0A000: temporary table "lg_t5" outlives its transaction and breaks under transaction pooling (lifeguard hazard "temp_table")',
-          'CREATE TABLE pg_temp_N.name AS is refused');
-SELECT is(pg_temp.run('t', 'CREATE TEMP VIEW lg_v AS SELECT 1'),
-          '0A000: temporary view "lg_v" outlives its transaction and breaks under transaction pooling (lifeguard hazard "temp_table")',
-          'CREATE TEMP VIEW is refused, naming the kind of object');
-SELECT is(pg_temp.run('t', 'CREATE TEMP SEQUENCE lg_s'),
-          '0A000: temporary sequence "lg_s" outlives its transaction and breaks under transaction pooling (lifeguard hazard "temp_table")',
-          'CREATE TEMP SEQUENCE is refused');
-SELECT is(pg_temp.run('t', 'CREATE FUNCTION pg_temp.lg_f() RETURNS int LANGUAGE sql AS ''SELECT 1'''),
-          '0A000: temporary function "lg_f" outlives its transaction and breaks under transaction pooling (lifeguard hazard "temp_table")',
-          'a function in pg_temp is refused');
-SELECT is(pg_temp.run('t', 'CREATE TYPE pg_temp.lg_ty AS ENUM (''a'')'),
-          '0A000: temporary type "lg_ty" outlives its transaction and breaks under transaction pooling (lifeguard hazard "temp_table")',
-          'a type in pg_temp is refused');
+SELECT is(pg_temp.txn('t', stmts), 'statement ' || pg_temp.temp_refused('table', obj), name)
+  FROM (VALUES
+	(ARRAY['SET LOCAL search_path = pg_temp, public', 'CREATE TABLE lg_t1 (a int)'], 'lg_t1',
+	 'CREATE TABLE through search_path = pg_temp is refused'),
+	(ARRAY[format('CREATE TABLE %I.lg_t2 (a int)', :'tempns_n')], 'lg_t2',
+	 'CREATE TABLE pg_temp_N.name is refused'),
+	(ARRAY['SET LOCAL search_path = pg_temp, public', 'SELECT 1 AS x INTO lg_t3'], 'lg_t3',
+	 'SELECT ... INTO through search_path = pg_temp is refused'),
+	(ARRAY['SET LOCAL search_path = pg_temp, public', 'CREATE TABLE lg_t4 AS SELECT 1 AS x'], 'lg_t4',
+	 'CREATE TABLE AS through search_path = pg_temp is refused'),
+	(ARRAY[format('CREATE TABLE %I.lg_t5 AS SELECT 1 AS x', :'tempns_n')], 'lg_t5',
+	 'CREATE TABLE pg_temp_N.name AS is refused')
+) AS t(stmts, obj, name);
+SELECT is(pg_temp.run('t', stmt), pg_temp.temp_refused(kind, obj), name)
+  FROM (VALUES
+	('CREATE TEMP VIEW lg_v AS SELECT 1', 'view', 'lg_v',
+	 'CREATE TEMP VIEW is refused, naming the kind of object'),
+	('CREATE TEMP SEQUENCE lg_s', 'sequence', 'lg_s',
+	 'CREATE TEMP SEQUENCE is refused'),
+	('CREATE FUNCTION pg_temp.lg_f() RETURNS int LANGUAGE sql AS ''SELECT 1''', 'function', 'lg_f',
+	 'a function in pg_temp is refused'),
+	('CREATE TYPE pg_temp.lg_ty AS ENUM (''a'')', 'type', 'lg_ty',
+	 'a type in pg_temp is refused')
+) AS t(stmt, kind, obj, name);
 SELECT is(pg_temp.state('t'), :'clean', 'the refused statements left nothing behind');
 SELECT is(pg_temp.audit('lg_enf_temp'), 'temp_table=9', 'each refused temporary object is counted once');
 SELECT dblink_disconnect('t');
@@ -162,45 +162,42 @@ SELECT dblink_disconnect('t');
 ------------------------------------------------------------------------
 -- advisory locks and set_config(..., false) hidden from the statement:
 -- refused at commit, and nothing is left
+\set refused_lock '0A000: session-level advisory lock pg_advisory_lock() breaks under transaction pooling (lifeguard hazard "advisory_lock")'
+\set refused_set '0A000: session-level SET of "work_mem" breaks under transaction pooling (lifeguard hazard "set")'
 SELECT pg_temp.conn('h', 'lg_enf_hidden');
 SELECT pg_temp.state('h') AS clean \gset
 SELECT is(pg_temp.txn('h', ARRAY['INSERT INTO lg_enf.t_lock (id) VALUES (1)']),
-          'commit 0A000: session-level advisory lock pg_advisory_lock() breaks under transaction pooling (lifeguard hazard "advisory_lock")',
+          'commit ' || :'refused_lock',
           'an advisory lock in a column DEFAULT is refused at commit');
 SELECT is(pg_temp.state('h'), :'clean', '... and the refused transaction left no lock');
 SELECT is(pg_temp.txn('h', ARRAY['INSERT INTO lg_enf.t_set (id) VALUES (1)']),
-          'commit 0A000: session-level SET of "work_mem" breaks under transaction pooling (lifeguard hazard "set")',
+          'commit ' || :'refused_set',
           'set_config(..., false) in a column DEFAULT is refused at commit');
 SELECT is(pg_temp.state('h'), :'clean', '... and work_mem is unchanged');
-SELECT is(pg_temp.txn('h', ARRAY['SELECT * FROM lg_enf.t_rls']),
-          'commit 0A000: session-level advisory lock pg_advisory_lock() breaks under transaction pooling (lifeguard hazard "advisory_lock")',
-          'an advisory lock in a row-level-security policy is refused at commit');
-SELECT is(pg_temp.txn('h', ARRAY['SELECT 1::lg_enf.d']),
-          'commit 0A000: session-level SET of "work_mem" breaks under transaction pooling (lifeguard hazard "set")',
-          'set_config(..., false) in a domain CHECK is refused at commit');
-SELECT is(pg_temp.txn('h', ARRAY['INSERT INTO lg_enf.t_rule VALUES (1)']),
-          'commit 0A000: session-level advisory lock pg_advisory_lock() breaks under transaction pooling (lifeguard hazard "advisory_lock")',
-          'an advisory lock in a rule is refused at commit');
-SELECT is(pg_temp.txn('h', ARRAY['SELECT OPERATOR(lg_enf.###) 104::bigint']),
-          'commit 0A000: session-level advisory lock pg_advisory_lock() breaks under transaction pooling (lifeguard hazard "advisory_lock")',
-          'an advisory lock as a user-defined operator is refused at commit');
-SELECT is(pg_temp.txn('h', ARRAY['SELECT lg_enf.lockagg(x) FROM (VALUES (105::bigint)) v (x)']),
-          'commit 0A000: session-level advisory lock pg_advisory_lock() breaks under transaction pooling (lifeguard hazard "advisory_lock")',
-          'an advisory lock as an aggregate''s final function is refused at commit');
-SELECT is(pg_temp.txn('h', ARRAY['SELECT lg_enf.argdef()']),
-          'commit 0A000: session-level SET of "work_mem" breaks under transaction pooling (lifeguard hazard "set")',
-          'set_config(..., false) in a function argument''s DEFAULT is refused at commit');
-SELECT is(pg_temp.txn('h', ARRAY['SELECT lg_enf.atomic_set()']),
-          'commit 0A000: session-level SET of "work_mem" breaks under transaction pooling (lifeguard hazard "set")',
-          'set_config(..., false) in a BEGIN ATOMIC function body is refused at commit');
-SELECT is(pg_temp.txn('h', ARRAY['SELECT lg_enf.inlined()']),
-          'commit 0A000: session-level SET of "work_mem" breaks under transaction pooling (lifeguard hazard "set")',
-          'set_config(..., false) in an inlined SQL function is refused at commit');
+SELECT is(pg_temp.txn('h', ARRAY[stmt]), 'commit ' || want, name)
+  FROM (VALUES
+	('SELECT * FROM lg_enf.t_rls', :'refused_lock',
+	 'an advisory lock in a row-level-security policy is refused at commit'),
+	('SELECT 1::lg_enf.d', :'refused_set',
+	 'set_config(..., false) in a domain CHECK is refused at commit'),
+	('INSERT INTO lg_enf.t_rule VALUES (1)', :'refused_lock',
+	 'an advisory lock in a rule is refused at commit'),
+	('SELECT OPERATOR(lg_enf.###) 104::bigint', :'refused_lock',
+	 'an advisory lock as a user-defined operator is refused at commit'),
+	('SELECT lg_enf.lockagg(x) FROM (VALUES (105::bigint)) v (x)', :'refused_lock',
+	 'an advisory lock as an aggregate''s final function is refused at commit'),
+	('SELECT lg_enf.argdef()', :'refused_set',
+	 'set_config(..., false) in a function argument''s DEFAULT is refused at commit'),
+	('SELECT lg_enf.atomic_set()', :'refused_set',
+	 'set_config(..., false) in a BEGIN ATOMIC function body is refused at commit'),
+	('SELECT lg_enf.inlined()', :'refused_set',
+	 'set_config(..., false) in an inlined SQL function is refused at commit')
+) AS t(stmt, want, name);
 SELECT is(pg_temp.run('h', 'CALL lg_enf.atomic_lock()'),
-          '0A000: session-level advisory lock pg_advisory_lock() breaks under transaction pooling (lifeguard hazard "advisory_lock")',
+          :'refused_lock',
           'an advisory lock in a BEGIN ATOMIC procedure body is refused at commit (single-statement transaction)');
 SELECT is(pg_temp.txn('h', ARRAY['INSERT INTO lg_enf.t_lock (id) VALUES (2)'], 'PREPARE TRANSACTION ''lg_enf_x'''),
-          'commit 0A000: session-level advisory lock pg_advisory_lock() breaks under transaction pooling (lifeguard hazard "advisory_lock")',
+          'commit ' || :'refused_lock',
           'PREPARE TRANSACTION is refused like COMMIT');
 SELECT is(pg_temp.state('h'), :'clean', 'none of the refused transactions left a lock or a setting');
 -- session advisory locks survive ROLLBACK: under enforcement they do not

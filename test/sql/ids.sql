@@ -2,24 +2,11 @@
 -- hash vectors from the reference package, distribution, per-backend state.
 -- Runs against both editions (test/harness.sh also runs it on a cluster with
 -- only the portable edition); every check holds for both.
-\set ON_ERROR_STOP 1
-\pset format unaligned
-\pset tuples_only true
-\pset pager off
+\set err_fields detail
+\ir ../lib/pgtap_helpers.sql
 
 BEGIN;
-SELECT * FROM no_plan();
-
--- SQLSTATE, message and detail of a statement's error, or 'no error'
-CREATE FUNCTION pg_temp.err(sql text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE st text; msg text; det text;
-BEGIN
-	EXECUTE sql;
-	RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-	GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL;
-	RETURN st || ': ' || msg || ' | ' || coalesce(det, '');
-END $$;
+SELECT plan(150);
 
 ------------------------------------------------------------------------
 -- signatures and markings (docs/sql.md)

@@ -8,45 +8,10 @@
 -- dblink session creates them, and they are dropped after the ROLLBACK.  Connection limits
 -- are changed inside this file's transaction (pool_capacity reads them
 -- through the catalog of the calling transaction) and rolled back.
-\set ON_ERROR_STOP 1
-\pset format unaligned
-\pset tuples_only true
-\pset pager off
+\ir ../lib/pgtap_helpers.sql
 
 BEGIN;
-SELECT * FROM no_plan();
-
-CREATE FUNCTION pg_temp.err(sql text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE st text; msg text; det text; hint text;
-BEGIN
-	EXECUTE sql;
-	RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-	GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL,
-	                        hint = PG_EXCEPTION_HINT;
-	RETURN st || ': ' || msg || ' | ' || coalesce(det, '') || ' | ' || coalesce(hint, '');
-END $$;
-
-CREATE FUNCTION pg_temp.conn(usr text, app text, db text DEFAULT current_database())
-RETURNS text LANGUAGE sql AS $$
-	SELECT format('host=127.0.0.1 port=%s dbname=%s user=%s application_name=%s',
-	              current_setting('port'), db, usr, app)
-$$;
-
-CREATE FUNCTION pg_temp.wait_until(cond text) RETURNS boolean LANGUAGE plpgsql AS $$
-DECLARE done boolean;
-BEGIN
-	FOR i IN 1..400 LOOP
-		PERFORM pg_stat_clear_snapshot();
-		EXECUTE cond INTO done;
-		IF done THEN
-			RETURN true;
-		END IF;
-		PERFORM pg_sleep(0.025);
-	END LOOP;
-	RAISE WARNING 'timed out waiting for: %', cond;
-	RETURN false;
-END $$;
+SELECT plan(48);
 
 -- pool_capacity as one line of text
 CREATE FUNCTION pg_temp.cap(instances int, pool_max int, r name, d name DEFAULT current_database())
@@ -103,54 +68,57 @@ SELECT ok(NOT (SELECT prosecdef FROM pg_proc WHERE oid = 'pool_capacity(integer,
 
 ------------------------------------------------------------------------
 -- bad input
-SELECT is(pg_temp.err('SELECT * FROM pool_capacity(0, 10)'),
-	'22023: invalid number of instances: 0 | The number of application instances, each with its own pool, must be at least 1. | ',
-	'instances 0');
-SELECT is(pg_temp.err('SELECT * FROM pool_capacity(-3, 10)'),
-	'22023: invalid number of instances: -3 | The number of application instances, each with its own pool, must be at least 1. | ',
-	'instances -3');
-SELECT is(pg_temp.err('SELECT * FROM pool_capacity(2, 0)'),
-	'22023: invalid pool size: 0 | The largest number of connections in one instance''s pool must be at least 1. | ',
-	'pool_max 0');
-SELECT is(pg_temp.err('SELECT * FROM pool_capacity(2, -1)'),
-	'22023: invalid pool size: -1 | The largest number of connections in one instance''s pool must be at least 1. | ',
-	'pool_max -1');
-SELECT is(pg_temp.err('SELECT * FROM pool_capacity(100000, 100000)'),
-	'22003: instances * pool_max is out of range for type integer | 100000 instances with a pool of 100000 connections each need more than 2147483647 connections. | ',
-	'instances * pool_max overflows');
-SELECT is(pg_temp.err($$SELECT * FROM pool_capacity(2, 10, 'lg_t_no_such_role')$$),
-	'42704: role "lg_t_no_such_role" does not exist |  | Pass the role the application''s pools connect as.',
-	'unknown role');
-SELECT is(pg_temp.err($$SELECT * FROM pool_capacity(2, 10, current_user, 'lg_t_no_such_db')$$),
-	'42704: database "lg_t_no_such_db" does not exist |  | Pass the database the application''s pools connect to.',
-	'unknown database');
-SELECT is(pg_temp.err('SELECT * FROM pool_capacity(NULL, 10)'),
-	'22004: instances must not be null |  | ', 'NULL instances');
-SELECT is(pg_temp.err('SELECT * FROM pool_capacity(1, NULL)'),
-	'22004: pool_max must not be null |  | ', 'NULL pool_max');
-SELECT is(pg_temp.err('SELECT * FROM pool_capacity(1, 1, NULL)'),
-	'22004: role must not be null |  | Omit role or database to use the current ones.', 'NULL role');
-SELECT is(pg_temp.err('SELECT * FROM pool_capacity(1, 1, current_user, NULL)'),
-	'22004: database must not be null |  | Omit role or database to use the current ones.', 'NULL database');
+SELECT is(pg_temp.err(sql), want, name)
+  FROM (VALUES
+	('SELECT * FROM pool_capacity(0, 10)',
+	 '22023: invalid number of instances: 0 | The number of application instances, each with its own pool, must be at least 1. | ',
+	 'instances 0'),
+	('SELECT * FROM pool_capacity(-3, 10)',
+	 '22023: invalid number of instances: -3 | The number of application instances, each with its own pool, must be at least 1. | ',
+	 'instances -3'),
+	('SELECT * FROM pool_capacity(2, 0)',
+	 '22023: invalid pool size: 0 | The largest number of connections in one instance''s pool must be at least 1. | ',
+	 'pool_max 0'),
+	('SELECT * FROM pool_capacity(2, -1)',
+	 '22023: invalid pool size: -1 | The largest number of connections in one instance''s pool must be at least 1. | ',
+	 'pool_max -1'),
+	('SELECT * FROM pool_capacity(100000, 100000)',
+	 '22003: instances * pool_max is out of range for type integer | 100000 instances with a pool of 100000 connections each need more than 2147483647 connections. | ',
+	 'instances * pool_max overflows'),
+	($$SELECT * FROM pool_capacity(2, 10, 'lg_t_no_such_role')$$,
+	 '42704: role "lg_t_no_such_role" does not exist |  | Pass the role the application''s pools connect as.',
+	 'unknown role'),
+	($$SELECT * FROM pool_capacity(2, 10, current_user, 'lg_t_no_such_db')$$,
+	 '42704: database "lg_t_no_such_db" does not exist |  | Pass the database the application''s pools connect to.',
+	 'unknown database'),
+	('SELECT * FROM pool_capacity(NULL, 10)',
+	 '22004: instances must not be null |  | ',
+	 'NULL instances'),
+	('SELECT * FROM pool_capacity(1, NULL)',
+	 '22004: pool_max must not be null |  | ',
+	 'NULL pool_max'),
+	('SELECT * FROM pool_capacity(1, 1, NULL)',
+	 '22004: role must not be null |  | Omit role or database to use the current ones.',
+	 'NULL role'),
+	('SELECT * FROM pool_capacity(1, 1, current_user, NULL)',
+	 '22004: database must not be null |  | Omit role or database to use the current ones.',
+	 'NULL database')
+) AS t(sql, want, name);
 
 ------------------------------------------------------------------------
 -- set-up: a role and a database with sessions of their own
-SELECT count(pg_terminate_backend(pid)) >= 0 FROM pg_stat_activity
- WHERE application_name LIKE 'lg\_c\_%' AND pid <> pg_backend_pid();
-SELECT ok(pg_temp.wait_until($$SELECT count(*) = 0 FROM pg_stat_activity
-                                WHERE application_name LIKE 'lg\_c\_%'$$),
-	'no sessions of an earlier run are left');
-SELECT dblink_connect('lg_admin', pg_temp.conn('postgres', 'lg_c_admin'));
+SELECT ok(pg_temp.end_sessions('lg\_c\_%'), 'no sessions of an earlier run are left');
+SELECT dblink_connect('lg_admin', pg_temp.conninfo('postgres', 'lg_c_admin'));
 SELECT dblink_exec('lg_admin', 'DROP DATABASE IF EXISTS lg_c_db');
 SELECT dblink_exec('lg_admin', 'DROP ROLE IF EXISTS lg_c_app');
 SELECT dblink_exec('lg_admin', 'CREATE ROLE lg_c_app LOGIN');
 SELECT dblink_exec('lg_admin', 'CREATE DATABASE lg_c_db');
 
 -- lg_c_app holds 2 connections here and 1 in lg_c_db; postgres holds 1 more in lg_c_db
-SELECT dblink_connect('app1', pg_temp.conn('lg_c_app', 'lg_c_app'));
-SELECT dblink_connect('app2', pg_temp.conn('lg_c_app', 'lg_c_app'));
-SELECT dblink_connect('app3', pg_temp.conn('lg_c_app', 'lg_c_app', 'lg_c_db'));
-SELECT dblink_connect('other1', pg_temp.conn('postgres', 'lg_c_other', 'lg_c_db'));
+SELECT dblink_connect('app1', pg_temp.conninfo('lg_c_app', 'lg_c_app'));
+SELECT dblink_connect('app2', pg_temp.conninfo('lg_c_app', 'lg_c_app'));
+SELECT dblink_connect('app3', pg_temp.conninfo('lg_c_app', 'lg_c_app', 'lg_c_db'));
+SELECT dblink_connect('other1', pg_temp.conninfo('postgres', 'lg_c_other', 'lg_c_db'));
 SELECT pg_stat_clear_snapshot();
 SELECT is((SELECT count(*)::int FROM pg_stat_activity WHERE application_name IN ('lg_c_app', 'lg_c_other')), 4,
 	'four sessions are connected');

@@ -12,36 +12,10 @@
 -- before reading.  The roles this file needs must be committed for their
 -- dblink sessions to log in: an autocommit dblink session creates them and
 -- drops them at the end.
-\set ON_ERROR_STOP 1
-\pset format unaligned
-\pset tuples_only true
-\pset pager off
+\ir ../lib/pgtap_helpers.sql
 
 BEGIN;
-SELECT * FROM no_plan();
-
--- a connection string to this cluster as a role, under an application_name
-CREATE FUNCTION pg_temp.conn(usr text, app text, db text DEFAULT current_database())
-RETURNS text LANGUAGE sql AS $$
-	SELECT format('host=127.0.0.1 port=%s dbname=%s user=%s application_name=%s',
-	              current_setting('port'), db, usr, app)
-$$;
-
--- poll until a query returns true (fresh snapshot each time), at most 10 s
-CREATE FUNCTION pg_temp.wait_until(cond text) RETURNS boolean LANGUAGE plpgsql AS $$
-DECLARE done boolean;
-BEGIN
-	FOR i IN 1..400 LOOP
-		PERFORM pg_stat_clear_snapshot();
-		EXECUTE cond INTO done;
-		IF done THEN
-			RETURN true;
-		END IF;
-		PERFORM pg_sleep(0.025);
-	END LOOP;
-	RAISE WARNING 'timed out waiting for: %', cond;
-	RETURN false;
-END $$;
+SELECT plan(40);
 
 -- one pool_usage row of this database as text, for exact comparisons
 CREATE FUNCTION pg_temp.row_of(app text) RETURNS text LANGUAGE sql AS $$
@@ -51,6 +25,14 @@ CREATE FUNCTION pg_temp.row_of(app text) RETURNS text LANGUAGE sql AS $$
 	              coalesce(idle_in_transaction::text, '-'),
 	              coalesce(idle_in_transaction_aborted::text, '-'), coalesce(waiting::text, '-'))
 	  FROM pool_usage WHERE database = current_database() AND application_name = app
+$$;
+
+-- which of an application's intervals (oldest_xact_age,
+-- longest_idle_in_transaction, longest_query) are NULL, as t or f
+CREATE FUNCTION pg_temp.nulls_of(app text) RETURNS text LANGUAGE sql AS $$
+	SELECT format('%s %s %s', oldest_xact_age IS NULL, longest_idle_in_transaction IS NULL,
+	              longest_query IS NULL)
+	  FROM pool_usage WHERE application_name = app
 $$;
 
 CREATE TEMP TABLE marks (name text PRIMARY KEY, at timestamptz NOT NULL);
@@ -81,33 +63,29 @@ SELECT ok(has_table_privilege('public', 'pool_usage', 'SELECT'), 'PUBLIC may rea
 ------------------------------------------------------------------------
 -- set-up: no sessions left over from an interrupted run, roles (committed),
 -- then the simulated application pools
-SELECT count(pg_terminate_backend(pid)) >= 0 FROM pg_stat_activity
- WHERE application_name LIKE 'lg\_t\_%' AND pid <> pg_backend_pid();
-SELECT ok(pg_temp.wait_until($$SELECT count(*) = 0 FROM pg_stat_activity
-                                WHERE application_name LIKE 'lg\_t\_%'$$),
-	'no sessions of an earlier run are left');
-SELECT dblink_connect('lg_admin', pg_temp.conn('postgres', 'lg_t_admin'));
+SELECT ok(pg_temp.end_sessions('lg\_t\_%'), 'no sessions of an earlier run are left');
+SELECT dblink_connect('lg_admin', pg_temp.conninfo('postgres', 'lg_t_admin'));
 SELECT dblink_exec('lg_admin', 'DROP ROLE IF EXISTS lg_t_pool_plain, lg_t_pool_stats');
 SELECT dblink_exec('lg_admin', 'CREATE ROLE lg_t_pool_plain LOGIN');
 SELECT dblink_exec('lg_admin', 'CREATE ROLE lg_t_pool_stats LOGIN IN ROLE pg_read_all_stats');
 
 -- lg_t_web: two idle connections and one idle in transaction
 INSERT INTO marks VALUES ('web', clock_timestamp());
-SELECT dblink_connect('web1', pg_temp.conn('postgres', 'lg_t_web'));
-SELECT dblink_connect('web2', pg_temp.conn('postgres', 'lg_t_web'));
-SELECT dblink_connect('web3', pg_temp.conn('postgres', 'lg_t_web'));
+SELECT dblink_connect('web1', pg_temp.conninfo('postgres', 'lg_t_web'));
+SELECT dblink_connect('web2', pg_temp.conninfo('postgres', 'lg_t_web'));
+SELECT dblink_connect('web3', pg_temp.conninfo('postgres', 'lg_t_web'));
 SELECT dblink_exec('web3', 'BEGIN');
 
 -- lg_t_cron: one idle connection that holds a session advisory lock
-SELECT dblink_connect('cron1', pg_temp.conn('postgres', 'lg_t_cron'));
+SELECT dblink_connect('cron1', pg_temp.conninfo('postgres', 'lg_t_cron'));
 SELECT * FROM dblink('cron1', 'SELECT pg_advisory_lock(727001)::text') AS t(x text);
 
 -- lg_t_worker: one running a query, one waiting for cron's lock, one idle
 -- in an aborted transaction
 INSERT INTO marks VALUES ('worker', clock_timestamp());
-SELECT dblink_connect('worker1', pg_temp.conn('postgres', 'lg_t_worker'));
-SELECT dblink_connect('worker2', pg_temp.conn('postgres', 'lg_t_worker'));
-SELECT dblink_connect('worker3', pg_temp.conn('postgres', 'lg_t_worker'));
+SELECT dblink_connect('worker1', pg_temp.conninfo('postgres', 'lg_t_worker'));
+SELECT dblink_connect('worker2', pg_temp.conninfo('postgres', 'lg_t_worker'));
+SELECT dblink_connect('worker3', pg_temp.conninfo('postgres', 'lg_t_worker'));
 SELECT dblink_send_query('worker1', 'SELECT pg_sleep(60)');
 SELECT dblink_send_query('worker2', 'SELECT pg_advisory_lock(727001)');
 SELECT dblink_exec('worker3', 'BEGIN');
@@ -116,7 +94,7 @@ SELECT dblink_exec('worker3', 'SELECT 1/0', false);
 RESET client_min_messages;
 
 -- lg_t_own: an idle session of the unprivileged role
-SELECT dblink_connect('own1', pg_temp.conn('lg_t_pool_plain', 'lg_t_own'));
+SELECT dblink_connect('own1', pg_temp.conninfo('lg_t_pool_plain', 'lg_t_own'));
 
 SELECT ok(pg_temp.wait_until($$
 	SELECT count(*) FILTER (WHERE application_name = 'lg_t_worker' AND state = 'active'
@@ -149,18 +127,14 @@ SELECT is((SELECT active FROM pool_usage WHERE application_name = current_settin
 
 -- the intervals: NULL where no backend qualifies, else between a floor
 -- (the sleep above) and the time since the sessions were opened
-SELECT is((SELECT format('%s %s %s', oldest_xact_age IS NULL, longest_idle_in_transaction IS NULL,
-                         longest_query IS NULL) FROM pool_usage WHERE application_name = 'lg_t_web'),
-	'f f t', 'lg_t_web: transaction and idle-in-transaction ages, no query');
+SELECT is(pg_temp.nulls_of('lg_t_web'), 'f f t', 'lg_t_web: transaction and idle-in-transaction ages, no query');
 SELECT ok((SELECT oldest_xact_age >= interval '0.3 s'
                   AND oldest_xact_age <= clock_timestamp() - (SELECT at FROM marks WHERE name = 'web')
                   AND longest_idle_in_transaction >= interval '0.3 s'
                   AND longest_idle_in_transaction <= oldest_xact_age
              FROM pool_usage WHERE application_name = 'lg_t_web'),
 	'lg_t_web: the ages are plausible');
-SELECT is((SELECT format('%s %s %s', oldest_xact_age IS NULL, longest_idle_in_transaction IS NULL,
-                         longest_query IS NULL) FROM pool_usage WHERE application_name = 'lg_t_worker'),
-	'f f f', 'lg_t_worker: all three intervals');
+SELECT is(pg_temp.nulls_of('lg_t_worker'), 'f f f', 'lg_t_worker: all three intervals');
 SELECT ok((SELECT longest_query >= interval '0.3 s'
                   AND longest_query <= clock_timestamp() - (SELECT at FROM marks WHERE name = 'worker')
                   AND oldest_xact_age >= longest_query
@@ -168,9 +142,7 @@ SELECT ok((SELECT longest_query >= interval '0.3 s'
                   AND longest_idle_in_transaction <= clock_timestamp() - (SELECT at FROM marks WHERE name = 'worker')
              FROM pool_usage WHERE application_name = 'lg_t_worker'),
 	'lg_t_worker: the ages are plausible');
-SELECT is((SELECT format('%s %s %s', oldest_xact_age IS NULL, longest_idle_in_transaction IS NULL,
-                         longest_query IS NULL) FROM pool_usage WHERE application_name = 'lg_t_cron'),
-	't t t', 'lg_t_cron (idle): no intervals');
+SELECT is(pg_temp.nulls_of('lg_t_cron'), 't t t', 'lg_t_cron (idle): no intervals');
 
 -- the same ages, computed in SQL from pg_stat_activity in the same snapshot
 SELECT ok((SELECT abs(extract(epoch FROM u.longest_query - (clock_timestamp() - min(a.query_start)))) < 1
@@ -294,7 +266,7 @@ SELECT is((SELECT in_use FROM pool_headroom()),
 	'in_use is the sum of pool_usage.connections');
 
 -- the caller's own sessions count: open three more
-SELECT dblink_connect('extra' || i, pg_temp.conn('postgres', 'lg_t_extra')) FROM generate_series(1, 3) i;
+SELECT dblink_connect('extra' || i, pg_temp.conninfo('postgres', 'lg_t_extra')) FROM generate_series(1, 3) i;
 SELECT pg_stat_clear_snapshot();
 CREATE TEMP TABLE h1 AS SELECT * FROM pool_headroom();
 SELECT dblink_disconnect('extra' || i) FROM generate_series(1, 3) i;

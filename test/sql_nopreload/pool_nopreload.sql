@@ -1,14 +1,11 @@
 -- Pool visibility without shared_preload_libraries: pool_usage and
 -- pool_headroom() read the server's backend status, which needs no
 -- preloading (test/sql/pool_usage.sql checks them in depth).
-\set ON_ERROR_STOP 1
-\pset format unaligned
-\pset tuples_only true
-\pset pager off
+\ir ../lib/pgtap_helpers.sql
 
 SET application_name = 'lg_t_nopreload';
 BEGIN;
-SELECT * FROM no_plan();
+SELECT plan(2);
 
 SELECT is((SELECT connections FROM pool_usage WHERE application_name = 'lg_t_nopreload'), 1,
 	'without preloading: pool_usage counts this session under its application_name');
