@@ -92,9 +92,20 @@ DEB_PACKAGES=(
 	clang libclang-rt-dev
 )
 
+# the real client drivers test/integration/drivers.t runs through PgBouncer
+# (with node-postgres and postgres.js from npm): installed with the node
+# peers, so not in matrix mode (LG_NO_NODE=1), which runs neither
+DRIVER_PACKAGES=(
+	python3-psycopg python3-psycopg2 python3-asyncpg
+	libpostgresql-jdbc-java default-jdk-headless
+	ruby-pg ruby-activerecord
+	golang-go golang-github-jackc-pgx-v4-dev
+)
+
 ensure_packages() {
-	local missing=() p
-	for p in "${DEB_PACKAGES[@]}"; do
+	local missing=() p wanted=("${DEB_PACKAGES[@]}")
+	[ "${LG_NO_NODE:-0}" = 1 ] || wanted+=("${DRIVER_PACKAGES[@]}")
+	for p in "${wanted[@]}"; do
 		if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
 			missing+=("$p")
 		fi
