@@ -10,6 +10,7 @@
 //               assumeMinServerVersion=9.0 (both settings go into the
 //               startup packet instead of SETs)
 //   no-prepare: prepareThreshold=0 alone (the connect-time SETs remain)
+//   startup:    assumeMinServerVersion=9.0 alone (named statements remain)
 // Workloads: "pooled" (autocommit, as workload.py), "tx" (the same with
 // autocommit off: each call is the query then COMMIT, and every third
 // call runs a statement that fails, then ROLLBACK).
@@ -69,6 +70,7 @@ public class Pgjdbc {
 		case "default": break;
 		case "safe": p.setProperty("prepareThreshold", "0"); p.setProperty("assumeMinServerVersion", "9.0"); break;
 		case "no-prepare": p.setProperty("prepareThreshold", "0"); break;
+		case "startup": p.setProperty("assumeMinServerVersion", "9.0"); break;
 		default: throw new IllegalArgumentException("unknown configuration " + args[2]);
 		}
 		boolean tx;

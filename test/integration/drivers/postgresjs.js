@@ -14,6 +14,11 @@
 const postgres = require('postgres');
 const workload = require('./workload');
 
+// postgres.js fetches the array types at connect with a query of its own;
+// when that fails (a named statement refused), the rejection reaches no
+// caller: report it, and let the calls report what they get
+process.on('unhandledRejection', (e) => console.error(`connect-time query failed: ${e.code || e.message}`));
+
 workload.main(async () => {
 	const { conninfo, app, config } = workload.args('postgresjs.js');
 	// one connection per client: max 1 in each instance
