@@ -93,7 +93,10 @@ my @cases = (
 		default => { direct => 'protocol_prepare=8', skip => 'set', pooled => '08P01 25P02 25P02/42P05 42P05/42P05',
 			failed => 1, enforced => undef },
 		safe => { direct => '', pooled => '', failed => 0, enforced => '' } },
+	# ActiveRecord's connect-time SETs of parameters PgBouncer does not track
+	# stay on the server connection: the next client of the pool sees them
 	{ label => 'ActiveRecord', prog => 'activerecord', workload => 'pooled', names => qr/^a\d+$/,
+		leaves => 'IntervalStyle=iso_8601 (session), client_min_messages=warning (session)',
 		default => { direct => 'protocol_prepare=2, set=6', pooled => '26000 42P05', failed => 1, enforced => undef },
 		safe => { direct => 'set=6', pooled => '', failed => 0, enforced => undef } },
 	{ label => 'pgx v4', prog => 'pgx4', workload => 'pooled', names => qr/^lrupsc_\d+_\d+$/,
@@ -192,6 +195,12 @@ for my $c (@cases) {
 			is_deeply(\@bad, [], "$t through PgBouncer: every statement name is the driver's ($c->{names})");
 		} else {
 			is_deeply($r->{log}, [], "$t through PgBouncer: no prepared-statement error on the server");
+		}
+		if ($c->{leaves}) {
+			is(psql(q{SELECT string_agg(name || '=' || setting || ' (' || source || ')', ', ' ORDER BY name)
+			          FROM pg_settings WHERE name IN ('client_min_messages', 'IntervalStyle')},
+				port => $bp, host => '127.0.0.1', user => $role, app => 'lg-drv-next-client'),
+				$c->{leaves}, "$t through PgBouncer: the next client of the pool gets its settings");
 		}
 		if ($e->{direct} eq '' && !$e->{skip}) {
 			is(audit($role, "$app-pooled"), '', "$t through PgBouncer: nothing recorded");
