@@ -96,9 +96,20 @@ DEB_PACKAGES=(
 	clang libclang-rt-dev
 )
 
+# the real client drivers test/integration/drivers.t runs through PgBouncer
+# (with node-postgres and postgres.js from npm): installed with the node
+# peers, so not in matrix mode (LG_NO_NODE=1), which runs neither
+DRIVER_PACKAGES=(
+	python3-psycopg python3-psycopg2 python3-asyncpg
+	libpostgresql-jdbc-java default-jdk-headless
+	ruby-pg ruby-activerecord
+	golang-go golang-github-jackc-pgx-v4-dev
+)
+
 ensure_packages() {
-	local missing=() p
-	for p in "${DEB_PACKAGES[@]}"; do
+	local missing=() p wanted=("${DEB_PACKAGES[@]}")
+	[ "${LG_NO_NODE:-0}" = 1 ] || wanted+=("${DRIVER_PACKAGES[@]}")
+	for p in "${wanted[@]}"; do
 		if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
 			missing+=("$p")
 		fi
@@ -392,11 +403,11 @@ cmd_run() {
 # matrix mode (test/matrix.sh runs it in each root, and on the host)
 #
 # Runs everything that needs no node: the whole pgTAP suite with and without
-# preloading, the client TAP tests that need no node, and the pgbench
-# -M prepared audit check.  The rule for "needs node": a test that calls
-# node_run (test/lib/LG.pm's one way of running node) needs it.  Writes one
+# preloading, the client TAP tests that need no node, the pgbench
+# -M prepared audit check and, with PgBouncer 1.21+, the PGBOUNCER_N check
+# (pgbouncer_check).  The rule for "needs node": a test that calls node_run (test/lib/LG.pm's one way of running node) needs it.  Writes one
 # line, key=value, to $LG_MATRIX_RESULT:
-#   major=17 build=ok pgtap=314/314 client=ok:N audit=ok
+#   major=17 build=ok pgtap=314/314 client=ok:N audit=ok pgbouncer=ok|n/a
 
 matrix_result() { # key value
 	[ -n "${LG_MATRIX_RESULT:-}" ] || return 0
@@ -458,6 +469,60 @@ audit_check() {
 	[ "$got" = "protocol_prepare=4" ]
 }
 
+# PgBouncer 1.21 or later with max_prepared_statements > 0 renames the
+# clients' protocol-level statements: what reaches the server is PgBouncer's
+# PGBOUNCER_N, not pgbench -M prepared's P_N.  A PgBouncer in front of the
+# cluster (transaction mode, one server connection, so a psql through it
+# sees the same server connection's pg_prepared_statements), pgbench
+# -M prepared through it; logs what pooling_audit recorded for them.  Sets
+# PGBOUNCER_CHECK to ok, n/a (a PgBouncer before 1.21, which cannot) or FAIL.
+pgbouncer_check() {
+	local dir="$LG_TMP/run/pgbouncer-n" script="$LG_TMP/pgbouncer_check.sql" port ver names audit i
+	ver="$(pgbouncer --version | sed -n 's/^PgBouncer \([0-9][0-9.]*\).*/\1/p')"
+	if [ -z "$ver" ] || [ "$(printf '%s\n1.21\n' "$ver" | sort -V | head -1)" != 1.21 ]; then
+		log "PgBouncer ${ver:-?}: no max_prepared_statements (1.21+), PGBOUNCER_N check skipped"
+		PGBOUNCER_CHECK=n/a
+		return 0
+	fi
+	PGBOUNCER_CHECK=FAIL
+	port="$(free_port)" || return 1
+	mkdir -p "$dir"
+	chmod 777 "$dir"
+	cat > "$dir/pgbouncer.ini" <<-INI
+		[databases]
+		* = host=127.0.0.1 port=$PGPORT
+		[pgbouncer]
+		listen_addr = 127.0.0.1
+		listen_port = $port
+		unix_socket_dir =
+		auth_type = trust
+		auth_file = $dir/userlist.txt
+		pool_mode = transaction
+		default_pool_size = 1
+		max_prepared_statements = 10
+		ignore_startup_parameters = extra_float_digits,options
+		logfile = $dir/pgbouncer.log
+		pidfile = $LG_TMP/run/pgbouncer-n.pid
+	INI
+	printf '"%s" ""\n' "$PGUSER" > "$dir/userlist.txt"
+	chmod 644 "$dir/pgbouncer.ini" "$dir/userlist.txt"
+	as_pg pgbouncer -d "$dir/pgbouncer.ini" || return 1
+	for i in $(seq 50); do
+		psql -X -q -h 127.0.0.1 -p "$port" -c 'SELECT 1' >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	printf 'SELECT 1;\nSELECT 2;\n' > "$script"
+	chmod 644 "$script"
+	psql -X -q -v ON_ERROR_STOP=1 -c 'SELECT pooling_audit_reset()' >/dev/null
+	PGAPPNAME=lg-matrix-pgbouncer-n pgbench -n -M prepared -c 2 -t 5 -h 127.0.0.1 -p "$port" -f "$script" >/dev/null || return 1
+	names="$(psql -X -A -t -h 127.0.0.1 -p "$port" -c "SELECT string_agg(name, ',' ORDER BY name) FROM pg_prepared_statements")"
+	audit="$(psql -X -A -t -v ON_ERROR_STOP=1 -c "SELECT coalesce(string_agg(hazard || '=' || count, ', ' ORDER BY hazard), '')
+		FROM pooling_audit WHERE application_name = 'lg-matrix-pgbouncer-n'")"
+	kill "$(cat "$LG_TMP/run/pgbouncer-n.pid")" 2>/dev/null
+	log "PgBouncer $ver, max_prepared_statements = 10: pgbench -M prepared's statements on the server: '$names' (want 'PGBOUNCER_1,PGBOUNCER_2'); pooling_audit: '$audit' (want '': the pooler's own statements are no hazard)"
+	[ "$names" = "PGBOUNCER_1,PGBOUNCER_2" ] && [ -z "$audit" ] && PGBOUNCER_CHECK=ok
+}
+
 cmd_matrix() {
 	export LG_NO_NODE=1
 	matrix_result major "$PG_MAJOR"
@@ -487,6 +552,9 @@ cmd_matrix() {
 		matrix_result client FAIL; failed=1
 	fi
 	if audit_check; then matrix_result audit ok; else matrix_result audit FAIL; failed=1; fi
+	pgbouncer_check || true
+	matrix_result pgbouncer "$PGBOUNCER_CHECK"
+	[ "$PGBOUNCER_CHECK" != FAIL ] || failed=1
 	check_shared_clusters || failed=1
 	exit "$failed"
 }

@@ -19,8 +19,11 @@
 # written), and runs `test/harness.sh matrix` there as root: the harness
 # installs the packages for that major into the root, builds the extension
 # and the client with -Werror, runs the whole pgTAP suite with and without
-# preloading, the client TAP tests that need no node, and the pgbench
-# -M prepared audit check, and writes one result line.  A row for the
+# preloading, the client TAP tests that need no node, the pgbench
+# -M prepared audit check and, where the suite's PgBouncer is 1.21 or later,
+# the PGBOUNCER_N check (pgbench -M prepared through a PgBouncer with
+# max_prepared_statements: the server gets PgBouncer's names), and writes
+# one result line.  A row for the
 # host's major comes from the same harness mode run on the host.
 #
 # The OpenSSL 1.1.1 check runs in a root of LG_MATRIX_OPENSSL1_SUITE
@@ -166,12 +169,13 @@ ROWS=()
 DONE_MAJORS=" "
 FAILED=0
 add_row() { # label result-file seconds
-	local f="$2" b p c a
+	local f="$2" b p c a n
 	b="$(result build "$f")"; p="$(result pgtap "$f")"; c="$(result client "$f")"; a="$(result audit "$f")"
+	n="$(result pgbouncer "$f")"
 	[ "$b" = ok ] && [[ "$p" =~ ^([0-9]+)/([0-9]+)$ ]] && [ "${BASH_REMATCH[1]}" = "${BASH_REMATCH[2]}" ] \
-		&& [ "${BASH_REMATCH[2]}" -gt 0 ] && [[ "$c" == ok:* ]] && [ "$a" = ok ] || FAILED=1
-	[ "$b" = FAIL ] && { p=-; c=-; a=-; }
-	ROWS+=("$(printf '%-22s %-6s %-12s %-20s %-11s %s' "$1" "$b" "$p" "${c/ok:/ok (}$([[ "$c" == ok:* ]] && echo ' tests)')" "$a" "$3 s")")
+		&& [ "${BASH_REMATCH[2]}" -gt 0 ] && [[ "$c" == ok:* ]] && [ "$a" = ok ] && [ "$n" != FAIL ] || FAILED=1
+	[ "$b" = FAIL ] && { p=-; c=-; a=-; n=-; }
+	ROWS+=("$(printf '%-22s %-6s %-12s %-20s %-11s %-11s %s' "$1" "$b" "$p" "${c/ok:/ok (}$([[ "$c" == ok:* ]] && echo ' tests)')" "$a" "$n" "$3 s")")
 }
 
 # the host's own major, in the same mode
@@ -259,7 +263,7 @@ cmd_test() {
 	for s in "${SUITES[@]}"; do suite_row "$s"; done
 	openssl1_row
 	# time: the row's wall-clock seconds, building its root included
-	printf '\n%-22s %-6s %-12s %-20s %-11s %s\n' "PostgreSQL" build pgTAP client "audit check" time
+	printf '\n%-22s %-6s %-12s %-20s %-11s %-11s %s\n' "PostgreSQL" build pgTAP client "audit check" PGBOUNCER_N time
 	printf '%s\n' "${ROWS[@]}" "" "$OPENSSL_LINE"
 	printf '(%d s)\n' "$((SECONDS - t0))"
 	exit "$FAILED"
