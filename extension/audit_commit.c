@@ -384,13 +384,24 @@ check_protocol_statements(LocalTransactionId lxid, int flags)
 		const char *name = (const char *) lfirst(lc);
 		PreparedStatement *ps = FetchPreparedStatement(name, false);
 		lg_client	client = lg_client_by_statement_name(name);
+		bool		ends = ps != NULL && ends_transaction(ps->plansource);
 
 		if (ps == NULL || client == LG_CLIENT_POOLER)
+			continue;
+
+		/*
+		 * Under enforcement the parse hook refused (or warned of, and
+		 * counted) the others as they were parsed; what reaches here is a
+		 * statement it cannot see (an empty query is never analyzed), and
+		 * the statements that end a transaction, which are never refused.
+		 */
+		if (!ends && lg_enforce != LG_ENFORCE_OFF &&
+			lg_audit_hazard_reported(AUDIT_HAZARD_PROTOCOL_PREPARE))
 			continue;
 		lg_audit_hazard_ext(AUDIT_HAZARD_PROTOCOL_PREPARE, NULL, name, client,
 							ps->plansource->query_string, -1, 0,
 							flags | LG_AT_COMMIT | LG_RECORD_ONLY);
-		if (!ends_transaction(ps->plansource))
+		if (!ends)
 			refusable = lappend(refusable, (void *) name);
 	}
 	return refusable;

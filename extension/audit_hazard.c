@@ -19,10 +19,10 @@
  * Each hazard is recorded with the application that sent it and, where the
  * server can tell, the driver (common/clients.c: a statement's name, a
  * driver's connect-time statement, its default application_name), whose
- * fix becomes the hint.  A driver's connect-time statement that reaches a
- * connection already used, before the driver has named its application,
- * came through a pooler from an application the server cannot know: it is
- * recorded without one.
+ * fix becomes the hint.  A driver's connect-time statement that reaches the
+ * server before the driver has named its application (pgjdbc's) is
+ * recorded without one: directly the name is still empty, and behind a
+ * pooler it is the connection's previous client's.
  *
  * State (backend-local): the set of hazards reported in the current
  * transaction (the commit-time check reads it so that it does not report a
@@ -37,6 +37,7 @@
 #include "miscadmin.h"
 #include "storage/proc.h"
 #include "utils/guc.h"
+#include "utils/guc_tables.h"
 
 #include "audit_hazard.h"
 #include "audit_table.h"
@@ -51,11 +52,15 @@ static LocalTransactionId reported_lxid = InvalidLocalTransactionId;
 static char held_appname[NAMEDATALEN];
 static TimestampTz held_at = 0;
 
+/* a reset cleared application_name, and nothing has set it since */
+static bool reset_since_named = false;
+
 void
 lg_audit_hold_application_name(void)
 {
 	TimestampTz now = GetCurrentStatementStartTimestamp();
 
+	reset_since_named = true;
 	if (held_at == now)
 		return;
 	strlcpy(held_appname, application_name ? application_name : "", NAMEDATALEN);
@@ -66,13 +71,37 @@ void
 lg_audit_release_application_name(void)
 {
 	held_at = 0;
+	reset_since_named = false;
 }
 
+/* was application_name set to its value by a SET (not the startup packet)? */
+static bool
+appname_set_in_session(void)
+{
+	static struct config_generic *conf = NULL;
+
+	if (conf == NULL)
+		conf = lg_find_guc("application_name");
+	return conf != NULL && conf->source == PGC_S_SESSION;
+}
+
+/*
+ * Within the message of a reset, the name it held.  Otherwise an empty name
+ * that a reset left, or that a SET gave, is no name at all: behind
+ * PgBouncer, whose server connections start without one, a reset leaves
+ * the empty name, the pooler takes it as its client's and replays it with
+ * SET application_name = '' on every connection it hands that client, so
+ * whose statements follow is unknown (NULL).  An empty name a direct
+ * client's startup packet gave stays the empty name.
+ */
 const char *
 lg_audit_attributed_appname(void)
 {
 	if (held_at != 0 && held_at == GetCurrentStatementStartTimestamp())
 		return held_appname;
+	if ((application_name == NULL || application_name[0] == '\0') &&
+		(reset_since_named || appname_set_in_session()))
+		return NULL;
 	return application_name ? application_name : "";
 }
 
@@ -146,8 +175,7 @@ lg_audit_hazard_ext(AuditHazard hazard, const char *kind, const char *object,
 
 		client = lg_client_by_connect_statement(whole ? source_text : source_text + location,
 												whole ? 0 : len);
-		if (client != LG_CLIENT_UNKNOWN && (flags & LG_USED_CONNECTION) &&
-			lg_client_texts[client].names_itself_late)
+		if (client != LG_CLIENT_UNKNOWN && lg_client_texts[client].names_itself_late)
 			appname = NULL;
 	}
 	if (client == LG_CLIENT_UNKNOWN)

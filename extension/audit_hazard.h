@@ -27,8 +27,7 @@ lg_audit_active(void)
 /* flags of lg_audit_hazard_ext */
 #define LG_AT_COMMIT		0x01	/* found by the commit-time check */
 #define LG_RECORD_ONLY		0x02	/* count it, do not apply enforce */
-#define LG_USED_CONNECTION	0x04	/* not the session's first transaction */
-#define LG_REPORT_ONLY		0x08	/* apply enforce, it was counted before */
+#define LG_REPORT_ONLY		0x04	/* apply enforce, it was counted before */
 
 /*
  * A detector found a hazard in the statement at source_text + location
@@ -60,12 +59,13 @@ lg_audit_hazard(AuditHazard hazard, const char *object,
  * Before a statement that clears application_name (RESET ALL, DISCARD
  * ALL, RESET application_name, SET application_name TO DEFAULT), the
  * detector holds the current name for the rest of that message; a SET of
- * application_name to a value lets go (the sender has named itself).
+ * application_name to a value lets go (the sender has named itself).  After
+ * the message, an empty name a reset left is recorded as unknown (NULL).
  */
 extern void lg_audit_hold_application_name(void);
 extern void lg_audit_release_application_name(void);
 
-/* the application a hazard or failure now is attributed to */
+/* the application a hazard or failure now is attributed to (NULL: unknown) */
 extern const char *lg_audit_attributed_appname(void);
 
 /* was hazard reported (by any detector) in the current transaction? */

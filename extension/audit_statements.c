@@ -37,7 +37,9 @@
  *	  function, once when it is prepared.
  *
  *	- post_parse_analyze_hook, once per Parse message: a named prepared
- *	  statement of the extended protocol ("protocol_prepare").  PostgreSQL
+ *	  statement of the extended protocol ("protocol_prepare"), noted here,
+ *	  recorded with its name when its transaction ends (audit_commit.c),
+ *	  refused here under enforcement.  PostgreSQL
  *	  analyzes a named statement in MessageContext, an unnamed one in its
  *	  own child context, and only Parse and SQL PREPARE analyze with
  *	  variable parameter types (p_coerce_param_hook set); SQL PREPARE runs
@@ -136,9 +138,6 @@ static LocalTransactionId temp_created_lxid = InvalidLocalTransactionId;
 static LocalTransactionId counted_lxid = InvalidLocalTransactionId;
 static int	counted_statements = 0;
 
-/* the first transaction of the session these hooks saw */
-static LocalTransactionId first_lxid = InvalidLocalTransactionId;
-
 /* what the walk over a Query found */
 typedef struct AuditCallState
 {
@@ -225,23 +224,10 @@ count_statement(void)
 	{
 		counted_lxid = LG_MY_LXID;
 		counted_statements = 0;
-		if (first_lxid == InvalidLocalTransactionId)
-			first_lxid = counted_lxid;
 	}
 	counted_statements++;
 }
 
-/*
- * LG_USED_CONNECTION when the current transaction is not the first the
- * session ran: behind a pooler, the connection served another client
- * before.
- */
-static int
-used_connection(void)
-{
-	return (first_lxid != InvalidLocalTransactionId && MyProc != NULL &&
-			first_lxid != LG_MY_LXID) ? LG_USED_CONNECTION : 0;
-}
 
 int
 lg_statements_in_transaction(void)
@@ -264,12 +250,26 @@ audit_post_parse_analyze(ParseState *pstate, Query *query,
 		return;
 
 	/*
-	 * A named prepared statement of the extended protocol (see above):
-	 * audit_commit.c finds it, with its name, when the transaction ends.
+	 * A named prepared statement of the extended protocol (see above).
+	 * audit_commit.c records it, with its name (which tells the driver, or
+	 * PgBouncer's own statements), when the transaction ends.  Under
+	 * enforcement it is refused here, at its Parse, before it exists (the
+	 * name is not known yet): a driver then never believes it prepared
+	 * it.  A statement that ends a transaction is never refused.
 	 */
 	if (CurrentMemoryContext == MessageContext &&
 		pstate->p_coerce_param_hook != NULL)
-		lg_audit_commit_note_named_parse();
+	{
+		if (lg_enforce != LG_ENFORCE_OFF &&
+			lg_protocol_prepared == LG_PROTOCOL_PREPARED_HAZARD &&
+			!(query->commandType == CMD_UTILITY && query->utilityStmt != NULL &&
+			  IsA(query->utilityStmt, TransactionStmt)))
+			lg_audit_hazard(AUDIT_HAZARD_PROTOCOL_PREPARE, NULL,
+							pstate->p_sourcetext, query->stmt_location,
+							query->stmt_len, 0);
+		else
+			lg_audit_commit_note_named_parse();
+	}
 
 	/* utility statements that run an analyzed query */
 	if (query->commandType == CMD_UTILITY)
@@ -301,12 +301,12 @@ audit_post_parse_analyze(ParseState *pstate, Query *query,
 
 		lg_audit_hazard(AUDIT_HAZARD_ADVISORY_LOCK, fname ? fname : "pg_advisory_lock",
 						pstate->p_sourcetext, query->stmt_location, query->stmt_len,
-						used_connection());
+						0);
 	}
 	if (state.set_name != NULL)
 		lg_audit_hazard(AUDIT_HAZARD_SET, state.set_name,
 						pstate->p_sourcetext, query->stmt_location, query->stmt_len,
-						used_connection());
+						0);
 }
 
 /*
@@ -667,7 +667,7 @@ audit_temp_created_report(int mark, bool reported, bool on_commit_drop,
 							lg_temp_object_kind(classId, kind), NameStr(name),
 							LG_CLIENT_UNKNOWN, queryString,
 							pstmt->stmt_location, pstmt->stmt_len,
-							used_connection());
+							0);
 }
 
 /*
@@ -728,7 +728,7 @@ audit_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		if (hazard >= 0)
 			lg_audit_hazard((AuditHazard) hazard, object, queryString,
 							pstmt->stmt_location, pstmt->stmt_len,
-							used_connection());
+							0);
 		audit_attribute(parsetree);
 	}
 
@@ -762,7 +762,7 @@ audit_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		if (conf == NULL || lg_guc_differs_from_reset(conf))
 			lg_audit_hazard(AUDIT_HAZARD_SET, set_after, queryString,
 							pstmt->stmt_location, pstmt->stmt_len,
-							used_connection());
+							0);
 	}
 
 	/*

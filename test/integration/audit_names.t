@@ -60,19 +60,22 @@ is(psql(q{SELECT hint FROM pooling_audit WHERE application_name = 'lg-names-othe
 	psql(q{SELECT hint FROM pooling_hazard_texts() WHERE hazard = 'protocol_prepare'}),
 	'... and the hint is the hazard\'s own');
 
-# --- under enforce = error the statement is refused at the end of its
-# transaction, and deallocated
-$r = steps('lg-names-refused', [{ name => 'lrupsc_1_0', text => 'SELECT 1', hint => JSON::PP::true }, { text => 'SELECT 2' }],
-	env => $error);
-like($r->[0], qr/^0A000 .*statement_cache_mode=describe/, 'enforce = error refuses the named statement, with pgx v4\'s fix as the hint');
-is_deeply([@$r[1, 2]], ['ok', ''], '... and leaves no statement behind');
-is(audit('lg-names-refused'), 'protocol_prepare/pgx v4=1', 'the refused statement is counted, as pgx v4\'s');
+# --- under enforce = error the statement is refused at its Parse, before
+# it exists (its name is not known then: the hazard's own hint)
+$r = steps('lg-names-refused', [{ name => 'lrupsc_1_0', text => 'SELECT 1', hint => JSON::PP::true },
+	{ name => 'lrupsc_1_0', text => 'SELECT 1' }, { text => 'SELECT 2' }], env => $error);
+like($r->[0], qr/^0A000 .*unnamed statements/, 'enforce = error refuses the named statement at its Parse');
+is_deeply([@$r[1 .. 3]], ['0A000', 'ok', ''], '... every time, and no statement exists');
+is(audit('lg-names-refused'), 'protocol_prepare/-=2', 'each refusal is counted');
 
 # --- PgBouncer's own statements
 $r = steps('lg-names-pgbouncer', [{ name => 'PGBOUNCER_12', text => 'SELECT $1::int', values => [3] },
-	{ name => 'PGBOUNCER_12', text => 'SELECT $1::int', values => [4] }], env => $error);
-is_deeply($r, ['ok', 'ok', 'PGBOUNCER_12'], 'PGBOUNCER_N statements are never refused');
-is(audit('lg-names-pgbouncer'), '', '... nor recorded');
+	{ name => 'PGBOUNCER_12', text => 'SELECT $1::int', values => [4] }]);
+is_deeply($r, ['ok', 'ok', 'PGBOUNCER_12'], 'PGBOUNCER_N statements');
+is(audit('lg-names-pgbouncer'), '', '... are never recorded');
+$r = steps('lg-names-pgbouncer-enf', [{ name => 'PGBOUNCER_13', text => 'SELECT 1' }],
+	env => { PGOPTIONS => '-c lifeguard.enforce=error -c lifeguard.protocol_prepared_statements=safe' });
+is_deeply($r, ['ok', 'PGBOUNCER_13'], 'under enforcement behind such a PgBouncer, protocol_prepared_statements = safe lets them through');
 
 # --- what ends a transaction is never refused
 $r = steps('lg-names-jdbc', [{ text => 'BEGIN' }, { text => 'SELECT 1/0' }, { text => 'SELECT 1' },
@@ -105,6 +108,15 @@ $r = steps('lg-names-attr', [{ text => q{RESET ALL; SET work_mem = '9MB'} }]);
 is_deeply($r, ['ok', ''], 'RESET ALL then a SET in one query');
 is(audit('lg-names-attr'), 'set/-=1', 'the SET is recorded under the application that sent it');
 is(audit(''), '', '... not under the empty name the reset left');
+# after the reset's message, an empty name it left is no name: unknown
+psql(q{CREATE ROLE lg_names_reset LOGIN});
+steps('', [{ text => q{SET application_name = 'lg-names-before'} }, { text => 'RESET ALL' },
+	{ text => q{SET work_mem = '10MB'} }, { text => q{SET application_name = 'lg-names-after'} },
+	{ text => q{SET work_mem = '11MB'} }], env => { PGUSER => 'lg_names_reset' });
+is(psql(q{SELECT string_agg(coalesce(application_name, 'NULL') || '=' || count, ', ' ORDER BY application_name NULLS FIRST)
+            FROM pooling_audit WHERE role = 'lg_names_reset'}), 'NULL=1, lg-names-after=1',
+	'after RESET ALL left no name, the next hazard is the unknown application\'s, until a name is set');
+psql(q{DROP ROLE lg_names_reset});
 
 # --- failures a pooler causes, next to their cause
 $r = steps('lg-names-fail', [{ name => '_pg3_1', text => 'SELECT 1' }, { text => 'EXECUTE lg_nope' },
@@ -133,16 +145,17 @@ is(audit('lg-names-table-none'), 'protocol_prepare/-=3', 'names no driver makes 
 is(psql(q{SELECT count(DISTINCT client) FROM pooling_client_texts()}), scalar(keys %{ { map { $_ => 1 } values %examples } }) + 1,
 	'pooling_client_texts() lists every client above and PgBouncer');
 
-# --- a driver's connect-time SET: its client and fix; after a pooler's
-# handoff, before the driver names itself, the application is unknown
+# --- a driver's connect-time SET: its client and fix; sent before the
+# driver names its application, so under none (behind a pooler the name
+# would be the connection's previous client's)
 psql(q{CREATE ROLE lg_names_jdbc LOGIN});
 $r = steps('', [{ text => 'SET extra_float_digits = 3' }, { text => q{SET application_name = 'lg-names-jdbc-app'} },
 	{ text => 'SELECT 1' }, { text => q{SET application_name = 'lg-names-jdbc-prev'} }, { text => 'SET extra_float_digits = 3' }],
 	env => { PGUSER => 'lg_names_jdbc' });
 is(psql(q{SELECT string_agg(coalesce(application_name, 'NULL') || '/' || client || '=' || count, ', ' ORDER BY application_name NULLS LAST)
             FROM pooling_audit WHERE role = 'lg_names_jdbc'}),
-	'/pgjdbc=1, NULL/pgjdbc=1',
-	'pgjdbc\'s SET extra_float_digits: in the first transaction under the startup\'s name, later under no application');
+	'NULL/pgjdbc=2',
+	'pgjdbc\'s SET extra_float_digits, sent before pgjdbc names its application: recorded as pgjdbc\'s, under no application');
 like(psql(q{SELECT DISTINCT hint FROM pooling_audit WHERE role = 'lg_names_jdbc'}), qr/assumeMinServerVersion=9\.0/,
 	'the hint names assumeMinServerVersion');
 psql(q{DROP ROLE lg_names_jdbc});

@@ -20,10 +20,15 @@
 #     the client gets, the prepared-statement errors the server logs, and
 #     the statement names in them (the driver's naming pattern);
 #   - through PgBouncer under ALTER ROLE ... SET lifeguard.enforce = error:
-#     the default is refused with 0A000, the safe configuration runs with
-#     zero errors.
-# What today's extension gets wrong (issue 18) is written as TODO tests of
-# the behaviour the issue asks for, at the end.
+#     the default is refused with 0A000 (at connect, for a driver whose
+#     connect-time SET leaves state), the safe configuration runs with
+#     zero errors;
+#   - the client pooling_audit names, its fix as the hint, and the
+#     prepared-statement failures a pooler caused counted next to them.
+# At the end, issue 18's cases: a pool's RESET ALL is no hazard, a named
+# ROLLBACK always ends a failed transaction, pgjdbc's connect-time SET is
+# recorded under no application rather than the previous client's, a SET to
+# the role's own default leaves no state.
 use strict;
 use warnings;
 use Test::More;
@@ -59,53 +64,67 @@ my %program = (
 	node_pg => 'drivers/node_pg.js',
 );
 
-# Each case: a program and workload; per configuration what is expected:
+# Each case: a program and workload, the client pooling_audit names (undef:
+# none) and its hint; per configuration what is expected:
 #   direct   pooling_audit under the run's application_name, run directly
-#            (hazard=count, ...); skip: hazards not compared (TODO below)
+#            (hazard=count, ...)
 #   pooled   the SQLSTATEs the client gets through PgBouncer ('' none)
 #   failed   whether the server logs prepared-statement errors then
-#   enforced the SQLSTATEs under lifeguard.enforce = error ('' none);
-#            undef: not run here (a case of issue 18, TODO below)
+#   enforced the SQLSTATEs under lifeguard.enforce = error ('' none), or
+#            'connect': refused when it connects (its connect-time SETs)
 my @cases = (
 	{ label => 'psycopg 3', prog => 'psycopg3', workload => 'pooled', names => qr/^_pg3_\d+$/,
+		client => 'psycopg 3', hint => qr/prepare_threshold=None/,
 		default => { direct => 'protocol_prepare=2', pooled => '26000 42P05', failed => 1, enforced => '0A000' },
 		safe => { direct => '', pooled => '', failed => 0, enforced => '' } },
 	{ label => 'psycopg2', prog => 'psycopg2', workload => 'pooled',
 		default => { direct => '', pooled => '', failed => 0, enforced => '' },
 		safe => { direct => '', pooled => '', failed => 0, enforced => '' } },
 	{ label => 'asyncpg', prog => 'asyncpg', workload => 'pooled', names => qr/^__asyncpg_stmt_[0-9a-f]+__$/,
+		client => 'asyncpg', hint => qr/statement_cache_size=0/,
 		default => { direct => 'protocol_prepare=2', pooled => '26000', failed => 1, enforced => '0A000' },
 		safe => { direct => '', pooled => '', failed => 0, enforced => '' } },
 	# the pool hands out its most recently released connection, so one of
-	# its two connections runs every call; behind PgBouncer, the release's
-	# RESET ALL clears the server connection's application_name, and the
-	# server logs what follows under [unknown]
+	# its two connections runs every call; its release's RESET ALL is no
+	# hazard; behind PgBouncer it clears the server connection's
+	# application_name, and the server logs what follows under [unknown]
 	{ label => 'asyncpg create_pool', prog => 'asyncpg', workload => 'pool', names => qr/^__asyncpg_stmt_[0-9a-f]+__$/,
-		log_app => '[unknown]',
-		default => { direct => 'protocol_prepare=1', skip => 'set', pooled => '26000', failed => 1, enforced => undef },
-		safe => { direct => '', skip => 'set', pooled => '', failed => 0, enforced => undef } },
+		client => 'asyncpg', hint => qr/statement_cache_size=0/, log_app => '[unknown]',
+		default => { direct => 'protocol_prepare=1', pooled => '26000', failed => 1, enforced => '0A000' },
+		safe => { direct => '', pooled => '', failed => 0, enforced => '' } },
+	# its connect-time SET extra_float_digits is recorded under no
+	# application (it arrives before pgjdbc names itself): see the end
 	{ label => 'pgjdbc', prog => 'pgjdbc', workload => 'pooled', names => qr/^S_\d+$/,
-		default => { direct => 'protocol_prepare=2', skip => 'set', pooled => '42P05', failed => 1, enforced => undef },
+		client => 'pgjdbc', hint => qr/prepareThreshold=0/,
+		default => { direct => 'protocol_prepare=2', pooled => '42P05', failed => 1, enforced => 'connect' },
 		safe => { direct => '', pooled => '', failed => 0, enforced => '' } },
 	{ label => 'pgjdbc transactions', prog => 'pgjdbc', workload => 'tx', names => qr/^S_\d+$/,
+		client => 'pgjdbc', hint => qr/prepareThreshold=0/,
 		# X/Y: the call failed with X, its ROLLBACK with Y; 08P01: a name
 		# that is another client's statement on that server connection
-		default => { direct => 'protocol_prepare=8', skip => 'set', pooled => '08P01 25P02 25P02/42P05 42P05/42P05',
-			failed => 1, enforced => undef },
+		default => { direct => 'protocol_prepare=8', pooled => '08P01 25P02 25P02/42P05 42P05/42P05',
+			failed => 1, enforced => 'connect' },
 		safe => { direct => '', pooled => '', failed => 0, enforced => '' } },
 	# ActiveRecord's connect-time SETs of parameters PgBouncer does not track
-	# stay on the server connection: the next client of the pool sees them
+	# stay on the server connection: the next client of the pool sees them;
+	# made the role's defaults they leave nothing (see the end)
 	{ label => 'ActiveRecord', prog => 'activerecord', workload => 'pooled', names => qr/^a\d+$/,
+		client => 'ActiveRecord', hint => qr/prepared_statements: false/,
+		set_hint => qr/ALTER ROLE \.\.\. SET client_min_messages = warning, intervalstyle = iso_8601/,
 		leaves => 'IntervalStyle=iso_8601 (session), client_min_messages=warning (session)',
-		default => { direct => 'protocol_prepare=2, set=6', pooled => '26000 42P05', failed => 1, enforced => undef },
-		safe => { direct => 'set=6', pooled => '', failed => 0, enforced => undef } },
+		default => { direct => 'protocol_prepare=2, set=6', pooled => '26000 42P05', failed => 1, enforced => 'connect' },
+		safe => { direct => 'set=6', pooled => '', failed => 0, enforced => 'connect' } },
 	{ label => 'pgx v4', prog => 'pgx4', workload => 'pooled', names => qr/^lrupsc_\d+_\d+$/,
+		client => 'pgx v4', hint => qr/statement_cache_mode=describe/,
 		default => { direct => 'protocol_prepare=2', pooled => '26000', failed => 1, enforced => '0A000' },
 		safe => { direct => '', pooled => '', failed => 0, enforced => '' } },
 	{ label => 'postgres.js', prog => 'postgresjs', workload => 'pooled', names => qr/^[0-9a-z]{6,}\d+$/,
+		client => 'postgres.js', hint => qr/prepare: false/,
 		default => { direct => 'protocol_prepare=4', pooled => '', failed => 1, enforced => '0A000' },
 		safe => { direct => '', pooled => '', failed => 0, enforced => '' } },
+	# the application's own name: no driver to tell, the hazard's own hint
 	{ label => 'node-postgres', prog => 'node_pg', workload => 'pooled', names => qr/^lg-sum$/,
+		client => undef, hint => qr/unnamed statements/,
 		default => { direct => 'protocol_prepare=2', pooled => '26000 42P05', failed => 1, enforced => '0A000' },
 		safe => { direct => '', pooled => '', failed => 0, enforced => '' } },
 );
@@ -152,10 +171,20 @@ sub server_log_errors {
 }
 
 sub audit {
-	my ($role, $app, $skip) = @_;
-	my $not = $skip ? "AND hazard <> '$skip'" : '';
+	my ($role, $app) = @_;
 	return psql(qq{SELECT coalesce(string_agg(hazard || '=' || count, ', ' ORDER BY hazard), '')
-	               FROM pooling_audit WHERE role = '$role' AND application_name = '$app' $not});
+	               FROM (SELECT hazard, sum(count) AS count FROM pooling_audit
+	                      WHERE role = '$role' AND application_name = '$app' AND count > 0
+	                      GROUP BY hazard) h});
+}
+
+# the clients (NULL as '-') and hints of one hazard's rows, and their failures
+sub recorded {
+	my ($role, $app, $hazard) = @_;
+	my ($clients, $hints, $failures) = split /\|/, psql(qq{SELECT string_agg(DISTINCT coalesce(client, '-'), ','),
+	        string_agg(DISTINCT hint, ' / '), sum(failures)
+	   FROM pooling_audit WHERE role = '$role' AND application_name IS NOT DISTINCT FROM $app AND hazard = '$hazard'}), -1;
+	return { clients => $clients, hints => $hints, failures => $failures };
 }
 
 # every role the test uses, plain and under enforcement
@@ -187,8 +216,18 @@ for my $c (@cases) {
 		my $r = run($c, $config, $ENV{PGPORT}, $role, "$app-direct");
 		is($r->{rc}, 0, "$t direct: ran") or diag($r->{err});
 		is("$r->{ok}/$r->{calls}", '96/96', "$t direct: every call succeeded");
-		is(audit($role, "$app-direct", $e->{skip}), $e->{direct},
+		is(audit($role, "$app-direct"), $e->{direct},
 			"$t direct: pooling_audit under its application_name: '$e->{direct}'");
+		if ($e->{direct} =~ /protocol_prepare/) {
+			my $rec = recorded($role, "'$app-direct'", 'protocol_prepare');
+			is($rec->{clients}, $c->{client} // '-', "$t direct: the client is " . ($c->{client} // 'unknown (NULL)'));
+			like($rec->{hints}, $c->{hint}, "$t direct: the hint names its fix");
+		}
+		if ($e->{direct} =~ /set/ && $c->{set_hint}) {
+			my $rec = recorded($role, "'$app-direct'", 'set');
+			is($rec->{clients}, $c->{client}, "$t direct: its connect-time SETs are $c->{client}'s");
+			like($rec->{hints}, $c->{set_hint}, "$t direct: ... and the hint says how to make them harmless");
+		}
 
 		# through PgBouncer
 		$r = run($c, $config, $bp, $role, "$app-pooled");
@@ -209,16 +248,25 @@ for my $c (@cases) {
 				port => $bp, host => '127.0.0.1', user => $role, app => 'lg-drv-next-client'),
 				$c->{leaves}, "$t through PgBouncer: the next client of the pool gets its settings");
 		}
-		if ($e->{direct} eq '' && !$e->{skip}) {
+		if ($e->{direct} eq '') {
 			is(audit($role, "$app-pooled"), '', "$t through PgBouncer: nothing recorded");
-		} elsif ($e->{direct} =~ /protocol_prepare/) {
-			like(audit($role, "$app-pooled", $e->{skip}), qr/^protocol_prepare=[1-9]/,
+		} elsif ($e->{direct} =~ /protocol_prepare/ && !$c->{log_app}) {
+			like(audit($role, "$app-pooled"), qr/^protocol_prepare=[1-9]/,
 				"$t through PgBouncer: protocol_prepare recorded under its application_name");
+			my $rec = recorded($role, "'$app-pooled'", 'protocol_prepare');
+			is($rec->{clients}, $c->{client} // '-', "$t through PgBouncer: ... as " . ($c->{client} // 'nobody\'s') . ' statements');
+			cmp_ok($rec->{failures}, '>', 0, "$t through PgBouncer: ... with the prepared-statement failures it caused");
 		}
 
 		# through PgBouncer, under lifeguard.enforce = error
 		next unless defined $e->{enforced};
 		$r = run($c, $config, $bp, role_of($c, $config, 'enf'), "$app-enforced");
+		if ($e->{enforced} eq 'connect') {
+			isnt($r->{rc}, 0, "$t enforced: cannot connect");
+			like($r->{err}, qr/breaks under transaction pooling \(lifeguard hazard "set"\)/,
+				"$t enforced: its connect-time SET is refused");
+			next;
+		}
 		is($r->{rc}, 0, "$t enforced: ran") or diag($r->{err});
 		is($r->{codes}, $e->{enforced}, "$t enforced: the client gets '$e->{enforced}'");
 		if ($e->{enforced} eq '') {
@@ -228,46 +276,60 @@ for my $c (@cases) {
 }
 
 # ---------------------------------------------------------------------------
-# issue 18: what today's extension gets wrong, as TODO tests of what the
-# issue asks for
+# issue 18's cases
 
-TODO: {
-	local $TODO = 'issue 18: RESET ALL returns to the baseline and is no hazard';
-	my ($c) = grep { $_->{workload} eq 'pool' } @cases;
-	is(psql(q{SELECT coalesce(sum(count), 0) FROM pooling_audit
-	          WHERE role = 'lg_drv_asyncpg_pool_safe' AND hazard = 'set'}), 0,
-		"asyncpg create_pool (safe): its release's RESET ALL is not recorded as set");
-	my $r = run($c, 'safe', $bp, role_of($c, 'safe', 'enf'), 'lg-drv-asyncpg-pool-safe-enforced');
-	is("$r->{ok}/$r->{calls} $r->{codes}", '96/96 ', 'asyncpg create_pool (safe) enforced: releases are not refused');
-}
-TODO: {
-	local $TODO = 'issue 18: after RESET ALL behind PgBouncer, hazards go to the application that sent them';
-	is(psql(q{SELECT coalesce(sum(count), 0) FROM pooling_audit
-	          WHERE role = 'lg_drv_asyncpg_pool_default' AND application_name = ''}), 0,
-		'asyncpg create_pool (default) through PgBouncer: nothing recorded under the empty application_name');
-}
-TODO: {
-	local $TODO = 'issue 18: enforcement never refuses what ends a transaction';
+# a pool's reset goes back to how the session started: no hazard, never
+# refused (the cases above ran the pool under enforcement: 96/96)
+is(psql(q{SELECT coalesce(sum(count), 0) FROM pooling_audit
+          WHERE role IN ('lg_drv_asyncpg_pool_default', 'lg_drv_asyncpg_pool_safe') AND hazard = 'set'}), 0,
+	"asyncpg create_pool: its release's RESET ALL is never recorded as set");
+# behind PgBouncer the reset leaves the empty name, which PgBouncer then
+# replays for that client: what follows is recorded under no application,
+# never under the empty name (docs/drivers.md)
+is(psql(q{SELECT coalesce(sum(count), 0) FROM pooling_audit
+          WHERE role = 'lg_drv_asyncpg_pool_default' AND application_name = ''}), 0,
+	'asyncpg create_pool through PgBouncer: nothing recorded under the empty application_name');
+cmp_ok(psql(q{SELECT coalesce(sum(failures), 0) FROM pooling_audit
+              WHERE role = 'lg_drv_asyncpg_pool_default' AND application_name IS NULL AND client = 'asyncpg'}), '>', 0,
+	'... what follows the reset (its cached statements failing on the other server connection) is asyncpg\'s, under an unknown application')
+	or diag(psql(q{SELECT coalesce(application_name, 'NULL'), hazard, coalesce(client, '-'), count, failures FROM pooling_audit
+	               WHERE role = 'lg_drv_asyncpg_pool_default'}));
+
+# a named ROLLBACK always ends a failed transaction under enforcement
+{
 	my ($c) = grep { $_->{workload} eq 'tx' } @cases;
 	my $r = run($c, 'startup', $ENV{PGPORT}, 'lg_drv_pgjdbc_tx_startup_enf', 'lg-drv-pgjdbc-tx-startup-enforced');
-	unlike($r->{codes}, qr/25P02/, 'pgjdbc (prepareThreshold 5, assumeMinServerVersion) enforced: a refused transaction can be rolled back');
+	is($r->{rc}, 0, 'pgjdbc (prepareThreshold 5, assumeMinServerVersion) enforced: ran') or diag($r->{err});
+	unlike($r->{codes}, qr/25P02/, '... no transaction is left unable to end: every refused one was rolled back');
+	cmp_ok(psql(q{SELECT count(*) FROM pooling_audit WHERE role = 'lg_drv_pgjdbc_tx_startup_enf'
+	              AND hazard = 'protocol_prepare' AND client = 'pgjdbc' AND sample IN ('COMMIT', 'ROLLBACK')}), '>', 0,
+		'... its named COMMIT and ROLLBACK are recorded as pgjdbc\'s, never refused');
 }
-TODO: {
-	local $TODO = "issue 18: pgjdbc's connect-time SET goes to the application that sent it";
+
+# pgjdbc's connect-time SET extra_float_digits arrives before pgjdbc names
+# itself: recorded as pgjdbc's under no application, never under the one
+# that used the server connection before
+{
 	my ($c) = grep { $_->{prog} eq 'pgjdbc' && $_->{workload} eq 'pooled' } @cases;
 	run($c, 'no-prepare', $bp, 'lg_drv_pgjdbc_twoapps', "lg-drv-pgjdbc-app$_") for 1, 2;
-	is(psql(q{SELECT string_agg(application_name || ':' || count, ' ' ORDER BY application_name) FROM pooling_audit
-	          WHERE role = 'lg_drv_pgjdbc_twoapps' AND hazard = 'set'}), 'lg-drv-pgjdbc-app1:2 lg-drv-pgjdbc-app2:2',
-		'pgjdbc (prepareThreshold=0) through PgBouncer, two applications in turn: each SET extra_float_digits under its own');
+	is(psql(q{SELECT string_agg(coalesce(application_name, 'NULL') || '/' || coalesce(client, '-') || ':' || count, ' '
+	                            ORDER BY application_name NULLS FIRST)
+	          FROM pooling_audit WHERE role = 'lg_drv_pgjdbc_twoapps' AND hazard = 'set'}), 'NULL/pgjdbc:4',
+		'pgjdbc (prepareThreshold=0) through PgBouncer, two applications in turn: every SET extra_float_digits is pgjdbc\'s, none under another application');
+	like(recorded('lg_drv_pgjdbc_twoapps', 'NULL', 'set')->{hints}, qr/assumeMinServerVersion=9\.0/,
+		'... and the hint names assumeMinServerVersion=9.0');
 }
-TODO: {
-	local $TODO = 'issue 18: a SET to the value the role already starts with leaves no state';
+
+# ActiveRecord's connect-time SETs made the role's defaults leave nothing:
+# it connects and runs under enforcement
+{
 	psql(q{ALTER ROLE lg_drv_activerecord_roledefaults_enf SET client_min_messages = 'warning';
 	       ALTER ROLE lg_drv_activerecord_roledefaults_enf SET intervalstyle = 'iso_8601'});
 	my ($c) = grep { $_->{prog} eq 'activerecord' } @cases;
 	my $r = run($c, 'safe', $bp, 'lg_drv_activerecord_roledefaults_enf', 'lg-drv-activerecord-roledefaults');
 	is("$r->{rc} $r->{ok}/$r->{calls}", '0 96/96',
 		"ActiveRecord (prepared_statements: false, its SETs as the role's defaults) enforced: connects and runs");
+	is(audit('lg_drv_activerecord_roledefaults_enf', 'lg-drv-activerecord-roledefaults'), '', '... and nothing is recorded');
 }
 
 stop_pgbouncer($bouncer);
