@@ -40,16 +40,22 @@
 
 static emit_log_hook_type prev_emit_log_hook = NULL;
 
-/* the first "quoted" part of message (palloc'd), or NULL */
-static char *
-quoted_name(const char *message)
+/*
+ * The first "quoted" part of message into name (NAMEDATALEN bytes: longer
+ * is no statement name the server keeps), or false.  Nothing is allocated:
+ * this runs inside the server's error report.
+ */
+static bool
+quoted_name(const char *message, char *name)
 {
 	const char *open = message ? strchr(message, '"') : NULL;
 	const char *close = open ? strchr(open + 1, '"') : NULL;
 
-	if (close == NULL || close == open + 1)
-		return NULL;
-	return pnstrdup(open + 1, close - open - 1);
+	if (close == NULL || close == open + 1 || close - open - 1 >= NAMEDATALEN)
+		return false;
+	memcpy(name, open + 1, close - open - 1);
+	name[close - open - 1] = '\0';
+	return true;
 }
 
 /* is the statement being run SQL's PREPARE, EXECUTE or DEALLOCATE? */
@@ -89,9 +95,9 @@ failures_emit_log(ErrorData *edata)
 		return;
 	{
 		const char *appname = lg_audit_attributed_appname();
-		char	   *name = quoted_name(edata->message);
-		lg_client	client = name ? lg_client_by_statement_name(name)
-			: LG_CLIENT_UNKNOWN;
+		char		name[NAMEDATALEN];
+		lg_client	client = quoted_name(edata->message, name)
+			? lg_client_by_statement_name(name) : LG_CLIENT_UNKNOWN;
 
 		if (client == LG_CLIENT_POOLER)
 			return;
