@@ -34,6 +34,12 @@ psql -X -c "SELECT v.app AS application_name, coalesce(sum(a.count), 0) AS hazar
              GROUP BY v.app ORDER BY 1"
 psql -X -c "SELECT * FROM pooling_audit_info()"
 echo
+b "-- which driver, and its fix: the names of prepared statements tell drivers apart"
+node "$LG_ROOT/test/integration/audit_node.js" steps orders \
+	'[{"name":"_pg3_0","text":"SELECT $1::int","values":[1]},{"name":"S_1","text":"SELECT 2"},{"text":"RESET ALL"},{"text":"SET work_mem TO DEFAULT"}]' >/dev/null
+echo "orders (psycopg 3 and pgjdbc statements; then RESET ALL and SET work_mem TO DEFAULT, which go back to the start)"
+psql -X -c "SELECT hazard, client, count, hint FROM pooling_audit WHERE application_name = 'orders' ORDER BY client"
+echo
 b "-- one session's state right now: session_pooling_hazards()"
 PGAPPNAME=billing psql -X -q <<'SQL'
 \echo SET statement_timeout = '5s'; SELECT pg_advisory_lock(7); DECLARE c CURSOR WITH HOLD FOR SELECT 1;
