@@ -2,9 +2,9 @@
 #
 # The harness (test/harness.sh) has already started a throwaway cluster and
 # exported PGHOST, PGPORT, PGUSER, PGDATABASE and the LG_* variables; these
-# helpers read them.  Everything a test starts (PgBouncer, node) is stopped
-# by the test's END block, and the harness kills whatever is left under
-# $LG_TMP on exit.
+# helpers read them.  Everything a test starts (PgBouncer, node, a cluster
+# of its own) is stopped by the test's END block, and the harness kills
+# whatever is left under $LG_TMP on exit.
 package LG;
 
 use strict;
@@ -16,7 +16,8 @@ use POSIX ();
 use Time::HiRes qw(sleep time);
 
 our @EXPORT_OK = qw(psql psql_ok psql_err run_cmd free_port start_pgbouncer
-	stop_pgbouncer node_run wait_until as_pg_cmd control);
+	stop_pgbouncer node_run wait_until as_pg_cmd control start_cluster
+	restart_cluster reconfigure_cluster stop_cluster);
 
 die "LG.pm: run through test/harness.sh (PGPORT and LG_TMP are not set)\n"
 	unless $ENV{PGPORT} && $ENV{LG_TMP};
@@ -183,6 +184,65 @@ sub node_run {
 	my %o = (@args && ref $args[-1] eq 'HASH') ? %{ pop @args } : ();
 	my $dir = "$ENV{LG_ROOT}/test/integration";
 	return run_cmd(['node', "$dir/$script", @args], %o);
+}
+
+# Clusters of a test's own, for a test that needs server settings of its
+# own: the shared clusters (PGPORT, LG_NOPRELOAD_PORT) are never restarted
+# or reconfigured by a test (test/lib/cluster.sh makes and refuses that;
+# the harness checks it after the tests).
+#
+# start_cluster(NAME, SETTING...) -> { name, port, data, log }: a new
+# cluster set up as the shared preloaded one (lifeguard preloaded, the
+# database PGDATABASE with pgtap, dblink and lifeguard), then the SETTING
+# lines ("name = value"), which win.  Stopped in END, and by the harness
+# on every exit path.
+my @clusters;
+my $clusters_started = 0;
+
+sub _cluster_sh {
+	return run_cmd(['bash', "$ENV{LG_ROOT}/test/lib/cluster.sh", @_]);
+}
+
+sub start_cluster {
+	my ($name, @settings) = @_;
+	my $id = "$name-$$-" . ++$clusters_started;
+	my ($rc, $out, $err) = _cluster_sh('start', $id, "shared_preload_libraries = 'lifeguard'", @settings);
+	die "cluster $name did not start: $err$out\n" if $rc != 0;
+	my ($port, $data, $log) = split ' ', $out;
+	my $c = { name => $name, port => $port, data => $data, log => $log, pid => $$ };
+	push @clusters, $c;
+	return $c;
+}
+
+# restart_cluster($c, PG_CTL_OPTION...) -> (exit, stdout, stderr)
+sub restart_cluster {
+	my ($c, @options) = @_;
+	return _cluster_sh('restart', $c->{data}, @options);
+}
+
+# reconfigure_cluster($c, name => value, ...) -> (exit, stdout, stderr):
+# ALTER SYSTEM SET name = value (value as SQL: 10, 'on'; undef: ALTER
+# SYSTEM RESET name) on $c, then a restart
+sub reconfigure_cluster {
+	my ($c, @pairs) = @_;
+	my @set;
+	while (my ($k, $v) = splice @pairs, 0, 2) {
+		push @set, defined $v ? "$k=$v" : $k;
+	}
+	return _cluster_sh('set', $c->{data}, @set);
+}
+
+sub stop_cluster {
+	my ($c) = @_;
+	@clusters = grep { $_ != $c } @clusters;
+	return _cluster_sh('stop', $c->{data});
+}
+
+# (only in the process that started them, not in a forked child)
+END {
+	local $?;
+	my @mine = grep { $_->{pid} == $$ } @clusters;
+	stop_cluster($_) for @mine;
 }
 
 # control() -> { key => value } of lifeguard.control.  Its default_version
