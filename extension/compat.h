@@ -325,6 +325,12 @@ lg_foreach_stacked_guc(lg_guc_fn fn, void *arg)
 }
 
 /*
+ * The server's major version, which a file lifeguard keeps in the data
+ * directory records (a file of another major is not read).
+ */
+#define LG_PG_MAJOR		(PG_VERSION_NUM / 100)
+
+/*
  * This backend's index among the PGPROCs, for shared arrays with one entry
  * per backend: MyProcNumber from PostgreSQL 17 on, MyProc->pgprocno before.
  */

@@ -264,7 +264,7 @@ stats_shmem_shutdown(int code, Datum arg)
 	memset(&h, 0, sizeof(h));
 	h.magic = STATS_FILE_MAGIC;
 	h.format = STATS_FILE_FORMAT;
-	h.pg_major = PG_VERSION_NUM / 100;
+	h.pg_major = LG_PG_MAJOR;
 	h.record_size = sizeof(StatsFileRecord);
 	h.since = shared->since;
 	h.overflowed = shared->overflowed;
@@ -369,7 +369,7 @@ load_saved_file(void)
 		return;
 	}
 	if (fread(&h, sizeof(h), 1, file) != 1 || h.magic != STATS_FILE_MAGIC ||
-		h.format != STATS_FILE_FORMAT || h.pg_major != PG_VERSION_NUM / 100 ||
+		h.format != STATS_FILE_FORMAT || h.pg_major != LG_PG_MAJOR ||
 		h.record_size != sizeof(StatsFileRecord))
 		goto ignore;
 	for (;;)
