@@ -492,9 +492,12 @@ cmd_matrix() {
 	build_client_clang
 	matrix_result build ok
 	local failed=0 tap counts
-	# the client tests that need no node, and the layering and exports of
-	# what this major built
-	mapfile -t tap < <(collect_no_node test/client .t; echo "$LG_ROOT/test/integration/layers.t")
+	# the client tests that need no node, the layering and exports of what
+	# this major built, and pool_stats' tests with real peers (PgBouncer,
+	# pgbench, clusters of their own), whose figures must be the same on
+	# every major
+	mapfile -t tap < <(collect_no_node test/client .t; echo "$LG_ROOT/test/integration/layers.t";
+		printf '%s\n' "$LG_ROOT"/test/integration/pool_stats_*.t)
 	log "pgTAP tests (pg_prove), preloaded cluster and without preloading"
 	local p1 p2 rc1=0 rc2=0
 	p1="$(pgtap_counted "$LG_TMP/pgtap.log")" || rc1=1
