@@ -16,9 +16,10 @@
 -- pg_temp.wait_until(cond): runs the query cond, with a fresh statistics
 --   snapshot each time, until it returns true: true, or false and a
 --   WARNING after 10 s.
--- pg_temp.conninfo(usr, app [, db]): a connection string (for dblink) to
---   this cluster as the role usr, under the application_name app, to the
---   database db (default: this one).
+-- pg_temp.conninfo(usr, app [, db [, opts]]): a connection string (for
+--   dblink) to this cluster as the role usr, under the application_name
+--   app, to the database db (default: this one), with the further
+--   key=value options opts.
 -- pg_temp.end_sessions(app_like): ends the other sessions whose
 --   application_name is LIKE app_like (left by an interrupted run) and
 --   waits until they are gone: true, or false after 10 s.
@@ -68,10 +69,11 @@ BEGIN
 	RETURN false;
 END $$;
 
-CREATE FUNCTION pg_temp.conninfo(usr text, app text, db text DEFAULT current_database())
+CREATE FUNCTION pg_temp.conninfo(usr text, app text, db text DEFAULT current_database(),
+                                  opts text DEFAULT '')
 RETURNS text LANGUAGE sql AS $$
-	SELECT format('host=127.0.0.1 port=%s dbname=%s user=%s application_name=%s',
-	              current_setting('port'), db, usr, app)
+	SELECT format('host=127.0.0.1 port=%s dbname=%s user=%s application_name=%s %s',
+	              current_setting('port'), db, usr, app, opts)
 $$;
 
 CREATE FUNCTION pg_temp.end_sessions(app_like text) RETURNS boolean LANGUAGE plpgsql AS $$

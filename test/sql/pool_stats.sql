@@ -8,10 +8,7 @@
 --
 -- The roles and the database the refusals need are made outside the test's
 -- transaction (a dblink session must see them), and dropped at the end.
-\set ON_ERROR_STOP 1
-\pset format unaligned
-\pset tuples_only true
-\pset pager off
+\ir ../lib/pgtap_helpers.sql
 
 SET client_min_messages = warning;
 DROP ROLE IF EXISTS lg_stats_alice;
@@ -32,40 +29,6 @@ SELECT current_setting('server_version_num')::int >= 170000 AS has_transaction_t
 
 BEGIN;
 SELECT plan(65 + CASE WHEN :'has_transaction_timeout' THEN 1 ELSE 0 END);
-
-CREATE FUNCTION pg_temp.err(sql text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE st text; msg text; det text; hint text;
-BEGIN
-	EXECUTE sql;
-	RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-	GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL,
-	                        hint = PG_EXCEPTION_HINT;
-	RETURN st || ': ' || msg || coalesce(' | ' || nullif(det, ''), '') || coalesce(' | ' || nullif(hint, ''), '');
-END $$;
-
--- a connection string to this cluster as a role, under an application_name
-CREATE FUNCTION pg_temp.conn(usr text, app text, db text DEFAULT current_database(), opts text DEFAULT '')
-RETURNS text LANGUAGE sql AS $$
-	SELECT format('host=127.0.0.1 port=%s dbname=%s user=%s application_name=%s %s',
-	              current_setting('port'), db, usr, app, opts)
-$$;
-
--- poll until a query returns true, at most 10 s
-CREATE FUNCTION pg_temp.wait_until(cond text) RETURNS boolean LANGUAGE plpgsql AS $$
-DECLARE done boolean;
-BEGIN
-	FOR i IN 1..400 LOOP
-		PERFORM pg_stat_clear_snapshot();
-		EXECUTE cond INTO done;
-		IF done THEN
-			RETURN true;
-		END IF;
-		PERFORM pg_sleep(0.025);
-	END LOOP;
-	RAISE WARNING 'timed out waiting for: %', cond;
-	RETURN false;
-END $$;
 
 -- the counts of one row, as text
 CREATE FUNCTION pg_temp.counts(app text, usr text DEFAULT 'postgres', db text DEFAULT current_database())
@@ -123,7 +86,7 @@ SELECT is((SELECT max_entries FROM pool_stats_info()), 1000, 'pool_stats_info() 
 
 ------------------------------------------------------------------------
 -- transactions and their times
-SELECT dblink_connect('lg_a', pg_temp.conn('postgres', 'lg-tap-a'));
+SELECT dblink_connect('lg_a', pg_temp.conninfo('postgres', 'lg-tap-a'));
 SELECT dblink_exec('lg_a', 'BEGIN');
 SELECT * FROM dblink('lg_a', 'SELECT 1') AS t(x int);
 SELECT dblink_exec('lg_a', 'COMMIT');
@@ -224,18 +187,18 @@ SELECT is(pg_temp.counts('lg-tap-a'),
           'the session''s row: opened once, ended once, under its startup name');
 SELECT ok((SELECT session_time > 0 FROM pool_stats WHERE application_name = 'lg-tap-a'), 'its session time');
 
-SELECT dblink_connect('lg_t', pg_temp.conn('postgres', 'lg-tap-term'));
+SELECT dblink_connect('lg_t', pg_temp.conninfo('postgres', 'lg-tap-term'));
 SELECT pg_terminate_backend(pid) FROM dblink('lg_t', 'SELECT pg_backend_pid()') AS t(pid int);
 SELECT ok(pg_temp.wait_until($$SELECT ended_terminated = 1 FROM pool_stats WHERE application_name = 'lg-tap-term'$$),
           'pg_terminate_backend: ended_terminated');
 SELECT dblink_disconnect('lg_t');
 
-SELECT dblink_connect('lg_i', pg_temp.conn('postgres', 'lg-tap-idle', opts => 'options=-cidle_session_timeout=100'));
+SELECT dblink_connect('lg_i', pg_temp.conninfo('postgres', 'lg-tap-idle', opts => 'options=-cidle_session_timeout=100'));
 SELECT ok(pg_temp.wait_until($$SELECT ended_idle_session_timeout = 1 FROM pool_stats WHERE application_name = 'lg-tap-idle'$$),
           'idle_session_timeout: ended_idle_session_timeout');
 SELECT dblink_disconnect('lg_i');
 
-SELECT dblink_connect('lg_x', pg_temp.conn('postgres', 'lg-tap-idlex', opts => 'options=-cidle_in_transaction_session_timeout=100'));
+SELECT dblink_connect('lg_x', pg_temp.conninfo('postgres', 'lg-tap-idlex', opts => 'options=-cidle_in_transaction_session_timeout=100'));
 SELECT dblink_exec('lg_x', 'BEGIN');
 SELECT ok(pg_temp.wait_until($$SELECT ended_idle_in_transaction_timeout = 1 FROM pool_stats WHERE application_name = 'lg-tap-idlex'$$),
           'idle_in_transaction_session_timeout: ended_idle_in_transaction_timeout');
@@ -244,7 +207,7 @@ SELECT is((SELECT rollbacks || ' ' || (longest_idle_in_transaction_time >= 100) 
 SELECT dblink_disconnect('lg_x');
 
 \if :has_transaction_timeout
-SELECT dblink_connect('lg_tt', pg_temp.conn('postgres', 'lg-tap-txnt', opts => 'options=-ctransaction_timeout=100'));
+SELECT dblink_connect('lg_tt', pg_temp.conninfo('postgres', 'lg-tap-txnt', opts => 'options=-ctransaction_timeout=100'));
 SELECT dblink_exec('lg_tt', 'BEGIN');
 SELECT ok(pg_temp.wait_until($$SELECT ended_transaction_timeout = 1 FROM pool_stats WHERE application_name = 'lg-tap-txnt'$$),
           'transaction_timeout (PostgreSQL 17+): ended_transaction_timeout');
@@ -253,25 +216,25 @@ SELECT dblink_disconnect('lg_tt');
 
 ------------------------------------------------------------------------
 -- refusals, under the startup packet's names
-SELECT is(pg_temp.err($$SELECT dblink_connect('lg_r', pg_temp.conn('lg_stats_limited', 'lg-tap-refused'))$$) ~ 'too many connections for role',
+SELECT is(pg_temp.err($$SELECT dblink_connect('lg_r', pg_temp.conninfo('lg_stats_limited', 'lg-tap-refused'))$$) ~ 'too many connections for role',
           true, 'a role with CONNECTION LIMIT 0 is refused');
 SELECT is(pg_temp.refusals('lg-tap-refused', 'lg_stats_limited'),
           'too_many=0 reserved=0 role=1 database=0 authentication=0 other=0 opened=0 at=t',
           '... refused_role_limit, with the time');
-SELECT is(pg_temp.err($$SELECT dblink_connect('lg_r', pg_temp.conn('lg_stats_alice', 'lg-tap-refused', 'lg_stats_closed'))$$) ~ 'too many connections for database',
+SELECT is(pg_temp.err($$SELECT dblink_connect('lg_r', pg_temp.conninfo('lg_stats_alice', 'lg-tap-refused', 'lg_stats_closed'))$$) ~ 'too many connections for database',
           true, 'a database with CONNECTION LIMIT 0 is refused');
 SELECT is(pg_temp.refusals('lg-tap-refused', 'lg_stats_alice', 'lg_stats_closed'),
           'too_many=0 reserved=0 role=0 database=1 authentication=0 other=0 opened=0 at=t',
           '... refused_database_limit, in that database''s row');
-SELECT is(pg_temp.err($$SELECT dblink_connect('lg_r', pg_temp.conn('lg_stats_nologin', 'lg-tap-refused'))$$) ~ 'not permitted to log in',
+SELECT is(pg_temp.err($$SELECT dblink_connect('lg_r', pg_temp.conninfo('lg_stats_nologin', 'lg-tap-refused'))$$) ~ 'not permitted to log in',
           true, 'a NOLOGIN role is refused');
-SELECT is(pg_temp.err($$SELECT dblink_connect('lg_r', pg_temp.conn('lg_stats_nobody', 'lg-tap-refused'))$$) ~ 'does not exist',
+SELECT is(pg_temp.err($$SELECT dblink_connect('lg_r', pg_temp.conninfo('lg_stats_nobody', 'lg-tap-refused'))$$) ~ 'does not exist',
           true, 'a role that does not exist is refused');
 SELECT is(pg_temp.refusals('lg-tap-refused', 'lg_stats_nologin') || ', ' || pg_temp.refusals('lg-tap-refused', 'lg_stats_nobody'),
           'too_many=0 reserved=0 role=0 database=0 authentication=1 other=0 opened=0 at=t, '
           'too_many=0 reserved=0 role=0 database=0 authentication=1 other=0 opened=0 at=t',
           '... both refused_authentication (28000), under the names the client sent');
-SELECT is(pg_temp.err($$SELECT dblink_connect('lg_r', pg_temp.conn('postgres', 'lg-tap-refused', 'lg_stats_nodb'))$$) ~ 'does not exist',
+SELECT is(pg_temp.err($$SELECT dblink_connect('lg_r', pg_temp.conninfo('postgres', 'lg-tap-refused', 'lg_stats_nodb'))$$) ~ 'does not exist',
           true, 'a database that does not exist is refused');
 SELECT is(pg_temp.refusals('lg-tap-refused', 'postgres', 'lg_stats_nodb'),
           'too_many=0 reserved=0 role=0 database=0 authentication=0 other=1 opened=0 at=t',
@@ -279,7 +242,7 @@ SELECT is(pg_temp.refusals('lg-tap-refused', 'postgres', 'lg_stats_nodb'),
 
 ------------------------------------------------------------------------
 -- privacy, as pg_stat_activity's
-SELECT dblink_connect('lg_al', pg_temp.conn('lg_stats_alice', 'lg-tap-alice'));
+SELECT dblink_connect('lg_al', pg_temp.conninfo('lg_stats_alice', 'lg-tap-alice'));
 SELECT * FROM dblink('lg_al', 'SELECT 1') AS t(x int);
 SET ROLE lg_stats_bob;
 SELECT is((SELECT format('%s %s %s %s %s %s', role, application_name, connections, sessions_opened, commits, peak_at)
@@ -296,7 +259,7 @@ SELECT is((SELECT count(*) FROM pool_stats WHERE application_name = 'lg-tap-alic
           '... every counter NULL');
 SELECT is((SELECT sessions_opened FROM pool_stats WHERE application_name = 'lg-tap-refused' AND role = 'lg_stats_nobody'),
           NULL, 'the row of a role that does not exist: only for pg_read_all_stats');
-SELECT is(pg_temp.err('SELECT pool_stats_reset()'), '42501: permission denied for function pool_stats_reset',
+SELECT is(pg_temp.err('SELECT pool_stats_reset()', ''), '42501: permission denied for function pool_stats_reset',
           'pool_stats_reset() is refused to a role without the grant');
 RESET ROLE;
 SET ROLE lg_stats_alice;
@@ -329,7 +292,7 @@ SELECT is((SELECT format('%s %s %s %s', connections, sessions_opened, commits, p
 SELECT ok((SELECT since > now() - interval '1 minute' AND overflowed = 0
              AND peak_connections = connections FROM pool_stats_info()),
           'pool_stats_info(): since the reset, the peak is what is open');
-SELECT dblink_connect('lg_z', pg_temp.conn('postgres', 'lg-tap-z'));
+SELECT dblink_connect('lg_z', pg_temp.conninfo('postgres', 'lg-tap-z'));
 SELECT * FROM dblink('lg_z', 'SELECT 1') AS t(x int);
 SELECT dblink_disconnect('lg_z');
 SELECT ok(pg_temp.wait_until($$SELECT ended_normal = 1 FROM pool_stats WHERE application_name = 'lg-tap-z'$$),
