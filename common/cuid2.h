@@ -7,11 +7,15 @@
  * This is plain C with no PostgreSQL dependency: the server extension and
  * the client library (liblifeguard) both compile it.  Hashing is OpenSSL's
  * SHA3-512; randomness comes from a caller-supplied CSPRNG callback, read
- * through a buffer so that one identifier does not cost one system call.
+ * through a buffer of LG_RANDOM_BUFFER_SIZE bytes, so that the CSPRNG's
+ * fixed cost per call is paid once every few hundred identifiers.
  *
- * A generator state belongs to one process.  The caller must re-initialise
- * it when the process identity changes (after fork()); lg_cuid2_state
- * remembers the pid it was made for so the caller can check cheaply.
+ * A generator state belongs to one process (or one thread).  The caller
+ * must re-initialise it when the process identity changes (after fork()):
+ * lg_cuid2_state remembers the pid it was made for so the caller can check
+ * cheaply, and lg_cuid2_init throws away everything the old process left in
+ * it (its random bytes, counter and fingerprint) except the allocated
+ * digest context, which it reuses.  lg_cuid2_release frees that context.
  *
  *-------------------------------------------------------------------------
  */
@@ -27,6 +31,8 @@
 #define LG_CUID2_MIN_LENGTH		2
 #define LG_CUID2_MAX_LENGTH		32
 #define LG_CUID2_FINGERPRINT_LENGTH 32
+/* a SHA3-512 digest */
+#define LG_CUID2_DIGEST_BYTES	64
 /* base36 digits of a 512-bit number is at most 100; the first is dropped */
 #define LG_CUID2_HASH_MAX		100
 #define LG_PREFIX_MAX_LENGTH	63
@@ -55,15 +61,25 @@ typedef enum lg_prefix_problem
 	LG_PREFIX_TRAILING_UNDERSCORE
 } lg_prefix_problem;
 
-#define LG_RANDOM_BUFFER_SIZE	512
+/*
+ * Random bytes read from the CSPRNG at a time: one identifier of the
+ * default length uses 24 of them.  test/bench/ids.sh measures the cost
+ * per byte of the server's source (OpenSSL's RAND_bytes) at several sizes.
+ */
+#define LG_RANDOM_BUFFER_SIZE	4096
 
 typedef struct lg_cuid2_state
 {
 	bool		initialized;
 	pid_t		pid;			/* process this state was made for */
 	lg_random_fn random;
-	uint64_t	counter;
+	int			count36_len;
+	char		count36[16];	/* the counter, in base36 */
 	char		fingerprint[LG_CUID2_FINGERPRINT_LENGTH + 1];
+	void	   *digest_ctx;		/* OpenSSL's EVP_MD_CTX, reused per id */
+	int64_t		time_ms;		/* the time time36 was written for */
+	int			time36_len;
+	char		time36[16];		/* base36 of time_ms */
 	size_t		random_pos;		/* next unread byte of random_buf */
 	unsigned char random_buf[LG_RANDOM_BUFFER_SIZE];
 } lg_cuid2_state;
@@ -72,9 +88,14 @@ typedef struct lg_cuid2_state
  * Initialise a generator: counter and fingerprint.  identity is whatever
  * identifies this process (host name, pid, ...); it is hashed together with
  * 32 random base36 digits, as the reference does with its global object.
+ * A state's first initialisation needs it zero-filled (as static and
+ * thread-local storage is).
  */
 extern lg_cuid2_status lg_cuid2_init(lg_cuid2_state *state, lg_random_fn random,
 									 const char *identity, size_t identity_len);
+
+/* Free what lg_cuid2_init allocated (the digest context); idempotent. */
+extern void lg_cuid2_release(lg_cuid2_state *state);
 
 /* Make one CUID2 of the given length into out (length + 1 bytes). */
 extern lg_cuid2_status lg_cuid2_generate(lg_cuid2_state *state, int length,
@@ -83,8 +104,10 @@ extern lg_cuid2_status lg_cuid2_generate(lg_cuid2_state *state, int length,
 /*
  * The deterministic part of an id: letter followed by characters 1..n-1 of
  * hash(time36 + salt + count36 + fingerprint).  salt holds length base36
- * digits, fingerprint 32 characters.  lg_cuid2_generate draws the letter,
- * salt and counter and calls this; tests call it with fixed inputs.
+ * digits, fingerprint 32 characters.  lg_cuid2_generate makes the same id
+ * from the state's clock, letter, salt and counter (test/client/
+ * cuid2_digits.t checks that they agree); tests call this with fixed
+ * inputs.
  */
 extern lg_cuid2_status lg_cuid2_compose(int64_t time_ms, const char *salt,
 										uint64_t counter,
@@ -98,6 +121,25 @@ extern lg_cuid2_status lg_cuid2_compose(int64_t time_ms, const char *salt,
  */
 extern lg_cuid2_status lg_cuid2_hash(const void *input, size_t len,
 									 char *out, size_t *out_len);
+
+/*
+ * A digest as the reference reads it, bufToBigInt(digest).toString(36): all
+ * its base36 digits, without leading zeros ("0" for zero), into out
+ * (LG_CUID2_HASH_MAX + 1 bytes, terminated); returns the number of digits.
+ */
+extern size_t lg_cuid2_digest_base36(const unsigned char *digest, char *out);
+
+/*
+ * The first count (1 to LG_CUID2_MAX_LENGTH + 1) of those digits, without
+ * converting the whole number, into out (count bytes, not terminated).
+ * False when the quick method cannot prove them (the digest's first 36 or
+ * 39 digits are followed by a run of about ten zeros or z's, once in 2^47
+ * digests; for length 32, also when the number has fewer than 94 digits,
+ * once in 2 * 10^9; always without 128-bit integers): then the caller
+ * converts the whole digest.
+ */
+extern bool lg_cuid2_digest_leading(const unsigned char *digest, int count,
+									char *out);
 
 /* The reference isCuid(): 2..32 characters, ^[a-z][0-9a-z]+$. */
 extern bool lg_is_cuid2(const char *s, size_t len);
