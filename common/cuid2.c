@@ -153,15 +153,14 @@ u64_to_base36(uint64_t v, char *out)
 }
 
 /*
- * Base36 of a big-endian number of nlimbs 32-bit limbs (destroyed), without
- * leading zeros ("0" for zero); returns the number of digits.  Each step is
+ * Each step is
  * a 64-by-32-bit division by 36^6, which fits in 32 bits, by a constant (a
  * multiplication).  Each sweep over the limbs divides three times in a
  * pipeline: the three remainder chains are independent, so the CPU overlaps
  * them, and a sweep yields 18 digits.
  */
-static size_t
-limbs_to_base36(uint32_t *limbs, int nlimbs, char *out)
+size_t
+lg_base36_from_limbs(uint32_t *limbs, int nlimbs, char *out)
 {
 	int			first = 0;
 	char		rev[LG_CUID2_HASH_MAX + 24];
@@ -241,7 +240,7 @@ lg_cuid2_digest_base36(const unsigned char *digest, char *out)
 	size_t		n;
 
 	digest_limbs(digest, limbs);
-	n = limbs_to_base36(limbs, LG_CUID2_DIGEST_BYTES / 4, out);
+	n = lg_base36_from_limbs(limbs, LG_CUID2_DIGEST_BYTES / 4, out);
 	out[n] = '\0';
 	return n;
 }
@@ -700,23 +699,50 @@ lg_cuid2_generate(lg_cuid2_state *state, int length, char *out)
 	return finish_id(state->digest_ctx, input, n, letter, length, out);
 }
 
-bool
-lg_is_cuid2(const char *s, size_t len)
+lg_cuid2_problem
+lg_cuid2_check(const char *s, size_t len)
 {
 	size_t		i;
 
-	if (s == NULL || len < LG_CUID2_MIN_LENGTH || len > LG_CUID2_MAX_LENGTH)
-		return false;
+	if (len < LG_CUID2_MIN_LENGTH)
+		return LG_CUID2_TOO_SHORT;
+	if (len > LG_CUID2_MAX_LENGTH)
+		return LG_CUID2_TOO_LONG;
 	if (s[0] < 'a' || s[0] > 'z')
-		return false;
+		return LG_CUID2_BAD_FIRST;
 	for (i = 1; i < len; i++)
 	{
 		char		c = s[i];
 
 		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
-			return false;
+			return LG_CUID2_BAD_CHAR;
 	}
-	return true;
+	return LG_CUID2_VALID;
+}
+
+bool
+lg_is_cuid2(const char *s, size_t len)
+{
+	return s != NULL && lg_cuid2_check(s, len) == LG_CUID2_VALID;
+}
+
+const char *
+lg_cuid2_problem_text(lg_cuid2_problem p)
+{
+	switch (p)
+	{
+		case LG_CUID2_VALID:
+			return "The CUID2 is valid.";
+		case LG_CUID2_TOO_SHORT:
+			return "The CUID2 is shorter than 2 characters.";
+		case LG_CUID2_TOO_LONG:
+			return "The CUID2 is longer than 32 characters.";
+		case LG_CUID2_BAD_FIRST:
+			return "The CUID2 does not start with a lowercase ASCII letter.";
+		case LG_CUID2_BAD_CHAR:
+			return "The CUID2 contains a character other than a lowercase ASCII letter or a digit.";
+	}
+	return "The CUID2 is invalid.";
 }
 
 lg_prefix_problem
@@ -763,25 +789,39 @@ lg_prefix_problem_text(lg_prefix_problem p)
 	return "The prefix is invalid.";
 }
 
+lg_prefixed_id_problem
+lg_prefixed_id_check(const char *s, size_t len, size_t *prefix_len,
+					 lg_prefix_problem *prefix_problem,
+					 lg_cuid2_problem *cuid2_problem)
+{
+	size_t		us = len;
+
+	/* the last '_' separates prefix and body: a CUID2 never contains '_' */
+	while (us > 0 && s[us - 1] != '_')
+		us--;
+	if (us == 0)
+		return LG_PREFIXED_ID_NO_UNDERSCORE;
+	us--;						/* index of the last '_' */
+	if (prefix_len)
+		*prefix_len = us;
+	if ((*prefix_problem = lg_prefix_check(s, us)) != LG_PREFIX_OK)
+		return LG_PREFIXED_ID_BAD_PREFIX;
+	if ((*cuid2_problem = lg_cuid2_check(s + us + 1, len - us - 1)) != LG_CUID2_VALID)
+		return LG_PREFIXED_ID_BAD_CUID2;
+	return LG_PREFIXED_ID_VALID;
+}
+
 bool
 lg_is_prefixed_id(const char *s, size_t len,
 				  const char *want_prefix, size_t want_len,
 				  size_t *prefix_len)
 {
 	size_t		us;
+	lg_prefix_problem pp;
+	lg_cuid2_problem cp;
 
-	if (s == NULL || len < 3)
-		return false;
-	/* the last '_' separates prefix and body: a CUID2 never contains '_' */
-	us = len;
-	while (us > 0 && s[us - 1] != '_')
-		us--;
-	if (us == 0)
-		return false;
-	us--;						/* index of the last '_' */
-	if (lg_prefix_check(s, us) != LG_PREFIX_OK)
-		return false;
-	if (!lg_is_cuid2(s + us + 1, len - us - 1))
+	if (s == NULL ||
+		lg_prefixed_id_check(s, len, &us, &pp, &cp) != LG_PREFIXED_ID_VALID)
 		return false;
 	if (want_prefix != NULL &&
 		(want_len != us || memcmp(s, want_prefix, us) != 0))

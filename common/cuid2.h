@@ -61,6 +61,33 @@ typedef enum lg_prefix_problem
 	LG_PREFIX_TRAILING_UNDERSCORE
 } lg_prefix_problem;
 
+/* Why a CUID2 is invalid, for error messages. */
+typedef enum lg_cuid2_problem
+{
+	LG_CUID2_VALID = 0,
+	LG_CUID2_TOO_SHORT,			/* fewer than 2 characters */
+	LG_CUID2_TOO_LONG,			/* more than 32 */
+	LG_CUID2_BAD_FIRST,			/* does not start with a letter a-z */
+	LG_CUID2_BAD_CHAR			/* a character outside [0-9a-z] */
+} lg_cuid2_problem;
+
+/* Why a prefixed id is invalid, for error messages. */
+typedef enum lg_prefixed_id_problem
+{
+	LG_PREFIXED_ID_VALID = 0,
+	LG_PREFIXED_ID_NO_UNDERSCORE,	/* no '_' separates a prefix */
+	LG_PREFIXED_ID_BAD_PREFIX,	/* see the lg_prefix_problem */
+	LG_PREFIXED_ID_BAD_CUID2	/* see the lg_cuid2_problem */
+} lg_prefixed_id_problem;
+
+/* The rules, one sentence each, for error details. */
+#define LG_PREFIX_RULE \
+	"A prefix is 1 to 63 lowercase ASCII letters, digits and underscores, starting with a letter and not ending with an underscore."
+#define LG_CUID2_RULE \
+	"A CUID2 is 2 to 32 characters: a lowercase ASCII letter, then lowercase ASCII letters and digits."
+#define LG_PREFIXED_ID_RULE \
+	"A prefixed id is a prefix, an underscore and a CUID2."
+
 /*
  * Random bytes read from the CSPRNG at a time: one identifier of the
  * default length uses 24 of them.  test/bench/ids.sh measures the cost
@@ -141,8 +168,21 @@ extern size_t lg_cuid2_digest_base36(const unsigned char *digest, char *out);
 extern bool lg_cuid2_digest_leading(const unsigned char *digest, int count,
 									char *out);
 
+/*
+ * Base36 of a number of nlimbs (at most 16) 32-bit limbs, most significant
+ * first (destroyed), without leading zeros ("0" for zero), into out
+ * (LG_CUID2_HASH_MAX bytes, not terminated); returns the number of digits.
+ */
+extern size_t lg_base36_from_limbs(uint32_t *limbs, int nlimbs, char *out);
+
 /* The reference isCuid(): 2..32 characters, ^[a-z][0-9a-z]+$. */
 extern bool lg_is_cuid2(const char *s, size_t len);
+
+/* Check a CUID2 against those rules; LG_CUID2_VALID when valid. */
+extern lg_cuid2_problem lg_cuid2_check(const char *s, size_t len);
+
+/* One sentence describing a CUID2 problem, for error details. */
+extern const char *lg_cuid2_problem_text(lg_cuid2_problem p);
 
 /* Check a prefix against the rules; LG_PREFIX_OK when valid. */
 extern lg_prefix_problem lg_prefix_check(const char *s, size_t len);
@@ -158,5 +198,15 @@ extern const char *lg_prefix_problem_text(lg_prefix_problem p);
 extern bool lg_is_prefixed_id(const char *s, size_t len,
 							  const char *want_prefix, size_t want_len,
 							  size_t *prefix_len);
+
+/*
+ * Check a prefixed id, saying what is wrong: *prefix_len receives the
+ * length of the part before the last '_' (when there is one), and
+ * *prefix_problem or *cuid2_problem the problem of the part at fault.
+ */
+extern lg_prefixed_id_problem lg_prefixed_id_check(const char *s, size_t len,
+												   size_t *prefix_len,
+												   lg_prefix_problem *prefix_problem,
+												   lg_cuid2_problem *cuid2_problem);
 
 #endif							/* LIFEGUARD_CUID2_H */

@@ -4,7 +4,8 @@
  *	  Declarations shared between the files of the lifeguard extension.
  *
  * Each concern lives in its own file: ids.c (prefixed CUID2 ids),
- * pool_usage.c (pool visibility), audit_*.c (transaction-pooling audit).
+ * prefixed_id.c (the prefixed_id type), pool_usage.c (pool visibility),
+ * audit_*.c (transaction-pooling audit).
  * lifeguard.c holds _PG_init and calls each concern's initialisation.
  *
  *-------------------------------------------------------------------------
