@@ -789,12 +789,51 @@ lg_prefix_problem_text(lg_prefix_problem p)
 	return "The prefix is invalid.";
 }
 
+/* the classes of the characters of ids: bit 1 a-z, 2 0-9, 4 '_' */
+#define CH_LETTER	1
+#define CH_DIGIT	2
+#define CH_UNDER	4
+#define L CH_LETTER
+#define D CH_DIGIT
+static const unsigned char char_class[256] = {
+	['0'] = D, D, D, D, D, D, D, D, D, D,
+	['_'] = CH_UNDER,
+	['a'] = L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L, L
+};
+#undef L
+#undef D
+
 lg_prefixed_id_problem
 lg_prefixed_id_check(const char *s, size_t len, size_t *prefix_len,
 					 lg_prefix_problem *prefix_problem,
 					 lg_cuid2_problem *cuid2_problem)
 {
+	const unsigned char *u = (const unsigned char *) s;
 	size_t		us = len;
+	size_t		i;
+
+	/*
+	 * A valid id in one pass: the body back to the last '_', then the
+	 * prefix; anything else is classified below.
+	 */
+	while (us > 0 && (char_class[u[us - 1]] & (CH_LETTER | CH_DIGIT)))
+		us--;
+	if (us >= 2 && u[us - 1] == '_' && len - us >= LG_CUID2_MIN_LENGTH &&
+		len - us <= LG_CUID2_MAX_LENGTH && (char_class[u[us]] & CH_LETTER) &&
+		us - 1 <= LG_PREFIX_MAX_LENGTH && (char_class[u[0]] & CH_LETTER) &&
+		u[us - 2] != '_')
+	{
+		for (i = 1; i < us - 1 && char_class[u[i]]; i++)
+			;
+		if (i == us - 1)
+		{
+			if (prefix_len)
+				*prefix_len = us - 1;
+			return LG_PREFIXED_ID_VALID;
+		}
+	}
+
+	us = len;
 
 	/* the last '_' separates prefix and body: a CUID2 never contains '_' */
 	while (us > 0 && s[us - 1] != '_')

@@ -23,7 +23,7 @@
  * Bytes of the body of a CUID2 of n characters, ceil(log2(26 * 36^(n-1)) /
  * 8); test/sql/prefixed_id.sql checks each size against that formula.
  */
-static const unsigned char body_bytes[LG_CUID2_MAX_LENGTH + 1] = {
+const unsigned char lg_prefixed_id_body_bytes[LG_CUID2_MAX_LENGTH + 1] = {
 	0, 0, 2, 2, 3, 4, 4, 5, 6, 6, 7, 8, 8, 9, 9, 10, 11,
 	11, 12, 13, 13, 14, 15, 15, 16, 17, 17, 18, 19, 19, 20, 20, 21
 };
@@ -44,11 +44,17 @@ prefix_code(char c)
 
 static const char prefix_chars[] = "?0123456789_abcdefghijklmnopqrstuvwxyz";
 
-/* the base36 value of a CUID2 character after the first */
+/* the base36 value of a CUID2 character: '0'-'9' and 'a'-'z' */
+static const unsigned char digit_values[256] = {
+	['0'] = 0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
+	['a'] = 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27,
+	28, 29, 30, 31, 32, 33, 34, 35
+};
+
 static inline uint32_t
 digit_value(char c)
 {
-	return c <= '9' ? (uint32_t) (c - '0') : (uint32_t) (c - 'a') + 10;
+	return digit_values[(unsigned char) c];
 }
 
 size_t
@@ -57,7 +63,7 @@ lg_prefixed_id_encode(const char *id, size_t len, size_t prefix_len,
 {
 	const char *body = id + prefix_len + 1;
 	size_t		n = len - prefix_len - 1;
-	size_t		bb = body_bytes[n];
+	size_t		bb = lg_prefixed_id_body_bytes[n];
 	size_t		o = 1;
 	uint32_t	acc = 0;
 	int			bits = 0;
@@ -81,6 +87,52 @@ lg_prefixed_id_encode(const char *id, size_t len, size_t prefix_len,
 	if (bits > 0)
 		out[o++] = (unsigned char) (acc << (8 - bits));
 
+#ifdef __SIZEOF_INT128__
+	/*
+	 * Up to 24 characters the body fits in 128 bits.  Four characters make
+	 * a group (below 36^4) independently of the others; the groups are then
+	 * joined, so the chain of dependent multiplications is short.
+	 */
+	if (n <= 24)
+	{
+		unsigned __int128 v = 0;
+		unsigned char bytes[16];
+		uint64_t	w;
+
+		/* the letter's value is its base36 digit less 10 */
+		i = 0;
+		k = n % 4;
+		if (k != 0)
+		{
+			uint64_t	g = digit_value(body[0]) - 10;
+
+			for (i = 1; i < k; i++)
+				g = g * 36 + digit_value(body[i]);
+			v = g;
+		}
+		for (; i < n; i += 4)
+		{
+			uint64_t	g = (uint64_t) (digit_value(body[i]) - (i == 0 ? 10 : 0)) * 46656 +
+				digit_value(body[i + 1]) * 1296 +
+				digit_value(body[i + 2]) * 36 +
+				digit_value(body[i + 3]);
+
+			v = v * 1679616 + g;	/* 36^4 */
+		}
+		w = (uint64_t) (v >> 64);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		w = __builtin_bswap64(w);
+#endif
+		memcpy(bytes, &w, 8);
+		w = (uint64_t) v;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		w = __builtin_bswap64(w);
+#endif
+		memcpy(bytes + 8, &w, 8);
+		memcpy(out + o, bytes + 16 - bb, bb);
+		return o + bb;
+	}
+#endif
 	/* the body as a number, six digits (below 36^6 < 2^32) at a time */
 	for (i = 0; i < n;)
 	{
@@ -91,7 +143,7 @@ lg_prefixed_id_encode(const char *id, size_t len, size_t prefix_len,
 
 		for (k = 0; k < chunk; k++, i++)
 		{
-			v = v * 36 + (i == 0 ? (uint32_t) (body[0] - 'a') : digit_value(body[i]));
+			v = v * 36 + (i == 0 ? digit_value(body[0]) - 10 : digit_value(body[i]));
 			scale *= 36;
 		}
 		carry = v;
@@ -125,9 +177,9 @@ decode_prefix(const unsigned char *bin, size_t len, char *out, size_t *plen,
 	if (len < 1 + 1 + 2 || bin[0] < LG_CUID2_MIN_LENGTH || bin[0] > LG_CUID2_MAX_LENGTH)
 		return false;
 	n = bin[0];
-	if (len <= 1 + (size_t) body_bytes[n])
+	if (len <= 1 + (size_t) lg_prefixed_id_body_bytes[n])
 		return false;
-	pb = len - 1 - body_bytes[n];
+	pb = len - 1 - lg_prefixed_id_body_bytes[n];
 	groups = pb * 8 / 6;
 	for (g = 0; g < groups; g++)
 	{
@@ -170,7 +222,7 @@ lg_prefixed_id_decode(const unsigned char *bin, size_t len, char *out,
 	if (!decode_prefix(bin, len, out, &p, &at))
 		return false;
 	n = bin[0];
-	bb = body_bytes[n];
+	bb = lg_prefixed_id_body_bytes[n];
 	for (k = 0; k < bb; k++)
 		limbs[BODY_LIMBS - 1 - k / 4] |= (uint32_t) bin[at + bb - 1 - k] << (8 * (k % 4));
 	nd = lg_base36_from_limbs(limbs, BODY_LIMBS, digits);
@@ -217,8 +269,8 @@ compare_decoded(const unsigned char *a, size_t alen,
 }
 
 int
-lg_prefixed_id_compare(const unsigned char *a, size_t alen,
-					   const unsigned char *b, size_t blen)
+lg_prefixed_id_compare_texts(const unsigned char *a, size_t alen,
+							 const unsigned char *b, size_t blen)
 {
 	char		pa[LG_PREFIX_MAX_LENGTH];
 	char		pb[LG_PREFIX_MAX_LENGTH];
@@ -226,17 +278,6 @@ lg_prefixed_id_compare(const unsigned char *a, size_t alen,
 	size_t		lb;
 	size_t		at;
 	int			r;
-
-	/* the same length and prefix: the bodies decide, as numbers */
-	if (alen == blen && alen > 1 && a[0] == b[0] &&
-		a[0] >= LG_CUID2_MIN_LENGTH && a[0] <= LG_CUID2_MAX_LENGTH &&
-		alen > 1 + (size_t) body_bytes[a[0]])
-	{
-		size_t		head = alen - body_bytes[a[0]];
-
-		if (memcmp(a + 1, b + 1, head - 1) == 0)
-			return memcmp(a + head, b + head, alen - head);
-	}
 
 	/*
 	 * Different prefixes mostly differ within the shorter one, or where the

@@ -32,6 +32,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "cuid2.h"
 
@@ -54,12 +56,64 @@ extern size_t lg_prefixed_id_encode(const char *id, size_t len,
 extern bool lg_prefixed_id_decode(const unsigned char *bin, size_t len,
 								  char *out, size_t *out_len);
 
+/* bytes of the body of a CUID2 of n characters (2 to 32) */
+extern const unsigned char lg_prefixed_id_body_bytes[LG_CUID2_MAX_LENGTH + 1];
+
+/* lg_prefixed_id_compare for encodings that differ in length or prefix */
+extern int	lg_prefixed_id_compare_texts(const unsigned char *a, size_t alen,
+										 const unsigned char *b, size_t blen);
+
 /*
  * Compare two encodings as their text forms compare, byte by byte (a
  * shorter text that begins the other first): negative, 0 or positive.
- * Bytes that are not an encoding compare as bytes.
+ * Bytes that are not an encoding compare as bytes.  Inline for its common
+ * case, one CUID2 length and one prefix: then the bodies decide, as
+ * big-endian numbers, and the bytes after the length byte are compared
+ * eight at a time; the first difference, if it is in the prefix, sends
+ * the pair to lg_prefixed_id_compare_texts.
  */
-extern int	lg_prefixed_id_compare(const unsigned char *a, size_t alen,
-								   const unsigned char *b, size_t blen);
+static inline int
+lg_prefixed_id_compare(const unsigned char *a, size_t alen,
+					   const unsigned char *b, size_t blen)
+{
+	if (alen == blen && alen > 1 && a[0] == b[0] &&
+		a[0] >= LG_CUID2_MIN_LENGTH && a[0] <= LG_CUID2_MAX_LENGTH &&
+		alen > 1 + (size_t) lg_prefixed_id_body_bytes[a[0]])
+	{
+		size_t		head = alen - lg_prefixed_id_body_bytes[a[0]];
+		size_t		i = 1;
+
+		for (; i + 8 <= alen; i += 8)
+		{
+			uint64_t	x;
+			uint64_t	y;
+
+			memcpy(&x, a + i, 8);
+			memcpy(&y, b + i, 8);
+			if (x != y)
+			{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+				if (i + (size_t) (__builtin_ctzll(x ^ y) / 8) < head)
+					return lg_prefixed_id_compare_texts(a, alen, b, blen);
+				x = __builtin_bswap64(x);
+				y = __builtin_bswap64(y);
+#else
+				if (i + (size_t) (__builtin_clzll(x ^ y) / 8) < head)
+					return lg_prefixed_id_compare_texts(a, alen, b, blen);
+#endif
+				return x < y ? -1 : 1;
+			}
+		}
+		for (; i < alen; i++)
+			if (a[i] != b[i])
+			{
+				if (i < head)
+					return lg_prefixed_id_compare_texts(a, alen, b, blen);
+				return a[i] < b[i] ? -1 : 1;
+			}
+		return 0;
+	}
+	return lg_prefixed_id_compare_texts(a, alen, b, blen);
+}
 
 #endif							/* LIFEGUARD_PREFIXED_ID_H */

@@ -180,8 +180,25 @@ lifeguard_prefixed_id_to_text(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(t);
 }
 
+/*
+ * A value as a varlena that may have a short header: detoasted only when
+ * compressed or stored out of line (which a value this small never is,
+ * unless made so by hand), without a function call otherwise.
+ */
+static pg_attribute_always_inline struct varlena *
+value_of(Datum d)
+{
+	struct varlena *v = (struct varlena *) DatumGetPointer(d);
+
+	if (unlikely(VARATT_IS_COMPRESSED(v) || VARATT_IS_EXTERNAL(v)))
+		return PG_DETOAST_DATUM_PACKED(d);
+	return v;
+}
+
+#define GETARG_VALUE(n)	value_of(PG_GETARG_DATUM(n))
+
 /* the order of two values: that of their text forms */
-static inline int
+static pg_attribute_always_inline int
 compare_values(struct varlena *a, struct varlena *b)
 {
 	return lg_prefixed_id_compare((const unsigned char *) VARDATA_ANY(a), VARSIZE_ANY_EXHDR(a),
@@ -200,8 +217,8 @@ equal_values(struct varlena *a, struct varlena *b)
 Datum \
 name(PG_FUNCTION_ARGS) \
 { \
-	struct varlena *a = PG_GETARG_VARLENA_PP(0); \
-	struct varlena *b = PG_GETARG_VARLENA_PP(1); \
+	struct varlena *a = GETARG_VALUE(0); \
+	struct varlena *b = GETARG_VALUE(1); \
 	bool		result = (expr); \
  \
 	PG_FREE_IF_COPY(a, 0); \
@@ -220,8 +237,8 @@ COMPARISON(lifeguard_prefixed_id_ge, compare_values(a, b) >= 0)
 Datum
 lifeguard_prefixed_id_cmp(PG_FUNCTION_ARGS)
 {
-	struct varlena *a = PG_GETARG_VARLENA_PP(0);
-	struct varlena *b = PG_GETARG_VARLENA_PP(1);
+	struct varlena *a = GETARG_VALUE(0);
+	struct varlena *b = GETARG_VALUE(1);
 	int			r = compare_values(a, b);
 
 	PG_FREE_IF_COPY(a, 0);
@@ -233,8 +250,8 @@ lifeguard_prefixed_id_cmp(PG_FUNCTION_ARGS)
 static int
 sort_compare(Datum x, Datum y, SortSupport ssup)
 {
-	struct varlena *a = PG_DETOAST_DATUM_PACKED(x);
-	struct varlena *b = PG_DETOAST_DATUM_PACKED(y);
+	struct varlena *a = value_of(x);
+	struct varlena *b = value_of(y);
 	int			r = compare_values(a, b);
 
 	if ((Pointer) a != DatumGetPointer(x))
