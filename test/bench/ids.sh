@@ -128,3 +128,39 @@ for t in "${tables[@]}"; do
 		printf "  %-11s index %7.1f MB (%.2fx uuid'"'"'s)   table %7.1f MB (%.2fx)\n", t, i / 1048576, i / ui, h / 1048576, h / uh }'
 done
 echo "  (goal: the prefixed_id index <= 1.25x uuid's)"
+
+# ---------------------------------------------------------------- instructions
+# The same INSERTs counted in instructions per row under callgrind, in
+# single-user mode on a scratch data directory, which the machine's noise
+# does not reach: N_CG and 2 * N_CG rows, so that start-up cancels out
+# (BENCH_CALLGRIND=0 skips).  callgrind's CPU has no AVX-512, and it counts
+# instructions, not their cost: a ratio of work, next to the ratio of time.
+[ "${BENCH_CALLGRIND:-1}" = 1 ] && command -v valgrind >/dev/null || exit 0
+N_CG="${BENCH_CALLGRIND_N:-20000}"
+as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+cg="$LG_TMP/bench_ids_cg"
+mkdir -p "$cg"; [ "$(id -u)" -eq 0 ] && chown postgres "$cg"
+(cd "$LG_TMP" && as_pg "$LG_BINDIR/initdb" -D "$cg/data" -U postgres --auth=trust -E UTF8 --locale=C >/dev/null)
+instr() { # key-type default rows
+	local f="$cg/run"
+	printf 'CREATE EXTENSION lifeguard;\nCREATE TABLE b (id %s PRIMARY KEY DEFAULT %s, n int);\nINSERT INTO b (n) SELECT g FROM generate_series(1, %d) g;\n' \
+		"$1" "$2" "$3" > "$f.sql"
+	chmod 644 "$f.sql"
+	rm -rf "$cg/copy"
+	cp -a "$cg/data" "$cg/copy"
+	(cd "$LG_TMP" && as_pg valgrind --tool=callgrind --callgrind-out-file="$f.out" \
+		"$LG_BINDIR/postgres" --single -D "$cg/copy" -c fsync=off postgres < "$f.sql" > "$f.log" 2>&1) \
+		|| { tail -5 "$f.log" >&2; return 1; }
+	sed -n 's/^summary: *\([0-9]*\).*/\1/p; s/^totals: *\([0-9]*\).*/\1/p' "$f.out" | head -1
+}
+declare -A per_row
+for k in "text gen_prefixed_id('ws')" "prefixed_id gen_prefixed_id('ws')" "uuid gen_random_uuid()"; do
+	ty="${k%% *}"
+	a="$(instr "$ty" "${k#* }" "$N_CG")"
+	b="$(instr "$ty" "${k#* }" $((2 * N_CG)))"
+	per_row[$ty]=$(( (b - a) / N_CG ))
+done
+echo "INSERT, instructions per row (callgrind, single-user mode, $N_CG vs $((2 * N_CG)) rows):"
+for ty in text prefixed_id uuid; do
+	awk -v t="$ty" -v i="${per_row[$ty]}" -v u="${per_row[uuid]}" 'BEGIN { printf "  id %-12s %7d  (%.3fx uuid'"'"'s)\n", t, i, i / u }'
+done
