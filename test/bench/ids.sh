@@ -52,7 +52,7 @@ printf '    OpenSSL one-shot EVP_Digest %.2f, libgcrypt %.2f (handle reused %.2f
 
 # ---------------------------------------------------------------- per call
 bench_ms_function
-has_v7="$(q -c "SELECT to_regproc('uuidv7') IS NOT NULL")"
+has_v7="$(q -c "SELECT to_regprocedure('uuidv7()') IS NOT NULL")"
 declare -a gen uuid v7 base
 for r in $(seq 1 "$ROUNDS"); do
 	gen+=("$(q -c "SELECT pg_temp_bench_ms('SELECT count(gen_prefixed_id(''ws'')) FROM generate_series(1, $N)')")")
@@ -95,7 +95,7 @@ fi
 declare -a ins_text ins_pid ins_uuid
 tables=(text pid uuid)
 for r in $(seq 1 "$INS_ROUNDS"); do
-	q -c "DROP TABLE IF EXISTS bench_ids_text, bench_ids_pid, bench_ids_uuid" \
+	q -c "SET client_min_messages = warning" -c "DROP TABLE IF EXISTS bench_ids_text, bench_ids_pid, bench_ids_uuid" \
 	  -c "CREATE TABLE bench_ids_text (id text PRIMARY KEY DEFAULT gen_prefixed_id('ws'), n int)" \
 	  -c "CREATE TABLE bench_ids_pid (id prefixed_id PRIMARY KEY DEFAULT gen_prefixed_id('ws'), n int)" \
 	  -c "CREATE TABLE bench_ids_uuid (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), n int)" >/dev/null
