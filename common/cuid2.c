@@ -12,19 +12,19 @@
  *
  * The hash is the floor of an id's cost, as the reference hashes once per
  * id; the rest is kept small.  An id uses only the leading digits of the
- * digest, which lg_cuid2_digest_leading computes with one truncated
- * multiplication instead of converting all 512 bits (and proves exact, or
- * says it cannot and the whole number is converted); the digest context
- * is the state's, reused; the random letter and salt come eleven digits
- * per 64-bit draw from a buffer of random bytes; time36 is written once
- * per millisecond.  test/bench/ids.sh measures an id against one digest.
+ * digest, which lg_cuid2_digest_id_digits (and lg_cuid2_digest_leading)
+ * compute with one truncated multiplication instead of converting all 512
+ * bits, and prove exact, or say they cannot and the whole number is
+ * converted; the digest context is the state's, reused; the random letter
+ * and salt come ten digits per 64-bit draw from a buffer of random bytes;
+ * time36 is written once per millisecond.  test/bench/ids.sh measures an
+ * id against one digest.
  *
  * Shared state: none.  Each lg_cuid2_state belongs to one process (or one
- * thread); the only process-wide objects are the fetched SHA3-512 method
+ * thread); the only process-wide object is the fetched SHA3-512 method
  * (OpenSSL 3), which OpenSSL allows to be shared between threads and which
- * is published with an atomic compare-and-swap, and the table of base36
- * pairs, written once with the same bytes by whichever thread comes first.
- * Builds with OpenSSL 1.1.1 and 3.x.
+ * is published with an atomic compare-and-swap.  Builds with OpenSSL 1.1.1
+ * and 3.x.
  *
  *-------------------------------------------------------------------------
  */
@@ -323,27 +323,19 @@ digest_u64(const unsigned char *digest, int i)
 		over = 0; \
 	} while (0)
 
-bool
-lg_cuid2_digest_leading(const unsigned char *digest, int count, char *out)
+/* the fraction g of the digest, (g3 g2 g1 g0) / 2^256 */
+static inline __attribute__((always_inline)) void
+digest_fraction(const unsigned char *digest, uint64_t *g0, uint64_t *g1,
+				uint64_t *g2, uint64_t *g3)
 {
 	const uint64_t *k = inv_36_100;
 	uint64_t	n4 = digest_u64(digest, 24),
 				n5 = digest_u64(digest, 16),
 				n6 = digest_u64(digest, 8),
 				n7 = digest_u64(digest, 0);
-	uint64_t	g0,
-				g1,
-				g2,
-				g3;				/* g, least significant limb first */
-	char		digits[39];
 	lg_u128		acc = 0;
 	uint64_t	over = 0;
-	uint64_t	v;
-	int			i;
-	int			z;
 
-	if (count < 1 || count > LG_CUID2_MAX_LENGTH + 1)
-		return false;
 	/* columns 7 to 11 of N * K (N's limbs 0 to 3 enter no column kept) */
 	MUL_ADD(n7, k[0]);
 	MUL_ADD(n6, k[1]);
@@ -353,16 +345,36 @@ lg_cuid2_digest_leading(const unsigned char *digest, int count, char *out)
 	MUL_ADD(n7, k[1]);
 	MUL_ADD(n6, k[2]);
 	MUL_ADD(n5, k[3]);
-	g0 = (uint64_t) acc;
+	*g0 = (uint64_t) acc;
 	NEXT_COLUMN();
 	MUL_ADD(n7, k[2]);
 	MUL_ADD(n6, k[3]);
-	g1 = (uint64_t) acc;
+	*g1 = (uint64_t) acc;
 	NEXT_COLUMN();
 	MUL_ADD(n7, k[3]);
-	g2 = (uint64_t) acc;
+	*g2 = (uint64_t) acc;
 	NEXT_COLUMN();
-	g3 = (uint64_t) acc;
+	*g3 = (uint64_t) acc;
+}
+
+/* what is left of g must be clear of 0 and 1 (see above) */
+#define FRACTION_DECIDED()	((g3 >> 16) != 0 && (~g3 >> 16) != 0)
+
+bool
+lg_cuid2_digest_leading(const unsigned char *digest, int count, char *out)
+{
+	uint64_t	g0,
+				g1,
+				g2,
+				g3;
+	char		digits[39];
+	uint64_t	v;
+	int			i;
+	int			z;
+
+	if (count < 1 || count > LG_CUID2_MAX_LENGTH + 1)
+		return false;
+	digest_fraction(digest, &g0, &g1, &g2, &g3);
 
 	/* 36 digits, twelve at a time (enough for every length but 32) */
 	for (i = 0; i < 36; i += 12)
@@ -385,15 +397,59 @@ lg_cuid2_digest_leading(const unsigned char *digest, int count, char *out)
 		if (z + count > 39)
 			return false;
 	}
-	/* what is left of g must be clear of 0 and 1 */
-	if ((g3 >> 16) == 0 || (~g3 >> 16) == 0)
+	if (!FRACTION_DECIDED())
 		return false;
 	memcpy(out, digits + z, (size_t) count);
+	return true;
+}
+
+bool
+lg_cuid2_digest_id_digits(const unsigned char *digest, int length, char *out)
+{
+	uint64_t	g0,
+				g1,
+				g2,
+				g3;
+	char		digits[36];
+	uint64_t	v;
+	int			need = length - 1;
+	int			i;
+
+	if (length < LG_CUID2_MIN_LENGTH || length > LG_CUID2_MAX_LENGTH)
+		return false;
+	digest_fraction(digest, &g0, &g1, &g2, &g3);
+	/* past the number's first two digits: f's first two, or three after a zero */
+	FRACTION_TIMES(1296, v);
+	if (v < 36)
+	{
+		if (v == 0)
+			return false;		/* two leading zeros: fewer than 99 digits */
+		FRACTION_TIMES(36, v);
+	}
+	/* then twelve at a time: at most 3 + 36 digits in all */
+	for (i = 0; i < need; i += 12)
+	{
+		FRACTION_TIMES(POW36_12, v);
+		put6((uint32_t) (v / POW36_6), digits + i);
+		put6((uint32_t) (v % POW36_6), digits + i + 6);
+	}
+	if (!FRACTION_DECIDED())
+		return false;
+	if (need == LG_CUID2_DEFAULT_LENGTH - 1)
+		memcpy(out, digits, LG_CUID2_DEFAULT_LENGTH - 1);
+	else
+		memcpy(out, digits, (size_t) need);
 	return true;
 }
 #else
 bool
 lg_cuid2_digest_leading(const unsigned char *digest, int count, char *out)
+{
+	return false;
+}
+
+bool
+lg_cuid2_digest_id_digits(const unsigned char *digest, int length, char *out)
 {
 	return false;
 }
@@ -494,42 +550,39 @@ random_below_u64(lg_cuid2_state *state, uint64_t m, uint64_t *out)
 }
 
 #define POW36_10	UINT64_C(3656158440062976)	/* 36^10 */
-#define POW36_11	UINT64_C(131621703842267136)	/* 36^11 */
 
 /*
  * The random letter and n base36 digits of salt: the letter and the first
- * ten digits from one uniform draw below 26 * 36^10, the rest eleven at a
- * time from draws below 36^11 (the digits of a uniform number are
- * independent and uniform).  Each draw is split at 36^6 and written two
- * digits at a time, so the divisions form short chains.
+ * ten digits from one uniform draw below 26 * 36^10, the rest ten at a time
+ * from draws below 36^10 (the digits of a uniform number are independent
+ * and uniform).  A draw below 36^10 is written as twelve digits, two
+ * leading zeros and its ten; the draws go into buf from the last, so that
+ * each one's zeros are covered by the digits of the one before.
  */
 static bool
 random_letter_and_salt(lg_cuid2_state *state, char *letter, char *salt, int n)
 {
-	char		d[12];
-	uint64_t	v;
-	int			i;
-	int			take;
+	char		buf[2 + 10 * ((LG_CUID2_MAX_LENGTH + 9) / 10) + 2];
+	uint64_t	v[(LG_CUID2_MAX_LENGTH + 9) / 10];
+	int			draws = (n + 9) / 10;
+	int			k;
 
-	if (!random_below_u64(state, 26 * POW36_10, &v))
+	if (!random_below_u64(state, 26 * POW36_10, &v[0]))
 		return false;
-	*letter = (char) ('a' + v % 26);
-	v /= 26;
-	/* v < 36^10: d[0] and d[1] are zeros, d[2..11] its ten digits */
-	put6((uint32_t) (v / POW36_6), d);
-	put6((uint32_t) (v % POW36_6), d + 6);
-	take = n < 10 ? n : 10;
-	memcpy(salt, d + 2, (size_t) take);
-	for (i = take; i < n; i += take)
-	{
-		if (!random_below_u64(state, POW36_11, &v))
+	*letter = (char) ('a' + v[0] % 26);
+	v[0] /= 26;
+	for (k = 1; k < draws; k++)
+		if (!random_below_u64(state, POW36_10, &v[k]))
 			return false;
-		/* v < 36^11: d[0] is a zero, d[1..11] its eleven digits */
-		put6((uint32_t) (v / POW36_6), d);
-		put6((uint32_t) (v % POW36_6), d + 6);
-		take = n - i < 11 ? n - i : 11;
-		memcpy(salt + i, d + 1, (size_t) take);
+	for (k = draws - 1; k >= 0; k--)
+	{
+		put6((uint32_t) (v[k] / POW36_6), buf + 10 * k);
+		put6((uint32_t) (v[k] % POW36_6), buf + 10 * k + 6);
 	}
+	if (n == LG_CUID2_DEFAULT_LENGTH)
+		memcpy(salt, buf + 2, LG_CUID2_DEFAULT_LENGTH);
+	else
+		memcpy(salt, buf + 2, (size_t) n);
 	return true;
 }
 
@@ -608,10 +661,13 @@ finish_id(EVP_MD_CTX *ctx, const char *input, size_t len, char letter,
 
 	if (!sha3_512(ctx, input, len, digest))
 		return LG_CUID2_ERR_HASH;
-	if (!digest_leading_digits(digest, length + 1, digits))
-		return LG_CUID2_ERR_HASH;	/* cannot happen short of a zero digest */
 	out[0] = letter;
-	memcpy(out + 1, digits + 2, (size_t) length - 1);
+	if (!lg_cuid2_digest_id_digits(digest, length, out + 1))
+	{
+		if (!digest_leading_digits(digest, length + 1, digits))
+			return LG_CUID2_ERR_HASH;	/* cannot happen short of a zero digest */
+		memcpy(out + 1, digits + 2, (size_t) length - 1);
+	}
 	out[length] = '\0';
 	return LG_CUID2_OK;
 }

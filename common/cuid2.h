@@ -169,6 +169,16 @@ extern bool lg_cuid2_digest_leading(const unsigned char *digest, int count,
 									char *out);
 
 /*
+ * Characters 1 to length-1 of an id whose hash input has this digest: the
+ * digits 2 to length of its base36 (characters 1.. of hash(), which drops
+ * the first), into out (length - 1 bytes, not terminated), as quickly as
+ * lg_cuid2_digest_leading and on the same terms, also declining a number
+ * of fewer than 99 digits (one digest in 40).
+ */
+extern bool lg_cuid2_digest_id_digits(const unsigned char *digest, int length,
+									  char *out);
+
+/*
  * Base36 of a number of nlimbs (at most 16) 32-bit limbs, most significant
  * first (destroyed), without leading zeros ("0" for zero), into out
  * (LG_CUID2_HASH_MAX bytes, not terminated); returns the number of digits.

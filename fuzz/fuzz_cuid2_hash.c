@@ -5,8 +5,9 @@
  *	  in base36, first digit dropped): any input gives 1 to 100 base36
  *	  digits, the same for the same input.  And for the quick leading
  *	  digits of a digest: the input's first 64 bytes (zero-padded), read
- *	  as a digest, have the leading digits of their whole conversion, or
- *	  the quick method declines.
+ *	  as a digest, have the leading digits of their whole conversion, and
+ *	  an id's digits (2 to length) are those of the whole conversion, or
+ *	  the quick methods decline.
  *
  * No shared state.
  *
@@ -51,6 +52,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if (lg_cuid2_digest_leading(digest, count, quick) &&
 			(n < (size_t) count || memcmp(quick, all, (size_t) count) != 0))
+			abort();
+		if (count >= LG_CUID2_MIN_LENGTH && count <= LG_CUID2_MAX_LENGTH &&
+			lg_cuid2_digest_id_digits(digest, count, quick) &&
+			(n < (size_t) count + 1 || memcmp(quick, all + 2, (size_t) count - 1) != 0))
 			abort();
 	}
 	return 0;

@@ -4,14 +4,16 @@
  * test/client/cuid2_digits.t.
  *
  *   cuid2_digits random N SEED   N pseudo-random digests: the quick leading
- *                                digits (every count 1..33 in turn) against
- *                                the whole conversion; prints
- *                                "checked N quick Q fallback F wrong W"
+ *                                digits (every count 1..33 in turn) and an
+ *                                id's digits (lengths 2..32) against the
+ *                                whole conversion; prints "checked N quick Q
+ *                                fallback F id I id_fallback G wrong W"
  *   cuid2_digits digests         reads digests from stdin, 128 hex digits
  *                                a line, and prints for each the whole
- *                                conversion and the quick first 33, 25, 3
- *                                and 1 digits ("-" when the quick method
- *                                declines)
+ *                                conversion, the quick first 33, 25, 3
+ *                                and 1 digits, and an id's digits for
+ *                                lengths 32 and 24 ("-" when the quick
+ *                                method declines)
  *   cuid2_digits generate        ids made by lg_cuid2_generate from known
  *                                random bytes and counters, each against
  *                                lg_cuid2_compose of the same time, letter,
@@ -50,6 +52,8 @@ random_mode(long n, uint64_t seed)
 	long		nquick = 0;
 	long		nfallback = 0;
 	long		nwrong = 0;
+	long		nid = 0;
+	long		nid_fallback = 0;
 	uint64_t	s = seed | 1;
 
 	for (i = 0; i < n; i++)
@@ -75,19 +79,24 @@ random_mode(long n, uint64_t seed)
 		}
 		else
 			nquick++;
+		/* an id's digits: the whole conversion's 2 to length */
+		if (count >= LG_CUID2_MIN_LENGTH && count <= LG_CUID2_MAX_LENGTH)
+		{
+			if (!lg_cuid2_digest_id_digits(d, count, quick))
+				nid_fallback++;
+			else if (len < (size_t) count + 1 || memcmp(quick, all + 2, (size_t) count - 1) != 0)
+			{
+				if (nwrong++ < 5)
+					fprintf(stderr, "wrong: id length %d, quick %.*s, whole %s\n",
+							count, count - 1, quick, all);
+			}
+			else
+				nid++;
+		}
 	}
-	printf("checked %ld quick %ld fallback %ld wrong %ld\n", n, nquick, nfallback, nwrong);
+	printf("checked %ld quick %ld fallback %ld id %ld id_fallback %ld wrong %ld\n",
+		   n, nquick, nfallback, nid, nid_fallback, nwrong);
 	return nwrong ? 1 : 0;
-}
-
-static int
-hex_value(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
 }
 
 static int
@@ -105,23 +114,26 @@ digests_mode(void)
 		size_t		c;
 
 		for (i = 0; i < LG_CUID2_DIGEST_BYTES; i++)
-		{
-			int			hi = hex_value(line[2 * i]);
-			int			lo = hex_value(line[2 * i + 1]);
-
-			if (hi < 0 || lo < 0)
+			if (sscanf(line + 2 * i, "%2hhx", &d[i]) != 1)
 			{
 				fprintf(stderr, "cuid2_digits: not a digest: %s", line);
 				return 2;
 			}
-			d[i] = (unsigned char) (hi * 16 + lo);
-		}
 		lg_cuid2_digest_base36(d, all);
 		printf("%s", all);
 		for (c = 0; c < sizeof(counts) / sizeof(counts[0]); c++)
 		{
 			if (lg_cuid2_digest_leading(d, counts[c], q))
 				printf(" %.*s", counts[c], q);
+			else
+				printf(" -");
+		}
+		for (c = 0; c < 2; c++)
+		{
+			int			length = c == 0 ? 32 : 24;
+
+			if (lg_cuid2_digest_id_digits(d, length, q))
+				printf(" %.*s", length - 1, q);
 			else
 				printf(" -");
 		}
@@ -162,15 +174,14 @@ base36_fixed(uint64_t v, int width, char *out)
 /*
  * The letter and salt lg_cuid2_generate draws from words all equal to w:
  * the letter is w mod (26 * 36^10) mod 26, the salt that value divided by
- * 26 as ten base36 digits, then w mod 36^11 as eleven digits, as many
- * times as needed, the last cut to the length.
+ * 26 as ten base36 digits, then w mod 36^10 as ten digits, as many times
+ * as needed, the last cut to the length.
  */
 static void
 expected_draw(uint64_t w, int length, char *letter, char *salt)
 {
 	const uint64_t p10 = UINT64_C(3656158440062976);
-	const uint64_t p11 = UINT64_C(131621703842267136);
-	char		chunk[11];
+	char		chunk[10];
 	uint64_t	v = w % (26 * p10);
 	int			i = 0;
 
@@ -178,12 +189,12 @@ expected_draw(uint64_t w, int length, char *letter, char *salt)
 	base36_fixed(v / 26, 10, chunk);
 	for (; i < length && i < 10; i++)
 		salt[i] = chunk[i];
-	base36_fixed(w % p11, 11, chunk);
+	base36_fixed(w % p10, 10, chunk);
 	while (i < length)
 	{
 		int			k;
 
-		for (k = 0; k < 11 && i < length; k++, i++)
+		for (k = 0; k < 10 && i < length; k++, i++)
 			salt[i] = chunk[k];
 	}
 }

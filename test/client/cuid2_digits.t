@@ -1,9 +1,10 @@
 # cuid2_digits.t: the parts of lifeguard's CUID2 core that make an id
 # without the reference's whole conversion, through test/client/
 # cuid2_digits.c:
-#  - the quick leading digits of a digest (lg_cuid2_digest_leading) equal
+#  - the quick leading digits of a digest (lg_cuid2_digest_leading) and an
+#    id's digits (lg_cuid2_digest_id_digits, the digits 2 to length) equal
 #    the whole conversion's on 1,000,000 pseudo-random digests, every count
-#    from 1 to 33;
+#    from 1 to 33 and length from 2 to 32;
 #  - the whole conversion equals Math::BigInt's base 36 on edge and
 #    adversarial digests: the quick method answers right where the digits
 #    after the first 36 (of the digest as a 100-digit number) start with
@@ -25,17 +26,15 @@ use Math::BigInt;
 my $root = $ENV{LG_ROOT} // "$FindBin::Bin/../..";
 my $tmp = tempdir(CLEANUP => 1);
 
+# run(\@argv, stdin text) -> (exit code, stdout, stderr), through files
 sub run {
 	my ($argv, $stdin) = @_;
-	my $in = "$tmp/in";
-	open my $fh, '>', $in or die $!;
-	print $fh $stdin // '';
-	close $fh;
-	my $cmd = join(' ', map { "'$_'" } @$argv) . " < '$in' 2> '$tmp/err'";
-	my $out = `$cmd`;
+	open my $in, '>', "$tmp/stdin" or die $!;
+	print $in $stdin // '';
+	close $in;
+	my $out = qx{@{[ join ' ', map { "'$_'" } @$argv ]} < '$tmp/stdin' 2> '$tmp/stderr'};
 	my $rc = $? >> 8;
-	open my $fe, '<', "$tmp/err" or die $!;
-	my $err = do { local $/; <$fe> } // '';
+	my $err = do { local (@ARGV, $/) = "$tmp/stderr"; <> } // '';
 	return ($rc, $out, $err);
 }
 
@@ -49,9 +48,12 @@ my $seed = $ENV{LG_SEED} // time;
 note "seed $seed (set LG_SEED to repeat)";
 ($rc, $out, $err) = run([$bin, 'random', 1_000_000, $seed]);
 is($rc, 0, 'the random digests ran') or diag $err;
-my ($checked, $quick, $fallback, $wrong) = $out =~ /^checked (\d+) quick (\d+) fallback (\d+) wrong (\d+)$/;
-is($wrong, 0, 'the quick leading digits equal the whole conversion on 1,000,000 digests, counts 1 to 33');
-cmp_ok($quick, '>=', 999_990, "the quick method answered for $quick of them (declined $fallback)");
+my ($checked, $quick, $fallback, $id, $id_fallback, $wrong) =
+	$out =~ /^checked (\d+) quick (\d+) fallback (\d+) id (\d+) id_fallback (\d+) wrong (\d+)$/;
+is($wrong, 0, 'the quick leading digits and an id\'s digits equal the whole conversion on 1,000,000 digests, counts 1 to 33, lengths 2 to 32');
+cmp_ok($quick, '>=', 999_990, "the quick leading digits answered for $quick of them (declined $fallback)");
+# an id's digits decline numbers of fewer than 99 digits, one in 41
+cmp_ok($id, '>=', 0.95 * ($id + $id_fallback), "an id's digits answered for $id of " . ($id + $id_fallback) . " (declined $id_fallback)");
 
 # ---------------------------------------------------------------- edge digests
 my $two512 = Math::BigInt->new(2)->bpow(512);
@@ -90,13 +92,33 @@ for my $i (1 .. 200) {
 		push @{ $run == 8 ? \@near : \@nearer }, grep { $_->bcmp($two512) < 0 } $up, $down;
 	}
 }
-my @all = (@edge, @near, @nearer);
+# and for an id's digits, which after the number's first two take 24 (length
+# 24) or 36 (length 32): 26 or 38 digits, then eight or ten zeros or z's
+my (@id_near, @id_case);
+for my $i (1 .. 100) {
+	my $digits = $i % 2 ? 99 : 100;
+	for my $len (24, 32) {
+		my $lead = $len == 24 ? 26 : 38;
+		my $a = random_digits($lead);
+		$a = Math::BigInt->from_base('10' . substr(base36(random_digits($lead - 1)), 1), 36) if $digits == 100;
+		for my $run (8, 10) {
+			my $tail = random_digits($digits - $lead - $run);
+			for my $n ($a->copy->bmul(pow36($digits - $lead))->badd($tail), $a->copy->bmul(pow36($digits - $lead))->bsub($tail)) {
+				next if $n->bcmp($two512) >= 0;
+				push @id_near, $n;
+				push @id_case, [$len, $run];
+			}
+		}
+	}
+}
+my @all = (@edge, @near, @nearer, @id_near);
 ($rc, $out, $err) = run([$bin, 'digests'], join('', map { hex512($_) . "\n" } @all));
 is($rc, 0, 'the edge digests ran') or diag $err;
 my @lines = split /\n/, $out;
 is(scalar(@lines), scalar(@all), 'one answer per digest');
 my @counts = (33, 25, 3, 1);
-my (@bad_whole, @bad_quick, @answered_near, @declined_nearer);
+my @id_lengths = (32, 24);
+my (@bad_whole, @bad_quick, @answered_near, @declined_nearer, @id_wrong_decision);
 for my $k (0 .. $#all) {
 	my ($whole, @q) = split / /, $lines[$k] // '';
 	my $want = base36($all[$k]);
@@ -105,17 +127,30 @@ for my $k (0 .. $#all) {
 		my $q = $q[$c] // '';
 		push @bad_quick, "$k/$counts[$c]" if $q ne '-' && $q ne substr($want, 0, $counts[$c]);
 	}
-	push @answered_near, $k if $k >= @edge && $k < @edge + @near && !grep { $_ eq '-' } @q[0, 1];
-	push @declined_nearer, $k if $k >= @edge + @near && !grep { $_ ne '-' } @q[0, 1];
+	for my $c (0 .. $#id_lengths) {
+		my $q = $q[@counts + $c] // '';
+		push @bad_quick, "$k/id$id_lengths[$c]" if $q ne '-' && $q ne substr($want, 2, $id_lengths[$c] - 1);
+	}
+	push @answered_near, $k if $k >= @edge && $k < @edge + @near && !grep { $_ eq '-' } @q[0, 1, 4, 5];
+	push @declined_nearer, $k if $k >= @edge + @near && $k < @edge + @near + @nearer && !grep { $_ ne '-' } @q[0, 1];
+	if ($k >= @edge + @near + @nearer) {
+		my $j = $k - @edge - @near - @nearer;
+		my ($len, $run) = @{ $id_case[$j] };
+		my $q = $q[$len == 32 ? 4 : 5];
+		push @id_wrong_decision, $k if ($run == 8) != ($q ne '-');
+	}
 }
 is(scalar(@bad_whole), 0, 'the whole conversion equals Math::BigInt on all ' . scalar(@all) . ' edge digests')
 	or diag "first: $all[$bad_whole[0]]";
-is(scalar(@bad_quick), 0, 'every quick answer is right (first 33, 25, 3 and 1 digits)') or diag "first: $bad_quick[0]";
+is(scalar(@bad_quick), 0, 'every quick answer is right (first 33, 25, 3 and 1 digits; an id\'s for lengths 32 and 24)')
+	or diag "first: $bad_quick[0]";
 is(scalar(@answered_near), scalar(@near),
 	'the quick method answers where eight zeros or z\'s follow the first 36 digits (' . scalar(@near) . ')');
 is(scalar(@declined_nearer), scalar(@nearer),
 	'... and declines where ten do (' . scalar(@nearer) . ')');
 ok(scalar(grep { $_->bcmp(pow36(93)) < 0 } @edge) >= 18, 'the edge digests include numbers of fewer than 94 digits');
+is(scalar(@id_wrong_decision), 0, 'an id\'s digits are answered where eight zeros or z\'s follow the digits it takes, '
+	. 'and declined where ten do (' . scalar(@id_near) . ')');
 
 # ---------------------------------------------------------------- generate
 ($rc, $out, $err) = run([$bin, 'generate']);

@@ -174,27 +174,27 @@ CREATE TEMP TABLE visit (workshop_id prefixed_id, at int);
 INSERT INTO visit SELECT id, g FROM workshop, generate_series(1, 2) g;
 CREATE INDEX ON visit (workshop_id);
 ANALYZE visit;
-SET LOCAL enable_hashjoin = off;
-SET LOCAL enable_nestloop = off;
-SELECT matches(pg_temp.plan(
-	$$SELECT count(*) FROM workshop w JOIN visit v ON v.workshop_id = w.id$$), 'Merge Join',
-	'a join on prefixed_id can be a merge join');
-SELECT is((SELECT count(*)::int FROM workshop w JOIN visit v ON v.workshop_id = w.id), 2 * (SELECT count(*)::int FROM workshop),
-          '... with every row');
-RESET enable_hashjoin;
-RESET enable_nestloop;
+-- the plan and the rows of the join of workshop and visit with one join
+-- method left (the others off, for this call only)
+CREATE FUNCTION pg_temp.join_by(method text, OUT plan text, OUT n int) LANGUAGE plpgsql AS $$
+DECLARE m text;
+BEGIN
+	FOREACH m IN ARRAY ARRAY['hashjoin', 'mergejoin', 'nestloop'] LOOP
+		PERFORM set_config('enable_' || m, (m = method)::text, true);
+	END LOOP;
+	plan := pg_temp.plan('SELECT count(*) FROM workshop w JOIN visit v ON v.workshop_id = w.id');
+	SELECT count(*) INTO n FROM workshop w JOIN visit v ON v.workshop_id = w.id;
+	FOREACH m IN ARRAY ARRAY['hashjoin', 'mergejoin', 'nestloop'] LOOP
+		PERFORM set_config('enable_' || m, 'on', true);
+	END LOOP;
+END $$;
+SELECT matches((pg_temp.join_by('mergejoin')).plan, 'Merge Join', 'a join on prefixed_id can be a merge join');
+SELECT is((pg_temp.join_by('mergejoin')).n, 2 * (SELECT count(*)::int FROM workshop), '... with every row');
 
 ------------------------------------------------------------------------
 -- the hash operator class: hash join, hash index, hash aggregation, hash partitioning
-SET LOCAL enable_mergejoin = off;
-SET LOCAL enable_nestloop = off;
-SELECT matches(pg_temp.plan(
-	$$SELECT count(*) FROM workshop w JOIN visit v ON v.workshop_id = w.id$$), 'Hash Join',
-	'a join on prefixed_id can be a hash join');
-SELECT is((SELECT count(*)::int FROM workshop w JOIN visit v ON v.workshop_id = w.id), 2 * (SELECT count(*)::int FROM workshop),
-          '... with every row');
-RESET enable_mergejoin;
-RESET enable_nestloop;
+SELECT matches((pg_temp.join_by('hashjoin')).plan, 'Hash Join', 'a join on prefixed_id can be a hash join');
+SELECT is((pg_temp.join_by('hashjoin')).n, 2 * (SELECT count(*)::int FROM workshop), '... with every row');
 CREATE INDEX visit_hash ON visit USING hash (workshop_id);
 SET LOCAL enable_seqscan = off;
 SET LOCAL enable_bitmapscan = off;
