@@ -57,6 +57,18 @@ digit_value(char c)
 	return digit_values[(unsigned char) c];
 }
 
+#ifdef __SIZEOF_INT128__
+/* w into out, most significant byte first */
+static inline void
+put_be64(uint64_t w, unsigned char *out)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	w = __builtin_bswap64(w);
+#endif
+	memcpy(out, &w, 8);
+}
+#endif
+
 size_t
 lg_prefixed_id_encode(const char *id, size_t len, size_t prefix_len,
 					  unsigned char *out)
@@ -97,7 +109,6 @@ lg_prefixed_id_encode(const char *id, size_t len, size_t prefix_len,
 	{
 		unsigned __int128 v = 0;
 		unsigned char bytes[16];
-		uint64_t	w;
 
 		/* the letter's value is its base36 digit less 10 */
 		i = 0;
@@ -119,16 +130,8 @@ lg_prefixed_id_encode(const char *id, size_t len, size_t prefix_len,
 
 			v = v * 1679616 + g;	/* 36^4 */
 		}
-		w = (uint64_t) (v >> 64);
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-		w = __builtin_bswap64(w);
-#endif
-		memcpy(bytes, &w, 8);
-		w = (uint64_t) v;
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-		w = __builtin_bswap64(w);
-#endif
-		memcpy(bytes + 8, &w, 8);
+		put_be64((uint64_t) (v >> 64), bytes);
+		put_be64((uint64_t) v, bytes + 8);
 		memcpy(out + o, bytes + 16 - bb, bb);
 		return o + bb;
 	}
