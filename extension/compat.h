@@ -381,6 +381,24 @@ lg_message_is_reserved_slots(const char *message_id)
 #define LG_ERRCODE_TRANSACTION_TIMEOUT	MAKE_SQLSTATE('2','5','P','0','4')
 
 /*
+ * Input functions may report bad input softly from PostgreSQL 16 on: with
+ * an ErrorSaveContext in fcinfo->context (pg_input_is_valid(), COPY ...
+ * ON_ERROR ignore), lg_errsave records the error there and returns, and the
+ * function returns a dummy value; otherwise, and always before 16, it
+ * raises the error.
+ */
+#if PG_VERSION_NUM >= 160000
+#include "nodes/miscnodes.h"
+#define lg_errsave(context, ...)	errsave(context, __VA_ARGS__)
+#else
+#define lg_errsave(context, ...) \
+	do { \
+		(void) (context); \
+		ereport(ERROR, __VA_ARGS__); \
+	} while (0)
+#endif
+
+/*
  * The name of the memory context of a saved plan source (plancache.c's
  * CreateCachedPlan, 14 to 18): every prepared statement, SQL or protocol,
  * named or not, has one, a child of CacheMemoryContext once saved.

@@ -121,9 +121,7 @@ check_prefix(text *prefix)
 						lg_quote_bounded(quoted, p, len,
 										 pg_mbcliplen(p, (int) Min(len, LG_QUOTE_MAX + 1),
 													  LG_QUOTE_MAX))),
-				 errdetail("%s A prefix is 1 to %d lowercase ASCII letters, digits and underscores, starting with a letter and not ending with an underscore.",
-						   lg_prefix_problem_text(problem),
-						   LG_PREFIX_MAX_LENGTH)));
+				 errdetail("%s " LG_PREFIX_RULE, lg_prefix_problem_text(problem))));
 }
 
 /* gen_prefixed_id(prefix text, length integer DEFAULT 24) returns text */

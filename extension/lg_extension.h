@@ -22,7 +22,8 @@
  *	                    its file across restarts
  *	stats_collector.c   pool_stats: the hooks that count
  *	stats_sql.c         pool_stats' SQL functions
- *	ids.c, pool_usage.c the ids' and pool visibility's SQL functions
+ *	ids.c, prefixed_id.c the ids' SQL functions and the prefixed_id type
+ *	pool_usage.c        pool visibility's SQL functions
  *	lifeguard.c         _PG_init: the wiring
  *
  * with compat.h (every difference between PostgreSQL majors) and common/

@@ -92,6 +92,7 @@ DEB_PACKAGES=(
 	"postgresql-$PG_MAJOR" "postgresql-client-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR" libpq-dev
 	"postgresql-$PG_MAJOR-pgtap" libtap-parser-sourcehandler-pgtap-perl
 	pgbouncer libssl-dev libjansson-dev libncurses-dev libkrb5-dev
+	libgcrypt20-dev nettle-dev
 	tmux valgrind procps iproute2 util-linux
 	clang libclang-rt-dev
 )

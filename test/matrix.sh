@@ -28,7 +28,7 @@
 #
 # The OpenSSL 1.1.1 check runs in a root of LG_MATRIX_OPENSSL1_SUITE
 # (default bullseye, whose libssl is 1.1.1): the client is built with
-# -Werror there and the CUID2 reference vectors are checked (no server).
+# -Werror there and the CUID2 reference vectors and core checks are run (no server).
 #
 # Every root is entered in its own mount and PID namespace (unshare), so its
 # mounts and processes cannot outlive the run; on every exit path the trap
@@ -224,10 +224,10 @@ openssl1_row() {
 	in_root "$ROOT" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${OPENSSL1_PACKAGES[@]}" >/dev/null
 	ver="$(in_root "$ROOT" bash -c "dpkg-query -W -f='\${Version}' libssl-dev")"
 	copy_tree "$ROOT"
-	log "$suite: OpenSSL $ver: the client with -Werror, the CUID2 reference vectors"
+	log "$suite: OpenSSL $ver: the client with -Werror, the CUID2 reference vectors and core checks"
 	if in_root "$ROOT" make -C /build/lifeguard/client -s WERROR=1 all > "$CACHE/$suite/openssl.log" 2>&1; then
 		b=ok
-		in_root "$ROOT" bash -c 'cd /build/lifeguard && prove test/client/cuid2_vectors.t' >> "$CACHE/$suite/openssl.log" 2>&1 && v=ok
+		in_root "$ROOT" bash -c 'cd /build/lifeguard && prove test/client/cuid2_vectors.t test/client/cuid2_digits.t' >> "$CACHE/$suite/openssl.log" 2>&1 && v=ok
 	fi
 	[ "$b" = ok ] && [ "$v" = ok ] || { tail -30 "$CACHE/$suite/openssl.log" >&2; FAILED=1; }
 	OPENSSL_LINE="$(printf 'OpenSSL %s (%s): client build %s, CUID2 reference vectors %s (%d s)' \

@@ -6,9 +6,10 @@
  *	  ids made in a C service and in the database are interchangeable.
  *
  * Generator state is per thread (thread-local storage), so no lock is
- * needed.  Randomness comes from OpenSSL's RAND_bytes.  A state remembers
- * the pid it was made for and is made again after fork(), so parent and
- * child never share a counter or fingerprint.
+ * needed; a thread's digest context is freed when the thread exits (a
+ * pthread key's destructor).  Randomness comes from OpenSSL's RAND_bytes.
+ * A state remembers the pid it was made for and is made again after
+ * fork(), so parent and child never share a counter or fingerprint.
  *
  *-------------------------------------------------------------------------
  */
@@ -29,6 +30,21 @@
 #endif
 
 static __thread lg_cuid2_state generator;
+static pthread_once_t release_once = PTHREAD_ONCE_INIT;
+static pthread_key_t release_key;
+static bool release_key_made = false;
+
+static void
+release_generator(void *state)
+{
+	lg_cuid2_release(state);
+}
+
+static void
+make_release_key(void)
+{
+	release_key_made = pthread_key_create(&release_key, release_generator) == 0;
+}
 
 static bool
 client_random(void *buf, size_t len)
@@ -79,6 +95,9 @@ get_generator(lg_cuid2_state **out, lg_error *err)
 			generator.initialized = false;
 			return core_error(st, err);
 		}
+		pthread_once(&release_once, make_release_key);
+		if (release_key_made)
+			pthread_setspecific(release_key, &generator);
 	}
 	*out = &generator;
 	return LG_OK;

@@ -11,7 +11,7 @@
 # the views, comments, grants and SQL functions the two editions share.  A
 # statement of sql/parts is left out when it defines a C function
 # ('MODULE_PATHNAME') or names a C function that the portable edition does
-# not define (pooling_audit and its kin).
+# not define (pooling_audit and its kin) or a base type (prefixed_id).
 #
 # Statements become CREATE OR REPLACE, so that running the script again
 # (the same version, or a newer one) replaces what is there.  They are run
@@ -60,6 +60,12 @@ c_functions=$(split_statements $parts_files | tr '\036' '\035' | awk 'BEGIN { RS
 portable_functions=$(split_statements $portable_files | tr '\036' '\035' | awk 'BEGIN { RS = "\035" }
 	match($0, /CREATE FUNCTION [a-z_0-9]+\(/) { print substr($0, RSTART + 16, RLENGTH - 17) }')
 c_only=$(printf '%s\n' $c_functions | grep -vxF "$(printf '%s\n' $portable_functions)" || true)
+# base types (CREATE TYPE name (INPUT = ...)) have C input and output
+# functions: every statement that names one (its shell, casts, operators,
+# operator classes, functions of it) is left out too
+c_types=$(split_statements $parts_files | tr '\036' '\035' | awk 'BEGIN { RS = "\035" }
+	match($0, /CREATE TYPE [a-z_0-9]+ \(/) { print substr($0, RSTART + 12, RLENGTH - 14) }')
+c_only="$c_only $c_types"
 
 
 cat <<HEADER

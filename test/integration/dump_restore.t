@@ -4,7 +4,8 @@
 # restored database must have the same rows, the same extension (member by
 # member, with a privilege the user granted on one of its functions), no
 # configuration tables, and a working DEFAULT gen_prefixed_id('ws'), view
-# over pool_usage and functions that call the extension.  pg_dump,
+# over pool_usage and functions that call the extension; and a table keyed
+# by the prefixed_id type, with its rows, order, DEFAULT and indexes.  pg_dump,
 # pg_restore and psql are those of the server's major (the harness copies
 # them into its private bin directory, LG_BINDIR).
 use strict;
@@ -14,7 +15,8 @@ use FindBin;
 use lib $FindBin::Bin;
 use File::Temp qw(tempdir);
 use LG qw(psql run_cmd control);
-use LGExtension qw(same_members create_dependents check_dependents);
+use LGExtension qw(same_members create_dependents check_dependents create_prefixed_dependents
+	check_prefixed_dependents);
 
 my $current = control()->{default_version};
 my $bindir = $ENV{LG_BINDIR} or die "LG_BINDIR is not set (run through test/harness.sh)\n";
@@ -36,8 +38,10 @@ for my $schema ('', 'ids') {
 	psql($schema ? "CREATE SCHEMA $schema; CREATE EXTENSION lifeguard SCHEMA $schema" : 'CREATE EXTENSION lifeguard',
 		%src);
 	create_dependents($schema, %src);
+	create_prefixed_dependents($schema, %src);
 	psql("GRANT EXECUTE ON FUNCTION ${s}pooling_audit_reset() TO lg_dump_operator", %src);
 	my $rows = psql('SELECT id, name FROM workspace ORDER BY id', %src);
+	my $accounts = psql('SELECT id::text, workspace::text, name FROM account ORDER BY 1', %src);
 
 	for my $format ('custom', 'plain') {
 		my $name = "extension in $where, $format format";
@@ -63,11 +67,14 @@ for my $schema ('', 'ids') {
 			|| coalesce(extconfig::regclass[]::text, 'none') FROM pg_extension WHERE extname = 'lifeguard'}, %dst),
 			"$current in $where, configuration tables none", "$name: the extension, no configuration tables");
 		is(psql('SELECT id, name FROM workspace ORDER BY id', %dst), $rows, "$name: the rows");
+		is(psql('SELECT id::text, workspace::text, name FROM account ORDER BY 1', %dst), $accounts,
+			"$name: the rows keyed by prefixed_id");
 		same_members("$name: the extension is the dumped one, member by member",
 			{%src, label => 'dumped'}, {%dst, label => 'restored'});
 		is(psql("SELECT has_function_privilege('lg_dump_operator', '${s}pooling_audit_reset()', 'EXECUTE')", %dst),
 			't', "$name: the privilege granted on pooling_audit_reset()");
 		check_dependents($name, $schema, %dst);
+		check_prefixed_dependents($name, $schema, %dst);
 		psql("DROP DATABASE $dst{db}", db => 'postgres');
 	}
 	psql("DROP DATABASE $src{db}", db => 'postgres');

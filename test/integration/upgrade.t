@@ -6,14 +6,16 @@
 # updated extension must be exactly a fresh CREATE EXTENSION lifeguard:
 # every member object, its definition, privileges and comments (a release
 # that changes the install script but forgets the upgrade script fails here,
-# with a diff).
+# with a diff).  The types a release adds (such as prefixed_id) work in the
+# updated database: a table keyed by one, filled from the old table's ids.
 use strict;
 use warnings;
 use Test::More;
 use FindBin;
 use lib $FindBin::Bin;
 use LG qw(psql control);
-use LGExtension qw(members members_sql same_members create_dependents check_dependents);
+use LGExtension qw(members members_sql same_members create_dependents check_dependents
+	create_prefixed_dependents check_prefixed_dependents);
 
 my $current = control()->{default_version};
 my @old = sort map { m{/lifeguard--((?:(?!--)[^/])+)\.sql$} ? $1 : () }
@@ -58,13 +60,16 @@ for my $c (@clusters) {
 			"$name: ALTER EXTENSION lifeguard UPDATE reaches $current");
 		is(psql('SELECT id, name FROM workspace ORDER BY id', %db), $rows, "$name: the table's rows are unchanged");
 		check_dependents($name, '', %db);
+		create_prefixed_dependents('', %db);
+		check_prefixed_dependents($name, '', %db);
 		same_members("$name: the updated extension is a fresh CREATE EXTENSION lifeguard, object for object",
 			{%db, label => "updated from $from"}, {%fresh, label => 'fresh install'});
 		psql("DROP DATABASE $db{db}", port => $port, db => 'postgres');
 	}
 
 	# the comparison sees what an upgrade script can get wrong: each change,
-	# made to the fresh database and rolled back, is a difference
+	# made to the fresh database and rolled back, is a difference (a fact
+	# that appears, changes or goes)
 	my $baseline = members(%fresh);
 	for my $change (
 		['a privilege', 'REVOKE EXECUTE ON FUNCTION gen_cuid2(integer) FROM PUBLIC', qr/gen_cuid2.*privileges/],
@@ -73,14 +78,19 @@ for my $c (@clusters) {
 		['a view', 'CREATE OR REPLACE VIEW pool_usage AS SELECT *, 1 AS extra FROM pool_usage()', qr/pool_usage \| column \d+: extra/],
 		['a missing function', 'ALTER EXTENSION lifeguard DROP FUNCTION cuid2_hash(text); DROP FUNCTION cuid2_hash(text)',
 			qr/extension \| members/],
+		['an operator', 'ALTER OPERATOR = (prefixed_id, prefixed_id) SET (JOIN = scalarltjoinsel)', qr/=\(\S*prefixed_id,\S*prefixed_id\) \| operator: .*join scalarltjoinsel/],
+		['an operator class', 'ALTER OPERATOR FAMILY prefixed_id_ops USING btree DROP FUNCTION 2 (prefixed_id, prefixed_id)',
+			qr/prefixed_id_ops for access method btree \| support 2: \S*prefixed_id_sortsupport/],
+		['a cast', 'ALTER EXTENSION lifeguard DROP CAST (varchar AS prefixed_id); DROP CAST (varchar AS prefixed_id)', qr/extension \| members/],
 	) {
 		my ($what, $sql, $shows) = @$change;
 		my $changed = psql("BEGIN; $sql; " . members_sql() . ' ROLLBACK;', %fresh) . "\n";
 		isnt($changed, $baseline, "$cluster: the comparison sees $what");
 		my %base = map { $_ => 1 } split /\n/, $baseline;
-		my @new = grep { !$base{$_} } split /\n/, $changed;
-		ok(scalar(grep { /$shows/ } @new), "$cluster: ... and names it")
-			or diag(join "\n", @new);
+		my %now = map { $_ => 1 } split /\n/, $changed;
+		my @diff = ((grep { !$base{$_} } split /\n/, $changed), (grep { !$now{$_} } split /\n/, $baseline));
+		ok(scalar(grep { /$shows/ } @diff), "$cluster: ... and names it")
+			or diag(join "\n", @diff);
 	}
 	is(members(%fresh), $baseline, "$cluster: (the changes were rolled back)");
 	psql("DROP DATABASE $fresh{db}", port => $port, db => 'postgres');

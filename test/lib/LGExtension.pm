@@ -3,7 +3,11 @@
 #   members(%conn)           the lifeguard extension of one database as
 #                            text: the extension's own settings and, for
 #                            every member object, its definition, privileges
-#                            (current and initial), columns and comments
+#                            (current and initial), columns and comments;
+#                            a type's representation, an operator's
+#                            function and properties, a cast's function and
+#                            context, an operator class's operators and
+#                            support functions
 #   members_sql()            the query members() runs, for a caller that
 #                            runs it inside a transaction of its own
 #   same_members($name, \%a, \%b)
@@ -17,6 +21,11 @@
 #                            that call the extension), with five rows
 #   check_dependents($name, $schema, %conn)
 #                            tests that those objects still work
+#   create_prefixed_dependents($schema, %conn), check_prefixed_dependents(...)
+#                            the same for the prefixed_id type (since the
+#                            release that added it): a table keyed by it
+#                            with a DEFAULT, a hash index and a view, filled
+#                            from the workspace ids
 #
 # %conn is what LG::psql takes (port, db).
 package LGExtension;
@@ -28,7 +37,8 @@ use File::Temp ();
 use Test::More;
 use LG qw(psql psql_err run_cmd);
 
-our @EXPORT_OK = qw(members members_sql same_members create_dependents check_dependents);
+our @EXPORT_OK = qw(members members_sql same_members create_dependents check_dependents
+	create_prefixed_dependents check_prefixed_dependents);
 
 # One line per fact, "object | fact: value", sorted.  Functions are compared
 # both by pg_get_functiondef and fact by fact (so a diff names the fact);
@@ -48,6 +58,12 @@ WITH ext AS (
 	SELECT m.name, c.* FROM member m JOIN pg_class c ON m.classid = 'pg_class'::regclass AND c.oid = m.objid
 ), typ AS (
 	SELECT m.name, t.* FROM member m JOIN pg_type t ON m.classid = 'pg_type'::regclass AND t.oid = m.objid
+), opr AS (
+	SELECT m.name, o.* FROM member m JOIN pg_operator o ON m.classid = 'pg_operator'::regclass AND o.oid = m.objid
+), cst AS (
+	SELECT m.name, c.* FROM member m JOIN pg_cast c ON m.classid = 'pg_cast'::regclass AND c.oid = m.objid
+), opc AS (
+	SELECT m.name, c.* FROM member m JOIN pg_opclass c ON m.classid = 'pg_opclass'::regclass AND c.oid = m.objid
 ), facts(name, k, v) AS (
 	SELECT 'extension', 'version', extversion FROM ext
 	UNION ALL SELECT 'extension', 'schema', extnamespace::regnamespace::text FROM ext
@@ -89,6 +105,17 @@ WITH ext AS (
 		FROM typ t JOIN pg_attribute a ON a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped
 	UNION ALL SELECT t.name, 'labels', string_agg(e.enumlabel::text, ', ' ORDER BY e.enumsortorder)
 		FROM typ t JOIN pg_enum e ON e.enumtypid = t.oid GROUP BY t.name
+	UNION ALL SELECT name, 'representation', format('length %s, alignment %s, storage %s, category %s, preferred %s, collatable %s, io %s %s %s %s',
+		typlen, typalign, typstorage, typcategory, typispreferred, typcollation <> 0, typinput, typoutput, typreceive, typsend)
+		FROM typ WHERE typtype = 'b'
+	-- operators, casts and operator classes
+	UNION ALL SELECT name, 'operator', format('%s, commutator %s, negator %s, restrict %s, join %s, merges %s, hashes %s',
+		oprcode, oprcom::regoperator, oprnegate::regoperator, oprrest, oprjoin, oprcanmerge, oprcanhash) FROM opr
+	UNION ALL SELECT name, 'cast', format('function %s, context %s, method %s', castfunc::regprocedure, castcontext, castmethod) FROM cst
+	UNION ALL SELECT name, 'operator class', format('type %s, default %s, family %s', opcintype::regtype, opcdefault,
+		(SELECT opfname FROM pg_opfamily WHERE oid = opcfamily)) FROM opc
+	UNION ALL SELECT c.name, 'member ' || a.amopstrategy, a.amopopr::regoperator::text FROM opc c JOIN pg_amop a ON a.amopfamily = c.opcfamily
+	UNION ALL SELECT c.name, 'support ' || p.amprocnum, p.amproc::regprocedure::text FROM opc c JOIN pg_amproc p ON p.amprocfamily = c.opcfamily
 )
 SELECT string_agg(name || ' | ' || k || ': ' || coalesce(v, 'NULL'), E'\n' ORDER BY name, k, v) FROM facts;
 SQL
@@ -163,6 +190,45 @@ sub check_dependents {
 		"$name: the index on prefixed_id_prefix(id) is used");
 	ok(psql(q{SELECT connections >= 1 FROM my_pools WHERE database = current_database() AND application_name = 'psql'},
 		%conn) =~ /^t/, "$name: the view over pool_usage");
+}
+
+# the prefixed_id type's operators are found through the search_path
+sub _in_schema { my ($schema, $sql) = @_; return ($schema ? "SET search_path = public, $schema; " : '') . $sql }
+
+sub create_prefixed_dependents {
+	my ($schema, %conn) = @_;
+	my $s = $schema ? "$schema." : '';
+	psql(_in_schema($schema, <<"SQL"), %conn);
+CREATE TABLE account (
+	id ${s}prefixed_id PRIMARY KEY DEFAULT ${s}gen_prefixed_id('acct'),
+	workspace ${s}prefixed_id NOT NULL,
+	name text
+);
+CREATE INDEX account_workspace_hash ON account USING hash (workspace);
+INSERT INTO account (workspace, name) SELECT id, 'a' || name FROM workspace;
+CREATE VIEW account_names AS
+	SELECT a.id::text AS id, w.name FROM account a JOIN workspace w ON w.id::${s}prefixed_id = a.workspace;
+SQL
+}
+
+sub check_prefixed_dependents {
+	my ($name, $schema, %conn) = @_;
+	my $in = sub { _in_schema($schema, $_[0]) };
+	is(psql($in->(q{SELECT count(*) >= 5 AND count(*) = count(w.id) FROM account a
+		LEFT JOIN workspace w ON w.id = a.workspace::text AND a.name = 'a' || w.name}), %conn),
+		't', "$name: the prefixed_id rows made before are there, each with its workspace");
+	like(psql($in->(q{INSERT INTO account (workspace, name) SELECT id, 'new' FROM workspace LIMIT 1 RETURNING id}), %conn),
+		qr/^acct_[a-z][0-9a-z]{23}$/, "$name: DEFAULT gen_prefixed_id('acct') fills a prefixed_id column");
+	is(psql($in->(q{SELECT array_agg(id ORDER BY id)::text[] = array_agg(id::text ORDER BY id::text COLLATE "C") FROM account}), %conn),
+		't', "$name: prefixed_id sorts as its text");
+	like(psql($in->(q{SET enable_seqscan = off; SET enable_bitmapscan = off;
+		EXPLAIN (COSTS OFF) SELECT name FROM account WHERE id = 'acct_abc'}), %conn), qr/Index Scan using account_pkey/,
+		"$name: the prefixed_id primary key is used");
+	like(psql($in->(q{SET enable_seqscan = off; SET enable_bitmapscan = off;
+		EXPLAIN (COSTS OFF) SELECT name FROM account WHERE workspace = 'ws_abc'}), %conn), qr/Index Scan using account_workspace_hash/,
+		"$name: the hash index on prefixed_id is used");
+	is(psql(q{SELECT count(*) FILTER (WHERE id LIKE 'acct\_%') = (SELECT count(*) FROM account) FROM account_names}, %conn),
+		't', "$name: the view over prefixed_id columns");
 }
 
 1;
