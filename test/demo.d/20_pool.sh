@@ -7,11 +7,13 @@
 # pool_capacity() that does not fit.  Everything it made is removed at the end.
 set -euo pipefail
 
-printf '\n\033[1m== Pool visibility: pool_usage, pool_headroom(), pool_capacity()\033[0m\n\n'
+printf '\n\033[1m== Pool visibility: pool_usage, pool_headroom(), pool_capacity(), pool_stats\033[0m\n\n'
 
 psql -X -q -v ON_ERROR_STOP=1 --pset=pager=off <<'SQL'
 \o /dev/null
+SELECT pool_stats_reset();
 CREATE ROLE shop LOGIN CONNECTION LIMIT 40;
+CREATE ROLE shop_cron LOGIN CONNECTION LIMIT 1;
 CREATE TABLE demo_orders (id int PRIMARY KEY, status text);
 INSERT INTO demo_orders VALUES (1, 'new'), (2, 'new');
 GRANT ALL ON demo_orders TO shop;
@@ -67,17 +69,45 @@ SELECT * FROM pool_capacity(3, 20, 'shop');
 \set ECHO none
 
 \o /dev/null
+-- nightly-cron, as role shop_cron (CONNECTION LIMIT 1): its second and third connections are refused
+SELECT dblink_connect('cron1', format('host=127.0.0.1 port=%s dbname=%s user=shop_cron application_name=nightly-cron',
+                                      current_setting('port'), current_database()));
+DO $$
+BEGIN
+	FOR i IN 1..2 LOOP
+		BEGIN
+			PERFORM dblink_connect('cron_extra', format('host=127.0.0.1 port=%s dbname=%s user=shop_cron application_name=nightly-cron',
+			                                            current_setting('port'), current_database()));
+		EXCEPTION WHEN OTHERS THEN
+			NULL;
+		END;
+	END LOOP;
+END $$;
+SELECT pg_sleep(0.5);
+\o
+\echo
+\echo '-- what each pool did since the reset: peak, sessions, refusals (pool_stats; docs/pool-stats.md)'
+\set ECHO queries
+SELECT application_name, role, connections, peak_connections AS peak, sessions_opened AS opened,
+       refused_role_limit AS refused_role_limit, commits
+  FROM pool_stats
+ WHERE role IN ('shop', 'shop_cron')
+ ORDER BY application_name;
+\set ECHO none
+
+\o /dev/null
 SELECT dblink_cancel_query('billing1');
 SELECT dblink_exec('checkout5', 'ROLLBACK');
 SELECT dblink_disconnect(c) FROM unnest(dblink_get_connections()) c;
 DO $$
 BEGIN
 	FOR i IN 1..200 LOOP
-		EXIT WHEN NOT EXISTS (SELECT FROM pg_stat_activity WHERE usename = 'shop');
+		EXIT WHEN NOT EXISTS (SELECT FROM pg_stat_activity WHERE usename IN ('shop', 'shop_cron'));
 		PERFORM pg_sleep(0.05);
 		PERFORM pg_stat_clear_snapshot();
 	END LOOP;
 END $$;
 DROP TABLE demo_orders;
 DROP ROLE shop;
+DROP ROLE shop_cron;
 SQL
