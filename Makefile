@@ -28,7 +28,7 @@ include version.mk
 EXTVERSION   = $(LG_VERSION)
 
 MODULE_big   = lifeguard
-OBJS         = $(patsubst %.c,%.o,$(sort $(wildcard extension/*.c))) common/audit_prefilter.o common/clients.o common/cuid2.o common/hazards.o common/quote.o
+OBJS         = $(patsubst %.c,%.o,$(sort $(wildcard extension/*.c))) common/appname.o common/audit_prefilter.o common/clients.o common/cuid2.o common/hazards.o common/quote.o
 DATA_built   = sql/$(EXTENSION)--$(EXTVERSION).sql
 DATA         = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*--*.sql))
 DOCS         = README.md

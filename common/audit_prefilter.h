@@ -18,7 +18,8 @@
 /*
  * Might the statement at text + location (len bytes; 0: to the end of the
  * NUL-terminated text; location < 0: the whole text) call set_config or an
- * advisory lock function?  False only when it certainly does not.
+ * advisory lock function?  False only when it certainly does not: its text
+ * names neither before its last "(" (a call is written name(...)).
  */
 extern bool lg_audit_text_may_call(const char *text, int location, int len);
 

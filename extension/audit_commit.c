@@ -46,7 +46,9 @@
  * reported again.
  *
  * Cost: with lifeguard.enforce = off the callback returns at its first
- * test and the statement hooks make one test (lg_audit_commit_statement).
+ * test and the statement hooks make one test (lg_audit_commit_statement);
+ * the checks are kept out of line (pg_noinline), so that the callback's
+ * early return does not pay for their stack frame.
  * Under enforcement each commit walks the parameters with stacked values,
  * takes the lock-partition locks (in shared mode) of the partitions in
  * which this backend holds locks to list its advisory locks, walks
@@ -411,7 +413,7 @@ check_protocol_statements(LocalTransactionId lxid, int flags)
  * XACT_EVENT_PRE_COMMIT and XACT_EVENT_PRE_PREPARE with enforcement off:
  * record the named protocol statements the transaction made.
  */
-static void
+pg_noinline static void
 record_check(void)
 {
 	LocalTransactionId lxid = LG_MY_LXID;
@@ -424,7 +426,7 @@ record_check(void)
 }
 
 /* XACT_EVENT_PRE_COMMIT and XACT_EVENT_PRE_PREPARE under enforcement */
-static void
+pg_noinline static void
 backstop_check(void)
 {
 	LocalTransactionId lxid = LG_MY_LXID;
@@ -521,7 +523,7 @@ backstop_check(void)
  * the statement hooks saw this transaction (current_lxid is only then
  * the baseline's): otherwise nothing is known about what it added.
  */
-static void
+pg_noinline static void
 backstop_abort(void)
 {
 	LgHeldLocks	now = {0, 0, NULL};

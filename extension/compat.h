@@ -325,6 +325,62 @@ lg_foreach_stacked_guc(lg_guc_fn fn, void *arg)
 }
 
 /*
+ * The server's major version, which a file lifeguard keeps in the data
+ * directory records (a file of another major is not read).
+ */
+#define LG_PG_MAJOR		(PG_VERSION_NUM / 100)
+
+/*
+ * This backend's index among the PGPROCs, for shared arrays with one entry
+ * per backend: MyProcNumber from PostgreSQL 17 on, MyProc->pgprocno before.
+ */
+#if PG_VERSION_NUM >= 170000
+#define LG_MY_PROC_NUMBER	((int) MyProcNumber)
+#else
+#define LG_MY_PROC_NUMBER	(MyProc->pgprocno)
+#endif
+
+/*
+ * The number of processes that have a PGPROC and may be client backends,
+ * for sizing such an array: MaxBackends, which is set before
+ * shmem_request_hook runs (15 and later).  Before 15, shared memory is
+ * requested from _PG_init, before MaxBackends is computed, so the same sum
+ * is made from the settings.
+ */
+#if PG_VERSION_NUM >= 150000
+#define lg_max_backends()	MaxBackends
+#else
+#include "postmaster/autovacuum.h"
+#include "replication/walsender.h"
+#define lg_max_backends() \
+	(MaxConnections + autovacuum_max_workers + 1 + max_worker_processes + \
+	 max_wal_senders)
+#endif
+
+/*
+ * The untranslated message (ErrorData.message_id) of a refusal because the
+ * remaining connection slots are reserved: one message before PostgreSQL
+ * 16, then one for superuser_reserved_connections and one for the new
+ * reserved_connections (pg_use_reserved_connections).
+ */
+static inline bool
+lg_message_is_reserved_slots(const char *message_id)
+{
+#if PG_VERSION_NUM >= 160000
+	return strcmp(message_id, "remaining connection slots are reserved for roles with the %s attribute") == 0 ||
+		strcmp(message_id, "remaining connection slots are reserved for roles with privileges of the \"%s\" role") == 0;
+#else
+	return strcmp(message_id, "remaining connection slots are reserved for non-replication superuser connections") == 0;
+#endif
+}
+
+/*
+ * SQLSTATE 25P04, the FATAL of transaction_timeout, which PostgreSQL 17
+ * added; never raised before (the code is the same on every major).
+ */
+#define LG_ERRCODE_TRANSACTION_TIMEOUT	MAKE_SQLSTATE('2','5','P','0','4')
+
+/*
  * The name of the memory context of a saved plan source (plancache.c's
  * CreateCachedPlan, 14 to 18): every prepared statement, SQL or protocol,
  * named or not, has one, a child of CacheMemoryContext once saved.

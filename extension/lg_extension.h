@@ -17,6 +17,11 @@
  *	audit_statements.c  the statement detectors (hooks)
  *	audit_failures.c    the failures a pooler causes (log hook)
  *	audit_sql.c         the audit's SQL functions
+ *	stats_refusals.c    pool_stats: refusals of processes without a PGPROC
+ *	stats_table.c       pool_stats: the shared table, the backends' slots,
+ *	                    its file across restarts
+ *	stats_collector.c   pool_stats: the hooks that count
+ *	stats_sql.c         pool_stats' SQL functions
  *	ids.c, pool_usage.c the ids' and pool visibility's SQL functions
  *	lifeguard.c         _PG_init: the wiring
  *

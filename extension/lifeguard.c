@@ -24,6 +24,8 @@
 #include "audit_table.h"
 #include "compat.h"
 #include "settings.h"
+#include "stats_collector.h"
+#include "stats_table.h"
 
 PG_MODULE_MAGIC;
 
@@ -36,9 +38,11 @@ _PG_init(void)
 	lg_settings_define(process_shared_preload_libraries_in_progress);
 	lg_reserve_guc_prefix("lifeguard");
 
-	/* the audit's shared table exists only when preloading */
+	/* the shared tables exist only when preloading */
 	if (lg_preloaded)
 		lg_audit_table_request();
+	if (lg_preloaded && lg_stats_enabled)
+		lg_stats_table_request();
 
 	/*
 	 * The hooks, preloaded or not: enforcement works in any session that
@@ -48,4 +52,6 @@ _PG_init(void)
 	lg_audit_commit_install();
 	if (lg_preloaded)
 		lg_audit_failures_install();
+	if (lg_preloaded && lg_stats_enabled)
+		lg_stats_collector_install();
 }

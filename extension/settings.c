@@ -24,6 +24,9 @@
 bool		lg_preloaded = false;
 bool		lg_audit_enabled = true;
 int			lg_audit_max_entries = 1000;
+bool		lg_stats_enabled = true;
+int			lg_stats_max_entries = 1000;
+bool		lg_stats_save = true;
 int			lg_enforce = LG_ENFORCE_OFF;
 int			lg_protocol_prepared = LG_PROTOCOL_PREPARED_HAZARD;
 
@@ -154,6 +157,38 @@ lg_settings_define(bool preloading)
 								PGC_POSTMASTER,
 								0,
 								NULL, NULL, NULL);
+
+	/* the connection statistics (pool_stats): all need preloading */
+	if (preloading)
+	{
+		DefineCustomBoolVariable("lifeguard.stats",
+								 "Collects connection statistics per database, role and application_name.",
+								 "See the view pool_stats; off leaves out their shared memory and hooks.",
+								 &lg_stats_enabled,
+								 true,
+								 PGC_POSTMASTER,
+								 0,
+								 NULL, NULL, NULL);
+		DefineCustomIntVariable("lifeguard.stats_max_entries",
+								"Maximum number of rows kept by pool_stats.",
+								"A row is one (database, role, application_name); "
+								"what new rows beyond this count goes to one overflow row.",
+								&lg_stats_max_entries,
+								1000,
+								10,
+								100000,
+								PGC_POSTMASTER,
+								0,
+								NULL, NULL, NULL);
+		DefineCustomBoolVariable("lifeguard.stats_save",
+								 "Saves pool_stats across server shutdowns.",
+								 "Written to pg_stat/lifeguard_pool_stats.stat at a clean shutdown and read at start.",
+								 &lg_stats_save,
+								 true,
+								 PGC_SIGHUP,
+								 0,
+								 NULL, NULL, NULL);
+	}
 
 	DefineCustomEnumVariable("lifeguard.enforce",
 							 "What to do with a statement that breaks under transaction pooling.",

@@ -33,6 +33,14 @@ extern bool lg_preloaded;
 extern bool lg_audit_enabled;
 extern int	lg_audit_max_entries;
 
+/*
+ * lifeguard.stats, lifeguard.stats_max_entries, lifeguard.stats_save: the
+ * connection statistics behind pool_stats (defined only when preloading)
+ */
+extern bool lg_stats_enabled;
+extern int	lg_stats_max_entries;
+extern bool lg_stats_save;
+
 /* lifeguard.enforce (an LgEnforce) */
 extern int	lg_enforce;
 

@@ -16,9 +16,10 @@
  * and stmt_len would), and the rest is the text.  Besides memory errors
  * (the scan must never read outside the statement it is given), the
  * harness checks the prefilter against a plain search: whenever the
- * statement contains "advisory", "set_config" or "U&" in any ASCII case,
- * the prefilter must say the statement may call one (a false negative
- * would let a hazard through unseen).
+ * statement contains "advisory", "set_config" or "U&" in any ASCII case
+ * before its last "(" (a call is written name(...), so nothing after the
+ * last "(" can be a called name), the prefilter must say the statement may
+ * call one (a false negative would let a hazard through unseen).
  *
  * No shared state.
  *
@@ -86,6 +87,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	s = text + (location < 0 ? 0 : location);
 	n = (location >= 0 && len > 0) ? len : (int) strlen(s);
+	/* what comes before the last "(" */
+	while (n > 0 && s[n - 1] != '(')
+		n--;
+	if (n > 0)
+		n--;
 	if (!lg_audit_text_may_call(text, location, len) &&
 		(contains(s, n, "advisory") || contains(s, n, "set_config") ||
 		 contains(s, n, "u&")))

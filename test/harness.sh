@@ -91,7 +91,7 @@ DEB_PACKAGES=(
 	build-essential pkg-config
 	"postgresql-$PG_MAJOR" "postgresql-client-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR" libpq-dev
 	"postgresql-$PG_MAJOR-pgtap" libtap-parser-sourcehandler-pgtap-perl
-	pgbouncer libssl-dev libjansson-dev libncurses-dev
+	pgbouncer libssl-dev libjansson-dev libncurses-dev libkrb5-dev
 	tmux valgrind procps iproute2 util-linux
 	clang libclang-rt-dev
 )
@@ -533,9 +533,12 @@ cmd_matrix() {
 	build_client_clang
 	matrix_result build ok
 	local failed=0 tap counts
-	# the client tests that need no node, and the layering and exports of
-	# what this major built
-	mapfile -t tap < <(collect_no_node test/client .t; echo "$LG_ROOT/test/integration/layers.t")
+	# the client tests that need no node, the layering and exports of what
+	# this major built, and pool_stats' tests with real peers (PgBouncer,
+	# pgbench, clusters of their own), whose figures must be the same on
+	# every major
+	mapfile -t tap < <(collect_no_node test/client .t; echo "$LG_ROOT/test/integration/layers.t";
+		printf '%s\n' "$LG_ROOT"/test/integration/pool_stats_*.t)
 	log "pgTAP tests (pg_prove), preloaded cluster and without preloading"
 	local p1 p2 rc1=0 rc2=0
 	p1="$(pgtap_counted "$LG_TMP/pgtap.log")" || rc1=1
