@@ -242,14 +242,17 @@ stats_emit_log(ErrorData *edata)
 
 /* ---- transactions ---- */
 
-/* transactions from now on belong to the application in app */
-static void
-set_xact_application(const char *app)
+/*
+ * Transactions from now on belong to the application in app (a string of
+ * the GUC machinery; key_app_ptr is the one the current row was made of:
+ * the same pointer is the same string, as a new value is always allocated
+ * before the old one is freed).
+ */
+pg_noinline static void
+change_xact_application(const char *app)
 {
 	char		base[NAMEDATALEN];
 
-	if (likely(app == key_app_ptr))
-		return;
 	key_app_ptr = app;
 	lg_appname_base(app ? app : "", base, NAMEDATALEN);
 	if (strcmp(base, xact_key.application) == 0)
@@ -259,15 +262,24 @@ set_xact_application(const char *app)
 	lg_stats_xact_rekey(&xact_key);
 }
 
-/* the errors counted since the last transaction, into x */
-static void
-take_errors(LgStatsXact *x)
+static inline void
+set_xact_application(const char *app)
 {
-	if (likely(!errors_pending))
-		return;
-	memcpy(x->errors, pending_errors, sizeof(x->errors));
+	if (unlikely(app != key_app_ptr))
+		change_xact_application(app);
+}
+
+/* the errors counted since the last transaction go to its row */
+pg_noinline static void
+flush_errors(void)
+{
+	LgStatsXact x;
+
+	memset(&x, 0, sizeof(x));
+	memcpy(x.errors, pending_errors, sizeof(x.errors));
 	memset(pending_errors, 0, sizeof(pending_errors));
 	errors_pending = false;
+	lg_stats_xact_add(&x);
 }
 
 /* is the session idle in a transaction block (not an aborted one)? */
@@ -279,72 +291,53 @@ final_idle(TimestampTz now, BackendState state)
 	return Max(now - MyBEEntry->st_state_start_timestamp, 0);
 }
 
-static void
-end_transaction(bool commit)
+/*
+ * The application_name the transaction started with, when it changed it:
+ * the bottom of the GUC stack holds the value from before its first SET.
+ */
+static inline const char *
+application_at_start(void)
 {
-	uint64		this_xact = xact_seq++;
-	TimestampTz stop = GetCurrentTransactionStopTimestamp();
-	int64		t = Max(stop - GetCurrentTransactionStartTimestamp(), 0);
-	const char *app = application_name;
-	const char *start_app = app;
-	bool		handoff = false;
-	int64		idle = 0;
+	GucStack   *s = appconf->stack;
+
+	while (s->prev)
+		s = s->prev;
+	return s->prior.val.stringval;
+}
+
+/*
+ * A committed transaction that changed application_name and did nothing
+ * but SET (no snapshot, no xid, no other utility statement) is a handoff
+ * to the new name.
+ */
+static inline bool
+is_handoff(const char *start_app, const char *app, uint64 this_xact)
+{
+	return strcmp(start_app ? start_app : "", app ? app : "") != 0 &&
+		other_seq != this_xact && !FirstSnapshotSet &&
+		!TransactionIdIsValid(GetTopTransactionIdIfAny());
+}
+
+pg_noinline static void
+count_handoff(const char *app)
+{
 	LgStatsXact x;
 
-	lingering = false;
-
-	/*
-	 * The application the transaction started with: before its first SET
-	 * of application_name, the bottom of the GUC stack holds it.  A
-	 * transaction that changed it and did nothing but SET (no snapshot, no
-	 * xid, no other utility statement) is a handoff to the new one.
-	 */
-	if (unlikely(appconf != NULL && appconf->stack != NULL))
-	{
-		GucStack   *s = appconf->stack;
-
-		while (s->prev)
-			s = s->prev;
-		start_app = s->prior.val.stringval;
-		if (strcmp(start_app ? start_app : "", app ? app : "") != 0)
-			handoff = commit && other_seq != this_xact && !FirstSnapshotSet &&
-				!TransactionIdIsValid(GetTopTransactionIdIfAny());
-	}
-	set_xact_application(handoff ? app : start_app);
-
+	set_xact_application(app);
 	memset(&x, 0, sizeof(x));
-	if (unlikely(handoff))
-	{
-		x.handoffs = 1;
-		lg_stats_xact_add(&x);
-		return;
-	}
-
-	if (begin_seq == this_xact)
-		idle = pgStatTransactionIdleTime - idle_at_begin;
-	/* ended while idle in a transaction: its session is ending */
-	if (!commit)
-		idle += final_idle(stop, STATE_IDLEINTRANSACTION);
-	idle = Min(Max(idle, 0), t);
-
-	if (commit)
-		x.commits = 1;
-	else
-		x.rollbacks = 1;
-	x.transaction_time = t;
-	x.idle_in_transaction_time = idle;
-	x.active_time = t - idle;
-	x.longest_transaction = t;
-	x.longest_idle_in_transaction = idle;
-	take_errors(&x);
+	x.handoffs = 1;
 	lg_stats_xact_add(&x);
+}
 
-	/*
-	 * An error in a transaction block: the block stays, aborted, until the
-	 * client ends it (a COMMIT, ROLLBACK or PREPARE seen in this
-	 * transaction means it is ending now).
-	 */
-	if (!commit && begin_seq == this_xact && end_seq != this_xact &&
+/*
+ * An error in a transaction block: the block stays, aborted, until the
+ * client ends it (a COMMIT, ROLLBACK or PREPARE seen in this transaction
+ * means it is ending now).
+ */
+pg_noinline static void
+note_aborted_block(uint64 this_xact, TimestampTz stop, int64 t, int64 idle)
+{
+	if (begin_seq == this_xact && end_seq != this_xact &&
 		!proc_exit_inprogress && TransactionBlockStatusCode() == 'T')
 	{
 		lingering = true;
@@ -353,7 +346,50 @@ end_transaction(bool commit)
 		lingering_time = t;
 		lingering_idle = idle;
 	}
-	begin_chained_block();
+}
+
+/*
+ * A transaction ended (commit or abort): count it in this backend's slot,
+ * without a lock.  Out of line, so that the transaction callback's other
+ * events do not pay for its frame; what is rare is out of line here.
+ */
+pg_noinline static void
+end_transaction(bool commit)
+{
+	uint64		this_xact = xact_seq++;
+	TimestampTz start = GetCurrentTransactionStartTimestamp();
+	TimestampTz stop = GetCurrentTransactionStopTimestamp();
+	int64		t = Max(stop - start, 0);
+	const char *app = application_name;
+	int64		idle = 0;
+
+	lingering = false;
+	if (unlikely(appconf != NULL && appconf->stack != NULL))
+	{
+		const char *start_app = application_at_start();
+
+		if (commit && is_handoff(start_app, app, this_xact))
+		{
+			count_handoff(app);
+			return;
+		}
+		app = start_app;
+	}
+	set_xact_application(app);
+
+	if (begin_seq == this_xact)
+		idle = pgStatTransactionIdleTime - idle_at_begin;
+	/* ended while idle in a transaction: its session is ending */
+	if (!commit)
+		idle += final_idle(stop, STATE_IDLEINTRANSACTION);
+	idle = Min(Max(idle, 0), t);
+	lg_stats_xact_end(commit, t, idle);
+	if (unlikely(errors_pending))
+		flush_errors();
+	if (!commit)
+		note_aborted_block(this_xact, stop, t, idle);
+	if (unlikely(chain_next))
+		begin_chained_block();
 }
 
 /*
@@ -363,7 +399,7 @@ end_transaction(bool commit)
 static void
 begin_chained_block(void)
 {
-	if (likely(!chain_next))
+	if (!chain_next)
 		return;
 	chain_next = false;
 	begin_seq = xact_seq;
@@ -374,10 +410,11 @@ begin_chained_block(void)
 static void
 settle_lingering(TimestampTz now, bool at_exit)
 {
-	int64		d = Max(now - lingering_stop, 0);
+	int64		d = now - lingering_stop;
 	int64		idle = pgStatTransactionIdleTime - lingering_idle0;
 	LgStatsXact x;
 
+	d = Max(d, 0);
 	if (at_exit)
 		idle += final_idle(now, STATE_IDLEINTRANSACTION_ABORTED);
 	idle = Min(Max(idle, 0), d);
@@ -436,13 +473,7 @@ session_exit(int code, Datum arg)
 	if (lingering)
 		settle_lingering(now, true);
 	if (errors_pending)
-	{
-		LgStatsXact x;
-
-		memset(&x, 0, sizeof(x));
-		take_errors(&x);
-		lg_stats_xact_add(&x);
-	}
+		flush_errors();
 	lg_stats_session_end(&session_key, session_fits, end_cause(),
 						 now - MyStartTimestamp);
 }
@@ -491,29 +522,29 @@ open_session(void)
 	xact_seq++;					/* InitPostgres's transaction */
 }
 
+/* the events of a process whose session is not open */
+pg_noinline static void
+other_xact_event(XactEvent event)
+{
+	if (event == XACT_EVENT_PRE_COMMIT && session == SESSION_STARTING)
+		prepare_session();
+	else if ((event == XACT_EVENT_COMMIT || event == XACT_EVENT_PREPARE) &&
+			 session == SESSION_READY)
+		open_session();
+}
+
 static void
 stats_xact_callback(XactEvent event, void *arg)
 {
-	switch (event)
+	if (likely(session == SESSION_OPEN))
 	{
-		case XACT_EVENT_COMMIT:
-		case XACT_EVENT_PREPARE:
-			if (likely(session == SESSION_OPEN))
-				end_transaction(true);
-			else if (session == SESSION_READY)
-				open_session();
-			break;
-		case XACT_EVENT_ABORT:
-			if (session == SESSION_OPEN)
-				end_transaction(false);
-			break;
-		case XACT_EVENT_PRE_COMMIT:
-			if (unlikely(session == SESSION_STARTING))
-				prepare_session();
-			break;
-		default:
-			break;
+		if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_PREPARE)
+			end_transaction(true);
+		else if (event == XACT_EVENT_ABORT)
+			end_transaction(false);
 	}
+	else if (session != SESSION_DONE)
+		other_xact_event(event);
 }
 
 /* ---- the utility hook ---- */

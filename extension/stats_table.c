@@ -744,6 +744,37 @@ lg_stats_xact_add(const LgStatsXact *delta)
 }
 
 void
+lg_stats_xact_end(bool commit, int64 time, int64 idle)
+{
+	StatsSlot  *slot = my_slot;
+	uint32		generation;
+	LgStatsXact *x;
+
+	if (slot == NULL)
+		return;
+	generation = pg_atomic_read_u32(&shared->generation);
+	x = &slot->d.x;
+	slot_begin_write(slot);
+	if (unlikely(slot->d.generation != generation))
+	{
+		memset(x, 0, sizeof(*x));
+		slot->d.generation = generation;
+	}
+	if (commit)
+		x->commits++;
+	else
+		x->rollbacks++;
+	x->transaction_time += time;
+	x->idle_in_transaction_time += idle;
+	x->active_time += time - idle;
+	if (time > x->longest_transaction)
+		x->longest_transaction = time;
+	if (idle > x->longest_idle_in_transaction)
+		x->longest_idle_in_transaction = idle;
+	slot_end_write(slot);
+}
+
+void
 lg_stats_xact_rekey(const LgStatsKey *key)
 {
 	bool		warn = false;

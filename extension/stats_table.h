@@ -38,6 +38,12 @@ extern void lg_stats_xact_add(const LgStatsXact *delta);
 extern void lg_stats_xact_rekey(const LgStatsKey *key);
 
 /*
+ * The common case of lg_stats_xact_add: one transaction that committed or
+ * rolled back, its time and its idle-in-transaction time (microseconds).
+ */
+extern void lg_stats_xact_end(bool commit, int64 time, int64 idle);
+
+/*
  * A connection of key refused for cause.  Without a PGPROC it goes to the
  * lock-free buffer (stats_refusals.c); with one, to the table.  in_log_hook:
  * called from emit_log_hook, so nothing may be reported.

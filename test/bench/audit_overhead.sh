@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # test/bench/audit_overhead.sh: the cost of the audit's hooks, with
-# enforcement off and on.
+# enforcement off and on, and of the connection statistics (pool_stats).
 #
 # pgbench select-only (-S) and the default TPC-B-like script against the
 # harness's cluster (lifeguard preloaded, lifeguard.audit = on), the same
@@ -70,9 +70,12 @@ cluster_ctl "$peer/data" -m fast -w stop >/dev/null
 
 # Instructions per transaction under callgrind, single-user mode, on the
 # peer's (stopped) data directory with the same postgres binary: with
-# shared_preload_libraries = 'lifeguard' (enforcement off, then
-# lifeguard.enforce = error, which adds the commit-time check of every
-# transaction, prepared-statement table included), and without.  Statements go as
+# shared_preload_libraries = 'lifeguard' and lifeguard.stats = off (the
+# audit alone), with the statistics on too (the default), with
+# lifeguard.enforce = error (which adds the commit-time check of every
+# transaction, prepared-statement table included), and without lifeguard.
+# The single-user backend counts in pool_stats as a session, so its
+# transactions take the statistics' path.  Statements go as
 # simple queries, so every one is parsed (the audit's parse hook runs each
 # time).  Startup is cancelled out by running N and 2N transactions.
 [ "${BENCH_CALLGRIND:-1}" = 1 ] && command -v valgrind >/dev/null || exit 0
@@ -93,8 +96,9 @@ gen() { # kind count
 			}
 		} }'
 }
-instr() { # kind count preload(no|yes|enforce)
+instr() { # kind count preload(no|audit|yes|enforce)
 	local f="$LG_RUNDIR/cg.$1.$2.$3" opts=()
+	[ "$3" = audit ] && opts=(-c "shared_preload_libraries=lifeguard" -c "lifeguard.stats=off")
 	[ "$3" = yes ] && opts=(-c "shared_preload_libraries=lifeguard")
 	[ "$3" = enforce ] && opts=(-c "shared_preload_libraries=lifeguard" -c "lifeguard.enforce=error")
 	gen "$1" "$2" > "$f.sql"
@@ -110,11 +114,14 @@ instr() { # kind count preload(no|yes|enforce)
 echo
 echo "== instructions per transaction (callgrind, single-user mode, $N vs $((2 * N)) transactions)"
 for kind in select-only tpcb-like; do
-	# the runs alternate between the two set-ups, each on a fresh copy
-	pr1="$(instr "$kind" "$N" no)"; lg1="$(instr "$kind" "$N" yes)"; le1="$(instr "$kind" "$N" enforce)"
-	pr2="$(instr "$kind" $((2 * N)) no)"; lg2="$(instr "$kind" $((2 * N)) yes)"; le2="$(instr "$kind" $((2 * N)) enforce)"
-	awk -v a1="$lg1" -v a2="$lg2" -v e1="$le1" -v e2="$le2" -v b1="$pr1" -v b2="$pr2" -v n="$N" -v k="$kind" 'BEGIN {
-		a = (a2 - a1) / n; e = (e2 - e1) / n; b = (b2 - b1) / n;
-		printf "  %-11s lifeguard %.0f, not loaded %.0f instructions/transaction, ratio %.4f (overhead %+.2f%%)\n", k, a, b, a / b, (a / b - 1) * 100
+	# the runs alternate between the set-ups, each on a fresh copy
+	pr1="$(instr "$kind" "$N" no)"; au1="$(instr "$kind" "$N" audit)"; lg1="$(instr "$kind" "$N" yes)"; le1="$(instr "$kind" "$N" enforce)"
+	pr2="$(instr "$kind" $((2 * N)) no)"; au2="$(instr "$kind" $((2 * N)) audit)"; lg2="$(instr "$kind" $((2 * N)) yes)"; le2="$(instr "$kind" $((2 * N)) enforce)"
+	awk -v a1="$lg1" -v a2="$lg2" -v u1="$au1" -v u2="$au2" -v e1="$le1" -v e2="$le2" -v b1="$pr1" -v b2="$pr2" -v n="$N" -v k="$kind" 'BEGIN {
+		a = (a2 - a1) / n; u = (u2 - u1) / n; e = (e2 - e1) / n; b = (b2 - b1) / n;
+		printf "  %-11s not loaded %.0f instructions/transaction\n", k, b
+		printf "  %-11s the audit (lifeguard.stats = off) %.0f, ratio %.4f (overhead %+.2f%%)\n", k, u, u / b, (u / b - 1) * 100
+		printf "  %-11s the statistics on top of it %+.0f instructions/transaction (%+.2f%% of not loaded)\n", k, a - u, (a - u) / b * 100
+		printf "  %-11s lifeguard, audit and statistics %.0f, ratio %.4f (overhead %+.2f%%)\n", k, a, a / b, (a / b - 1) * 100
 		printf "  %-11s lifeguard, enforce = error %.0f instructions/transaction, ratio %.4f (overhead %+.2f%%)\n", k, e, e / b, (e / b - 1) * 100 }'
 done
