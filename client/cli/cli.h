@@ -488,8 +488,12 @@ extern int	cli_stats_info_read(cli_db *db, cli_stats_info *info);
 /* every row of pool_stats (when info said available); free with cli_stats_free */
 extern int	cli_stats_read(cli_db *db, cli_stats *stats);
 extern void cli_stats_free(cli_stats *stats);
-/* a row's refusals for want of a slot, and all of them */
-extern long long cli_stats_refused_slots(const cli_stats_row *r);
-extern long long cli_stats_refused_all(const cli_stats_row *r);
+/*
+ * The refusals of the first n causes of refused[]: CLI_REFUSED_SLOTS, those
+ * for want of a slot; CLI_REFUSED_NUM, all of them.
+ */
+extern long long cli_stats_refused_sum(const long long *refused, int n);
+/* the same causes, those counted, as "too_many_clients 3, role_limit 2" */
+extern void cli_stats_refused_list(const long long *refused, int n, lg_strbuf *sb);
 
 #endif							/* LG_CLI_H */

@@ -193,40 +193,40 @@ pool_families(cli_db *db, lg_strbuf *b, int *preloaded)
 	return EXIT_OK;
 }
 
+/* the rows of res of kind ('r' or 'd') as the family name, labelled label */
+static void
+limit_family(lg_strbuf *b, const PGresult *res, char kind, const char *name,
+			 const char *label, const char *helptext)
+{
+	family(b, name, "gauge", helptext);
+	for (int i = 0; i < PQntuples(res); i++)
+		if (PQgetvalue(res, i, 0)[0] == kind)
+		{
+			lg_strbuf_printf(b, "%s{", name);
+			ob_label(b, label, PQgetvalue(res, i, 1), true);
+			lg_strbuf_printf(b, "} %s\n", PQgetvalue(res, i, 2));
+		}
+}
+
 /* the CONNECTION LIMIT of login roles and of databases that have one */
 static int
 limit_families(cli_db *db, lg_strbuf *b)
 {
 	lg_error	err;
-	PGresult   *res;
+	PGresult   *res = cli_db_query(db,
+								   "SELECT 'r', rolname, rolconnlimit FROM pg_catalog.pg_roles"
+								   " WHERE rolcanlogin AND rolconnlimit >= 0"
+								   " UNION ALL "
+								   "SELECT 'd', datname, datconnlimit FROM pg_catalog.pg_database"
+								   " WHERE datallowconn AND datconnlimit >= 0"
+								   " ORDER BY 1 DESC, 2", 0, NULL, &err);
 
-	res = cli_db_query(db,
-					   "SELECT 'r', rolname, rolconnlimit FROM pg_catalog.pg_roles"
-					   " WHERE rolcanlogin AND rolconnlimit >= 0"
-					   " UNION ALL "
-					   "SELECT 'd', datname, datconnlimit FROM pg_catalog.pg_database"
-					   " WHERE datallowconn AND datconnlimit >= 0"
-					   " ORDER BY 1 DESC, 2", 0, NULL, &err);
 	if (res == NULL)
 		return cli_db_query_failed(db, "reading the connection limits", &err);
-	family(b, "lifeguard_role_connection_limit", "gauge",
-		   "The CONNECTION LIMIT of each login role that has one (pg_roles.rolconnlimit); superusers are not held to it.");
-	for (int i = 0; i < PQntuples(res); i++)
-		if (PQgetvalue(res, i, 0)[0] == 'r')
-		{
-			lg_strbuf_puts(b, "lifeguard_role_connection_limit{");
-			ob_label(b, "role", PQgetvalue(res, i, 1), true);
-			lg_strbuf_printf(b, "} %s\n", PQgetvalue(res, i, 2));
-		}
-	family(b, "lifeguard_database_connection_limit", "gauge",
-		   "The CONNECTION LIMIT of each database that has one (pg_database.datconnlimit); superusers are not held to it.");
-	for (int i = 0; i < PQntuples(res); i++)
-		if (PQgetvalue(res, i, 0)[0] == 'd')
-		{
-			lg_strbuf_puts(b, "lifeguard_database_connection_limit{");
-			ob_label(b, "database", PQgetvalue(res, i, 1), true);
-			lg_strbuf_printf(b, "} %s\n", PQgetvalue(res, i, 2));
-		}
+	limit_family(b, res, 'r', "lifeguard_role_connection_limit", "role",
+				 "The CONNECTION LIMIT of each login role that has one (pg_roles.rolconnlimit); superusers are not held to it.");
+	limit_family(b, res, 'd', "lifeguard_database_connection_limit", "database",
+				 "The CONNECTION LIMIT of each database that has one (pg_database.datconnlimit); superusers are not held to it.");
 	PQclear(res);
 	return EXIT_OK;
 }
@@ -336,7 +336,7 @@ choose_applications(cli_metrics *st, const cli_stats *stats, double since, int *
 			continue;
 		apps[n].name = r->application_name;
 		apps[n++].activity = r->sessions_opened + r->commits + r->rollbacks +
-			cli_stats_refused_all(r) + r->connections;
+			cli_stats_refused_sum(r->refused, CLI_REFUSED_NUM) + r->connections;
 	}
 	qsort(apps, (size_t) n, sizeof(app_rank), cmp_name);
 	for (int i = 0; i < n; i++)
@@ -552,24 +552,28 @@ v_connections(const group *g, int k, char *buf, size_t size)
 	return true;
 }
 
+/* a timestamp in seconds since the epoch; none when NAN */
+static bool
+timestamp_value(const group *g, double t, char *buf, size_t size)
+{
+	if (!g->visible || isnan(t))
+		return false;
+	snprintf(buf, size, "%.3f", t);
+	return true;
+}
+
 static bool
 v_peak_at(const group *g, int k, char *buf, size_t size)
 {
 	(void) k;
-	if (!g->visible || isnan(g->sum.peak_at))
-		return false;
-	snprintf(buf, size, "%.3f", g->sum.peak_at);
-	return true;
+	return timestamp_value(g, g->sum.peak_at, buf, size);
 }
 
 static bool
 v_last_refused_at(const group *g, int k, char *buf, size_t size)
 {
 	(void) k;
-	if (!g->visible || isnan(g->sum.last_refused_at))
-		return false;
-	snprintf(buf, size, "%.3f", g->sum.last_refused_at);
-	return true;
+	return timestamp_value(g, g->sum.last_refused_at, buf, size);
 }
 
 static const char *const outcomes[] = {"commit", "rollback"};

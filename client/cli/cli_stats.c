@@ -234,21 +234,24 @@ cli_stats_free(cli_stats *stats)
 }
 
 long long
-cli_stats_refused_slots(const cli_stats_row *r)
+cli_stats_refused_sum(const long long *refused, int n)
 {
-	long long	n = 0;
+	long long	sum = 0;
 
-	for (int k = 0; k < CLI_REFUSED_SLOTS; k++)
-		n += r->refused[k];
-	return n;
+	for (int k = 0; k < n; k++)
+		sum += refused[k];
+	return sum;
 }
 
-long long
-cli_stats_refused_all(const cli_stats_row *r)
+void
+cli_stats_refused_list(const long long *refused, int n, lg_strbuf *sb)
 {
-	long long	n = 0;
+	bool		first = true;
 
-	for (int k = 0; k < CLI_REFUSED_NUM; k++)
-		n += r->refused[k];
-	return n;
+	for (int k = 0; k < n; k++)
+		if (refused[k] > 0)
+		{
+			lg_strbuf_printf(sb, "%s%s %lld", first ? "" : ", ", cli_stats_refused[k], refused[k]);
+			first = false;
+		}
 }

@@ -110,16 +110,14 @@ json_time(double epoch)
 	return json_string(ts);
 }
 
-/* "too_many_clients 3, role_limit 2" of the causes counted */
+/* "too_many_clients 3, role_limit 2" of the first n causes counted */
 static void
-refused_list(const long long *refused, char *buf, size_t size)
+refused_list(const long long *refused, int n, char *buf, size_t size)
 {
 	lg_strbuf	sb;
 
 	lg_strbuf_fixed(&sb, buf, size);
-	for (int k = 0; k < CLI_REFUSED_NUM; k++)
-		if (refused[k] > 0)
-			lg_strbuf_printf(&sb, "%s%s %lld", sb.len > 0 ? ", " : "", cli_stats_refused[k], refused[k]);
+	cli_stats_refused_list(refused, n, &sb);
 }
 
 /*
@@ -145,8 +143,8 @@ check_stats(cli_db *db, health *h)
 	for (int i = 0; i < st.nrows; i++)
 	{
 		const cli_stats_row *r = &st.rows[i];
-		long long	all = cli_stats_refused_all(r);
-		long long	slots = cli_stats_refused_slots(r);
+		long long	all = cli_stats_refused_sum(r->refused, CLI_REFUSED_NUM);
+		long long	slots = cli_stats_refused_sum(r->refused, CLI_REFUSED_SLOTS);
 		json_t	   *causes;
 
 		if (!r->visible)
@@ -189,11 +187,9 @@ check_stats(cli_db *db, health *h)
 	{
 		char		since[32];
 		char		last[32];
-		long long	slot_causes[CLI_REFUSED_NUM] = {0};
 		char		list[256];
 
-		memcpy(slot_causes, h->refused, sizeof(long long) * CLI_REFUSED_SLOTS);
-		refused_list(slot_causes, list, sizeof(list));
+		refused_list(h->refused, CLI_REFUSED_SLOTS, list, sizeof(list));
 		timestamp_of(h->stats.since, since, sizeof(since));
 		timestamp_of(h->last_refused_at, last, sizeof(last));
 		problem(h, "%lld connections refused for want of a slot since %s (%s), the last at %s; the most: %s",
@@ -300,16 +296,6 @@ check(cli_db *db, int instances, health *h)
 	return h->nproblems > 0 ? EXIT_CHECK : EXIT_OK;
 }
 
-static long long
-sum_refused(const health *h)
-{
-	long long	n = 0;
-
-	for (int k = 0; k < CLI_REFUSED_NUM; k++)
-		n += h->refused[k];
-	return n;
-}
-
 static void
 timestamp(char *buf, size_t size)
 {
@@ -400,7 +386,7 @@ print_json(const health *h, const char *url, const char *appname, int rc,
 									  "since", json_time(h->stats.since),
 									  "peak_connections", h->stats.peak_connections,
 									  "peak_at", json_time(h->stats.peak_at),
-									  "refused", (json_int_t) sum_refused(h),
+									  "refused", (json_int_t) cli_stats_refused_sum(h->refused, CLI_REFUSED_NUM),
 									  "refused_slots", (json_int_t) h->refused_slots,
 									  "refused_by_cause", causes,
 									  "last_refused_at", json_time(h->last_refused_at),
@@ -458,11 +444,11 @@ print_text(const health *h, const char *url, const char *appname, int rc)
 		timestamp_of(h->stats.since, since, sizeof(since));
 		timestamp_of(h->stats.peak_at, peak, sizeof(peak));
 		timestamp_of(h->last_refused_at, last, sizeof(last));
-		refused_list(h->refused, list, sizeof(list));
+		refused_list(h->refused, CLI_REFUSED_NUM, list, sizeof(list));
 		printf("  since reset: %s: peak %d connections%s%s; ", since, h->stats.peak_connections,
 			   isnan(h->stats.peak_at) ? "" : " at ", isnan(h->stats.peak_at) ? "" : peak);
-		if (sum_refused(h) > 0)
-			printf("%lld connections refused (%s), the last at %s", sum_refused(h), list, last);
+		if (cli_stats_refused_sum(h->refused, CLI_REFUSED_NUM) > 0)
+			printf("%lld connections refused (%s), the last at %s", cli_stats_refused_sum(h->refused, CLI_REFUSED_NUM), list, last);
 		else
 			printf("no connection refused");
 		if (h->hidden_rows > 0)

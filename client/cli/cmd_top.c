@@ -136,7 +136,7 @@ view_read(cli_db *db, top_view *v)
 			v->refused[k] += r->refused[k];
 		if (!isnan(r->last_refused_at) && (isnan(v->last_refused_at) || r->last_refused_at > v->last_refused_at))
 			v->last_refused_at = r->last_refused_at;
-		if (cli_stats_refused_all(r) == 0)
+		if (cli_stats_refused_sum(r->refused, CLI_REFUSED_NUM) == 0)
 			continue;
 		for (int j = 0; j < v->npools && !shown; j++)
 			shown = v->rows[j].stats == r;
@@ -184,7 +184,7 @@ stats_line(const top_view *v, char *buf, size_t size)
 	char		since[16];
 	char		peak[16];
 	char		last[16];
-	long long	all = 0;
+	long long	all = cli_stats_refused_sum(v->refused, CLI_REFUSED_NUM);
 
 	lg_strbuf_fixed(&sb, buf, size);
 	if (!v->info.available)
@@ -195,8 +195,6 @@ stats_line(const top_view *v, char *buf, size_t size)
 	short_time(v->info.since, since, sizeof(since));
 	short_time(v->info.peak_at, peak, sizeof(peak));
 	short_time(v->last_refused_at, last, sizeof(last));
-	for (int k = 0; k < CLI_REFUSED_NUM; k++)
-		all += v->refused[k];
 	lg_strbuf_printf(&sb, "since %s (pool_stats_reset): peak %d connections at %s; ", since,
 					 v->info.peak_connections, peak);
 	if (all == 0)
@@ -205,9 +203,7 @@ stats_line(const top_view *v, char *buf, size_t size)
 		return;
 	}
 	lg_strbuf_printf(&sb, "%lld refused (", all);
-	for (int k = 0, n = 0; k < CLI_REFUSED_NUM; k++)
-		if (v->refused[k] > 0)
-			lg_strbuf_printf(&sb, "%s%s %lld", n++ ? ", " : "", cli_stats_refused[k], v->refused[k]);
+	cli_stats_refused_list(v->refused, CLI_REFUSED_NUM, &sb);
 	lg_strbuf_printf(&sb, "), the last at %s", last);
 }
 
@@ -322,7 +318,7 @@ row_line(cli_db *db, const top_row *t, const cli_headroom *hr, int width,
 	{
 		snprintf(peak, sizeof(peak), "%d", t->stats->peak_connections);
 		short_time(t->stats->peak_at, when, sizeof(when));
-		snprintf(refused, sizeof(refused), "%lld", cli_stats_refused_all(t->stats));
+		snprintf(refused, sizeof(refused), "%lld", cli_stats_refused_sum(t->stats->refused, CLI_REFUSED_NUM));
 	}
 	snprintf(buf, size, ROW_FMT,
 			 app[0] ? app : "(none)", owner,
