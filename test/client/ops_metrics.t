@@ -14,13 +14,15 @@
 use strict;
 use warnings;
 use Test::More;
-use LG qw(psql free_port);
+use LG qw(psql free_port run_cmd);
 use LGClient qw(binaries sanitizer_clean);
 use LGOps qw(session stop_sessions wait_states ops_cli);
 use LGMetrics qw(parse_exposition promtool_check samples);
 
 my $hidden_pid;
 my $ODD = 'ops-metrics "odd" \\ name';
+my $ASCII_ROLE = "ops-metrics-\xff\xfe-role";
+my @ascii = ('psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', 'ops_metrics_ascii');
 
 psql('DROP DATABASE IF EXISTS ops_metrics_noext');
 psql('DROP ROLE IF EXISTS ops_metrics_viewer; CREATE ROLE ops_metrics_viewer LOGIN', port => $ENV{LG_NOPRELOAD_PORT});
@@ -37,6 +39,8 @@ END {
 	stop_sessions();
 	eval { psql('DROP DATABASE IF EXISTS ops_metrics_noext');
 psql('DROP ROLE IF EXISTS ops_metrics_viewer; CREATE ROLE ops_metrics_viewer LOGIN', port => $ENV{LG_NOPRELOAD_PORT}); psql('DROP TABLE IF EXISTS ops_metrics_t') };
+	run_cmd([@ascii], stdin => qq{DROP ROLE IF EXISTS "$ASCII_ROLE"}, env => {PGCLIENTENCODING => 'SQL_ASCII'});
+	eval { psql('DROP DATABASE IF EXISTS ops_metrics_ascii') };
 	eval { psql('DROP DATABASE IF EXISTS ops_metrics_020'); psql('DROP DATABASE IF EXISTS ops_metrics_portable');
 		psql('DROP DATABASE IF EXISTS ops_metrics_limitdb'); psql('DROP ROLE IF EXISTS ops_metrics_limited') };
 }
@@ -90,6 +94,15 @@ sub sql_facts {
 		app => 'ops-metrics-check', %o);
 	return (\%pool, \%h);
 }
+
+# a role whose name is not UTF-8, in a SQL_ASCII database (which hands out
+# its bytes as they are): the labels carry them as \xNN
+psql('DROP DATABASE IF EXISTS ops_metrics_ascii');
+psql(q{CREATE DATABASE ops_metrics_ascii ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0});
+psql('CREATE EXTENSION lifeguard', db => 'ops_metrics_ascii');
+my ($arc, undef, $aerr) = run_cmd([@ascii], stdin => qq{DROP ROLE IF EXISTS "$ASCII_ROLE"; CREATE ROLE "$ASCII_ROLE" LOGIN;},
+	env => {PGCLIENTENCODING => 'SQL_ASCII'});
+is($arc, 0, 'a role named with bytes that are not UTF-8') or diag $aerr;
 
 my ($irc, undef, $ierr) = ops_cli('opt', {_db => 'ops_metrics_portable'}, 'install');
 is($irc, 0, 'the portable edition installed with lifeguard install') or diag $ierr;
@@ -287,6 +300,28 @@ for my $b (binaries()) {
 	unlike($err, qr/pw12345/, "$v: cannot connect: no password");
 	($rc, $out, $err) = ops_cli($v, {}, 'metrics', 'extra');
 	is($rc, 2, "$v: extra argument: exit 2");
+}
+
+# --- names that are not UTF-8 (SQL_ASCII), after the rest (the session
+# would be one more pool above) ----------------------------------------------
+{
+	local $ENV{PGCLIENTENCODING} = 'SQL_ASCII';
+	local $ENV{PGUSER} = $ASCII_ROLE;
+	session(app => 'ops-metrics-ascii', db => 'ops_metrics_ascii', sql => 'SELECT 1;');
+}
+ok(wait_states({'ops-metrics-ascii' => 'idle:1'}, db => 'ops_metrics_ascii'), 'SQL_ASCII: a session of the role');
+for my $b (binaries()) {
+	my $v = $b->[0];
+	my ($rc, $out, $err) = ops_cli($v, {_db => 'ops_metrics_ascii'}, 'metrics');
+	is($rc, 0, "$v: SQL_ASCII: exit 0") or diag $err;
+	my ($arc2, $aout) = promtool_check($out);
+	is($arc2, 0, "$v: SQL_ASCII: promtool check metrics accepts it (valid UTF-8)") or diag $aout;
+	my $m = eval { parse_exposition($out) };
+	ok($m, "$v: SQL_ASCII: parses") or diag $@;
+	is(samples($m, 'lifeguard_pool_connections')->{"application_name=ops-metrics-ascii,database=ops_metrics_ascii,role=ops-metrics-\\xff\\xfe-role,state=idle"}, 1,
+		"$v: SQL_ASCII: the role's bytes as \\xff\\xfe in lifeguard_pool_connections");
+	is(samples($m, 'lifeguard_connections')->{"application=ops-metrics-ascii,database=ops_metrics_ascii,role=ops-metrics-\\xff\\xfe-role"}, 1,
+		"$v: SQL_ASCII: and in lifeguard_connections");
 }
 
 done_testing();

@@ -171,6 +171,18 @@ for my $b (binaries()) {
 	like($err, qr/\Alifeguard metrics: invalid APP_ENV "bogus": [^\n]*\n\z/, "$v: a bad APP_ENV: one line");
 }
 
+# nothing listening at the server's address, from the start, with a password
+# in the URL: 503 without it
+my $nothing = free_port();
+$exporter = start_exporter('opt', {APP_NAME => $APP, DATABASE_URL => "postgresql://postgres:exp0rtersecret\@127.0.0.1:$nothing/x"});
+my ($st0, $body0) = http_get($exporter->{url});
+is($st0, 503, 'a server not there from the start: 503');
+like($body0, qr{\Acould not connect to postgresql://postgres:\*\*\*\*\@127\.0\.0\.1:$nothing/x: [^\n]*\n\z}, '503: the reason, the password hidden');
+unlike($body0 . log_of($exporter), qr/exp0rtersecret/, 'the password is neither in the answer nor in the log');
+like(log_of($exporter), qr/could not connect to [^\n]*\(scrapes answer 503 until it is solved\)\n/, 'logged at the start');
+is(stop_exporter($exporter), 0, 'stopped');
+undef $exporter;
+
 # ":PORT" is every address: 127.0.0.1 reaches it
 $exporter = start_exporter('opt', {APP_NAME => $APP, DATABASE_URL => url_for(port => $c->{port}), _any => 1});
 my ($st) = http_get($exporter->{url});
