@@ -174,7 +174,7 @@ pool_families(cli_db *db, lg_strbuf *b, int *preloaded)
 		   "1 when the server loads lifeguard through shared_preload_libraries (the pooling audit works), else 0.",
 		   "%d", *preloaded == 1 ? 1 : 0);
 
-	/* what is new in 0.3.0 comes after the families of 0.2.0 */
+	/* what is new comes after the families of 0.2.0 */
 	family(b, "lifeguard_pool_longest_idle_in_transaction_seconds", "gauge",
 		   "The longest a client backend of the application pool has been idle in its open transaction, now (pool_usage.longest_idle_in_transaction; pools with none, or not visible to the scraping role, have no sample).");
 	for (int i = 0; i < nrows; i++)
@@ -678,7 +678,7 @@ stats_families_write(cli_db *db, cli_metrics *st, lg_strbuf *b)
 	if ((rc = cli_stats_info_read(db, &info)) != EXIT_OK)
 		return rc;
 	family(b, "lifeguard_stats_available", "gauge",
-		   "1 when the connection statistics (pool_stats) are read; 0 when the server cannot give them: they need the C extension at 0.3.0 or later, preloaded (shared_preload_libraries = 'lifeguard'), with lifeguard.stats = on.");
+		   "1 when the connection statistics (pool_stats) are read; 0 when the server cannot give them: they need the C extension (newer than 0.2.0), preloaded (shared_preload_libraries = 'lifeguard'), with lifeguard.stats = on.");
 	lg_strbuf_printf(b, "lifeguard_stats_available %d\n", info.available ? 1 : 0);
 	if (!info.available)
 	{

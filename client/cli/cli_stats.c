@@ -4,8 +4,8 @@
  *	  The connection statistics (pool_stats and pool_stats_info(), see
  *	  docs/pool-stats.md) as top, health and metrics read them, and, where
  *	  they cannot be read, one sentence saying what they need: the C
- *	  extension (not the portable edition), at 0.3.0 or later, preloaded,
- *	  with lifeguard.stats on.
+ *	  extension (not the portable edition), of a version that has them (not
+ *	  0.1.0 or 0.2.0), preloaded, with lifeguard.stats on.
  *
  * The cause columns of pool_stats are named once, here: ended_<cause>,
  * refused_<cause>, errors_<cause>; each <cause> is also the label value of
@@ -97,7 +97,7 @@ cli_stats_info_read(cli_db *db, cli_stats_info *info)
 	{
 		PQclear(res);
 		snprintf(info->unavailable, sizeof(info->unavailable),
-				 "connection statistics (pool_stats) need lifeguard 0.3.0 or later; the extension in schema %s is %s: run ALTER EXTENSION lifeguard UPDATE",
+				 "connection statistics (pool_stats) need a newer lifeguard: the extension in schema %s is %s; run ALTER EXTENSION lifeguard UPDATE",
 				 db->schema_name, db->ext_version);
 		return EXIT_OK;
 	}

@@ -131,7 +131,7 @@ sub no_stats {
 	is_deeply(samples($m, 'lifeguard_stats_available'), {'' => 0}, "$v: $case: lifeguard_stats_available 0");
 	is_deeply([grep { $STATS_TYPES{$_} && $_ ne 'lifeguard_stats_available' } keys %{ $m ? $m->{families} : {} }], [],
 		"$v: $case: no family of the connection statistics");
-	like($m ? $m->{families}{lifeguard_stats_available}{help} : '', qr/need the C extension at 0\.3\.0 or later, preloaded/,
+	like($m ? $m->{families}{lifeguard_stats_available}{help} : '', qr/need the C extension \(newer than 0\.2\.0\), preloaded/,
 		"$v: $case: its HELP says what they need");
 	like($err, qr/\Alifeguard metrics: [^\n]*$why\n\z/, "$v: $case: stderr says it once, one line");
 }
@@ -159,7 +159,7 @@ for my $b (binaries()) {
 			lifeguard_pooling_audit_dropped_total => 'counter',
 			# PostgreSQL 16 and later have reserved_connections
 			($h->{res} ne '' ? (lifeguard_reserved_connections => 'gauge') : ()),
-			# new in 0.3.0
+			# new since 0.2.0
 			lifeguard_pool_longest_idle_in_transaction_seconds => 'gauge',
 			lifeguard_role_connection_limit => 'gauge', lifeguard_database_connection_limit => 'gauge',
 			%STATS_TYPES,
@@ -257,7 +257,7 @@ for my $b (binaries()) {
 	ok($m, "$v: 0.2.0: parses") or diag $@;
 	is_deeply(samples($m, 'lifeguard_info'), {'edition=extension,version=0.2.0' => 1}, "$v: 0.2.0: lifeguard_info");
 	ok($m && $m->{families}{lifeguard_pooling_hazards_total}, "$v: 0.2.0: the audit's families (preloaded)");
-	no_stats($v, '0.2.0', $out, $err, $m, qr/need lifeguard 0\.3\.0 or later; the extension in schema public is 0\.2\.0: run ALTER EXTENSION lifeguard UPDATE/);
+	no_stats($v, '0.2.0', $out, $err, $m, qr/need a newer lifeguard: the extension in schema public is 0\.2\.0; run ALTER EXTENSION lifeguard UPDATE/);
 
 	($rc, $out, $err) = ops_cli($v, {_db => 'ops_metrics_portable'}, 'metrics');
 	is($rc, 0, "$v: portable: exit 0") or diag $err;
