@@ -35,11 +35,26 @@
 
 #include "postgres.h"
 
+#include "catalog/pg_authid.h"
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "nodes/execnodes.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 
 #include "compat.h"
+
+/*
+ * HAS_PGSTAT_PERMISSIONS of pgstatfuncs.c, the rule pg_stat_activity
+ * follows: may the current user see the activity of the role's sessions?
+ * (pool_usage and pool_stats follow it too.)
+ */
+static inline bool
+lg_may_see_activity_of(Oid roleid)
+{
+	return has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS) ||
+		has_privs_of_role(GetUserId(), roleid);
+}
 
 /* Put a set-returning function in materialize mode; its ReturnSetInfo. */
 static inline ReturnSetInfo *

@@ -131,17 +131,6 @@ typedef enum PoolUsageColumn
 } PoolUsageColumn;
 
 /*
- * HAS_PGSTAT_PERMISSIONS of pgstatfuncs.c: may the current user see the
- * activity of backends of this role?
- */
-static bool
-may_see_activity_of(Oid userid)
-{
-	return has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS) ||
-		has_privs_of_role(GetUserId(), userid);
-}
-
-/*
  * The pids of processes that wait on a heavyweight lock right now, from one
  * unlocked pass over all PGPROCs (see the header comment).
  */
@@ -367,7 +356,7 @@ group_client_backends(MemoryContext work_cxt)
 
 		rv = hash_search(roles, &be->st_userid, HASH_ENTER, &found);
 		if (!found)
-			rv->visible = may_see_activity_of(be->st_userid);
+			rv->visible = lg_may_see_activity_of(be->st_userid);
 
 		memset(&key, 0, sizeof(key));
 		key.databaseid = be->st_databaseid;

@@ -79,8 +79,9 @@ typedef struct RoleVisibility
 } RoleVisibility;
 
 /*
- * HAS_PGSTAT_PERMISSIONS of pgstatfuncs.c, for a role named in the row:
- * may the current user see its activity?
+ * The privacy rule of pg_stat_activity (lg_may_see_activity_of), for a
+ * role named in the row, asked once per role: a name no role has is for
+ * pg_read_all_stats only.
  */
 static bool
 may_see(HTAB *cache, bool read_all, const char *rolname)
@@ -98,7 +99,7 @@ may_see(HTAB *cache, bool read_all, const char *rolname)
 	{
 		Oid			roleid = get_role_oid(rolname, true);
 
-		rv->visible = OidIsValid(roleid) && has_privs_of_role(GetUserId(), roleid);
+		rv->visible = OidIsValid(roleid) && lg_may_see_activity_of(roleid);
 	}
 	return rv->visible;
 }

@@ -10,11 +10,14 @@
 #    exhausted), 80 of them under 80 applications and 10 more under one,
 #    goes through the lock-free buffer into the rows and the overflow row:
 #    none is lost;
+#  - with password authentication, a wrong password is a refusal and a
+#    client that leaves at the password prompt (libpq's first attempt
+#    without a password) is none;
 #  - with lifeguard.stats = off there is nothing, and the functions say so.
 use strict;
 use warnings;
 use Test::More;
-use LG qw(psql wait_until start_cluster reconfigure_cluster);
+use LG qw(psql run_cmd wait_until start_cluster restart_cluster reconfigure_cluster);
 use LGStats qw(session query close_session attempt rows row_text);
 
 my $c = start_cluster('stats-bound', 'lifeguard.stats_max_entries = 10', 'max_connections = 5',
@@ -93,8 +96,34 @@ cmp_ok(psql(q{SELECT refused_too_many_clients FROM pool_stats WHERE database IS 
 is(psql(q{SELECT count(*) FROM pool_stats WHERE application_name LIKE 'lg-flood-%' AND last_refused_at IS NULL}, %P), 0,
 	'each flooded row has the time of its refusal');
 
+# --- password authentication: a wrong password, and the password prompt
+psql(q{CREATE ROLE lg_pw LOGIN PASSWORD 'lg-secret'}, %P);
+{
+	my $hba = "$c->{data}/pg_hba.conf";
+	open my $in, '<', $hba or die "$hba: $!";
+	my $rules = do { local $/; <$in> };
+	close $in;
+	open my $out, '>', $hba or die "$hba: $!";
+	print $out "host all lg_pw 127.0.0.1/32 scram-sha-256\n$rules";
+	close $out;
+}
+my ($rc, $out, $err) = restart_cluster($c);
+is($rc, 0, 'restarted with password authentication for lg_pw') or diag("$out$err");
+sub as_pw {
+	my (%env) = @_;
+	my ($r, $o, $e) = run_cmd(['psql', '-X', '-w', '-A', '-t', '-h', '127.0.0.1', '-p', $port, '-U', 'lg_pw',
+		'-d', $db, '-c', 'SELECT 1'], env => { PGAPPNAME => 'lg-pw', PGPASSWORD => undef, %env });
+	return $r == 0 ? 'ok' : $e;
+}
+psql(q{SELECT pool_stats_reset()}, %P);
+like(as_pw(), qr/no password supplied/, 'a client without a password leaves at the prompt');
+like(as_pw(PGPASSWORD => 'wrong'), qr/password authentication failed/, 'a wrong password is refused');
+is(as_pw(PGPASSWORD => 'lg-secret'), 'ok', 'the right password connects');
+is(psql(q{SELECT format('%s %s', refused_authentication, sessions_opened) FROM pool_stats WHERE role = 'lg_pw'}, %P),
+	'1 1', 'one refusal (the wrong password; the prompt is none) and one session');
+
 # --- lifeguard.stats = off
-my ($rc, $out, $err) = reconfigure_cluster($c, 'lifeguard.stats' => q{'off'});
+($rc, $out, $err) = reconfigure_cluster($c, 'lifeguard.stats' => q{'off'});
 is($rc, 0, 'restarted with lifeguard.stats = off') or diag("$out$err");
 like(LG::psql_err(q{SELECT * FROM pool_stats}, %P),
 	qr/ERROR:  pool_stats\(\) requires lifeguard\.stats to be on\nHINT:  Set lifeguard\.stats = on in postgresql\.conf and restart the server\./,

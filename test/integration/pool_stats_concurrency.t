@@ -1,7 +1,8 @@
 # pool_stats_concurrency.t: exact counts with 30 clients at once, and what
 # a reset keeps.
 #
-# In a database of its own, two pgbench runs hammer the server at the
+# On a server of its own without autovacuum (whose workers' transactions
+# pg_stat_database counts too), in a database of its own, two pgbench runs hammer the server at the
 # same time: 15 clients that connect for every transaction (-C), and 15
 # that keep their connection and run a commit and a rollback per script,
 # while a reader polls pool_stats.  The rows must then hold exactly the
@@ -14,11 +15,13 @@ use strict;
 use warnings;
 use Test::More;
 use POSIX ();
-use LG qw(psql run_cmd wait_until);
+use LG qw(psql run_cmd wait_until start_cluster);
 use LGStats qw(session query close_session rows row_text);
 
+my $c = start_cluster('stats-hammer', 'autovacuum = off');
+my $port = $c->{port};
+local $ENV{PGPORT} = $port;
 my $db = 'lg_stats_hammer';
-psql("DROP DATABASE IF EXISTS $db", db => 'postgres');
 psql("CREATE DATABASE $db", db => 'postgres');
 psql('CREATE EXTENSION lifeguard', db => $db);
 ok(wait_until(sub { psql("SELECT count(*) FROM pg_stat_activity WHERE datname = '$db'") == 0 }, 30),
@@ -49,7 +52,7 @@ if ($reader == 0) {
 	my ($last, $down, $reads) = (0, 0, 0);
 	my $stop = "$dir/lg_hammer.stop";
 	until (-e $stop) {
-		my ($rc, $out) = run_cmd(['psql', '-X', '-A', '-t', '-c',
+		my ($rc, $out) = run_cmd(['psql', '-X', '-A', '-t', '-p', $port, '-c',
 			"SELECT coalesce(sum(commits + rollbacks), 0) FROM pool_stats WHERE database = '$db'"]);
 		next if $rc != 0;
 		chomp $out;
@@ -64,8 +67,8 @@ if ($reader == 0) {
 }
 
 my @runs = (
-	[{ PGAPPNAME => 'lg-hammer-c' }, ['pgbench', '-n', '-C', '-c', 15, '-j', 3, '-t', 20, '-f', $per_connect, $db]],
-	[{ PGAPPNAME => 'lg-hammer-t' }, ['pgbench', '-n', '-c', 15, '-j', 3, '-t', 100, '-f', $kept, $db]],
+	[{ PGAPPNAME => 'lg-hammer-c' }, ['pgbench', '-n', '-C', '-c', 15, '-j', 3, '-t', 20, '-p', $port, '-f', $per_connect, $db]],
+	[{ PGAPPNAME => 'lg-hammer-t' }, ['pgbench', '-n', '-c', 15, '-j', 3, '-t', 100, '-p', $port, '-f', $kept, $db]],
 );
 my @pids;
 for my $r (@runs) {
@@ -90,7 +93,7 @@ my ($reads, $down) = split ' ', do { local (@ARGV, $/) = ("$dir/lg_hammer.reader
 cmp_ok($reads, '>', 0, "the reader read pool_stats while they ran ($reads times)");
 is($down, 0, '... and the counts never went down');
 
-my $got = rows($ENV{PGPORT}, "database = '$db'");
+my $got = rows($port, "database = '$db'");
 my @cols = qw(connections sessions_opened ended_normal ended_client_gone ended_fatal ended_terminated commits
 	rollbacks handoffs refused_too_many_clients);
 # pgbench opens one connection of its own first, and runs nothing in it
@@ -128,16 +131,15 @@ cmp_ok(psql(q{SELECT since FROM pool_stats_info()}), 'gt', $since, 'a reset sets
 is(psql("SELECT string_agg(application_name, ',' ORDER BY application_name) FROM pool_stats WHERE database = '$db'"),
 	'lg-hammer-live', 'a reset keeps only the rows with connections open');
 my @c2 = qw(connections peak_connections sessions_opened ended_normal commits rollbacks);
-is(row_text(rows($ENV{PGPORT}, "database = '$db'")->{"$db|postgres|lg-hammer-live"}, @c2),
+is(row_text(rows($port, "database = '$db'")->{"$db|postgres|lg-hammer-live"}, @c2),
 	'connections=1 peak_connections=1 sessions_opened=0 ended_normal=0 commits=0 rollbacks=0',
 	'... its connection stays, as the new peak; its counts are zero, the slot\'s included');
 query($live, 'SELECT 1') for 1 .. 3;
 close_session($live);
 ok(wait_until(sub { psql("SELECT ended_normal FROM pool_stats WHERE database = '$db' AND application_name = 'lg-hammer-live'") == 1 }, 20),
 	'the session ends');
-is(row_text(rows($ENV{PGPORT}, "database = '$db'")->{"$db|postgres|lg-hammer-live"}, @c2),
+is(row_text(rows($port, "database = '$db'")->{"$db|postgres|lg-hammer-live"}, @c2),
 	'connections=0 peak_connections=1 sessions_opened=0 ended_normal=1 commits=3 rollbacks=0',
 	'what it did after the reset is counted from zero: 3 commits, and its end');
 
-psql("DROP DATABASE $db", db => 'postgres');
 done_testing();
