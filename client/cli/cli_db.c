@@ -140,6 +140,9 @@ cli_db_client_utf8(cli_db *db)
 	const char *want = (server_encoding && strcmp(server_encoding, "SQL_ASCII") == 0)
 		? "SQL_ASCII" : "UTF8";
 
+	/* a connection kept from an earlier call has it already */
+	if (strcmp(pg_encoding_to_char(PQclientEncoding(pg)), want) == 0)
+		return EXIT_OK;
 	if (PQsetClientEncoding(pg, want) != 0)
 	{
 		cli_db_error(db, "could not set client_encoding to %s: %s", want, PQerrorMessage(pg));
