@@ -59,6 +59,10 @@ typedef struct server
 /* libmicrohttpd's own messages, one line each */
 static void
 mhd_log(void *cls, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char		msg[512];
 	size_t		len;
