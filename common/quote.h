@@ -27,6 +27,14 @@
 extern size_t lg_utf8_cliplen(const char *s, size_t len, size_t max);
 
 /*
+ * The length (1 to 4) of the UTF-8 character s starts with (len > 0 bytes
+ * available), or 0 when s does not start with a valid one: a stray
+ * continuation byte, a sequence cut short, an overlong form, a surrogate,
+ * or beyond U+10FFFF.
+ */
+extern size_t lg_utf8_char_len(const char *s, size_t len);
+
+/*
  * s (len bytes) for a message, into buf (LG_QUOTE_BUFSIZE bytes): its
  * first clip bytes (clip <= LG_QUOTE_MAX; a character boundary), followed
  * by "..." when that is not all of it.  Returns buf.

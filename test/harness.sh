@@ -91,8 +91,8 @@ DEB_PACKAGES=(
 	build-essential pkg-config
 	"postgresql-$PG_MAJOR" "postgresql-client-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR" libpq-dev
 	"postgresql-$PG_MAJOR-pgtap" libtap-parser-sourcehandler-pgtap-perl
-	pgbouncer libssl-dev libjansson-dev libncurses-dev libkrb5-dev
-	libgcrypt20-dev nettle-dev
+	pgbouncer libssl-dev libjansson-dev libncurses-dev libkrb5-dev libmicrohttpd-dev
+	libgcrypt20-dev nettle-dev prometheus
 	tmux valgrind procps iproute2 util-linux
 	clang libclang-rt-dev
 )

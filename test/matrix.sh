@@ -47,7 +47,7 @@ HOST_PACKAGES=(debootstrap debian-archive-keyring util-linux git tar)
 # what the OpenSSL 1.1.1 root needs (the PostgreSQL roots get the harness's
 # own list, installed by the harness in the root)
 OPENSSL1_PACKAGES=(build-essential pkg-config libpq-dev libssl-dev libjansson-dev
-	libncurses-dev perl)
+	libncurses-dev libmicrohttpd-dev perl)
 
 log() { printf '\033[1m== matrix: %s\033[0m\n' "$*" >&2; }
 die() { printf 'matrix: %s\n' "$*" >&2; exit 1; }

@@ -9,6 +9,11 @@
  *					and closes the database for the commands that need
  *					one, and runs the command
  *	  cmd_NAME.c	the commands, one file each
+ *	  cli_metrics.c	the Prometheus exposition of `lifeguard metrics`
+ *	  cli_http.c	the one-thread HTTP server of `metrics --listen`
+ *					(libmicrohttpd); it knows nothing of what it serves
+ *	  cli_stats.c	pool_stats read for top, health and metrics, and
+ *					why it cannot be read where it cannot
  *	  cli_db.c		the database side the commands share
  *	  cli_args.c	a command line parsed by the command's row: typed
  *					values, one validation, one message style
@@ -27,6 +32,7 @@
 #include "lifeguard.h"
 #include "lg_clock.h"
 #include "quote.h"
+#include "strbuf.h"
 
 /* Exit codes (docs/cli.md). */
 #define EXIT_OK			0
@@ -66,6 +72,10 @@ enum
 };
 enum
 {
+	METRICS_MAX_APPLICATIONS, METRICS_LISTEN
+};
+enum
+{
 	INSTALL_SCHEMA
 };
 
@@ -76,7 +86,8 @@ typedef enum cli_kind
 	CLI_FLAG,					/* --name */
 	CLI_INT,					/* --name N: a strict decimal integer in [min, max] */
 	CLI_CHOICE,					/* --name a|b|c: the index of the value given */
-	CLI_TEXT					/* --name TEXT: of min to max bytes */
+	CLI_TEXT,					/* --name TEXT: of min to max bytes */
+	CLI_ADDRESS					/* --name HOST:PORT: cli_address_parse's forms */
 } cli_kind;
 
 typedef struct cli_option
@@ -131,6 +142,14 @@ typedef struct cli_command
 
 	/* when it cannot connect, run anyway, with db->conn NULL (a report) */
 	bool		reports_unreachable;
+
+	/*
+	 * When the option `serve` is given (and `serves`), the command runs with
+	 * db NULL whatever `needs` says: it is a server that opens, and reopens,
+	 * its own connection.
+	 */
+	bool		serves;
+	int			serve;
 
 	const char *description;	/* the help's text, as printed */
 	void		(*more_help) (FILE *out);	/* a section after the options */
@@ -213,6 +232,17 @@ extern void cli_error(const char *fmt,...)
 /* The exit code for a library status. */
 extern int	cli_exit_code(lg_status st);
 
+/*
+ * An address to listen on: HOST:PORT (a name or an IPv4 address),
+ * [IPV6]:PORT, or :PORT (every address of the machine), with a port from 1
+ * to 65535.  The host (without brackets; "" for every address) into host
+ * (size bytes), the port into *port; false and *why (a phrase) when s is
+ * not one of those.
+ */
+extern bool cli_address_parse(const char *s, char *host, size_t size, int *port,
+							  const char **why);
+#define CLI_ADDRESS_EXPECTED "HOST:PORT, [IPV6]:PORT or :PORT with a port from 1 to 65535"
+
 /* A monotonic clock in milliseconds, for latencies (common/lg_clock.h). */
 #define cli_now_ms()	(lg_clock_us(CLOCK_MONOTONIC) / 1000.0)
 
@@ -239,6 +269,7 @@ struct cli_db
 	char	   *ext_version;	/* installed version of lifeguard */
 	const char *edition;		/* "extension" or "portable" (NULL: not installed) */
 	char		last_error[1024];	/* what cli_db_error printed last */
+	bool		quiet;			/* cli_db_error keeps its message in last_error only */
 };
 
 /*
@@ -248,11 +279,27 @@ struct cli_db
  * url are set).  cli_db_close afterwards in every case.
  */
 extern int	cli_db_open(cli_db *db);
+/*
+ * The two halves of cli_db_open: resolve the configuration and make the
+ * pool (EXIT_OK, or the error printed and its exit code), then connect,
+ * giving back the connection held first, if any (which the pool discards
+ * when it is broken), so that a server that went away is reconnected to.
+ */
+extern int	cli_db_init(cli_db *db);
+extern int	cli_db_connect(cli_db *db);
 extern void cli_db_close(cli_db *db);
 
-/* cli_error with every secret of the configuration replaced */
+/* cli_error with every secret of the configuration replaced (kept in
+ * last_error; not printed when quiet) */
 extern void cli_db_error(cli_db *db, const char *fmt,...)
 			__attribute__((format(printf, 2, 3)));
+
+/*
+ * Names as UTF-8, which JSON and Prometheus want: client_encoding UTF8,
+ * except in a SQL_ASCII database, which refuses to convert; there the
+ * bytes come as stored.  EXIT_OK, or EXIT_CONNECT after the error.
+ */
+extern int	cli_db_client_utf8(cli_db *db);
 
 /* lg_conn_query; NULL and *err filled on failure */
 extern PGresult *cli_db_query(cli_db *db, const char *sql, int nparams,
@@ -296,6 +343,7 @@ typedef struct cli_pool_row
 	int			idle_in_transaction_aborted;
 	int			other;			/* starting, or state not visible to us */
 	bool		visible;		/* states visible (else only connections) */
+	double		longest_idle_in_transaction;	/* seconds, of the visible ones; -1: none */
 } cli_pool_row;
 
 typedef struct cli_headroom
@@ -323,5 +371,129 @@ extern bool cli_headroom_read(cli_db *db, cli_headroom *headroom,
  */
 extern int	cli_pool_snapshot(cli_db *db, cli_pool_row **rows, int *nrows,
 							  cli_headroom *headroom);
+
+/* ------------------------------------------------------------------------
+ * cli_metrics.c: the Prometheus exposition
+ * ------------------------------------------------------------------------
+ */
+
+typedef struct cli_metrics
+{
+	int			max_applications;	/* application label values besides "other" */
+	bool		keep;			/* applications keep their names until a reset */
+	char	  **kept;			/* the applications with names of their own, sorted */
+	int			nkept;
+	double		kept_since;		/* pool_stats_info().since they were chosen at */
+	char		notice[512];	/* why there are no connection statistics; "" when read */
+} cli_metrics;
+
+extern void cli_metrics_init(cli_metrics *st, int max_applications, bool keep);
+extern void cli_metrics_free(cli_metrics *st);
+
+/*
+ * The exposition of the database db has open and found lifeguard in,
+ * appended to b; EXIT_OK, or the exit code after the error.
+ */
+extern int	cli_metrics_exposition(cli_db *db, cli_metrics *st, lg_strbuf *b);
+
+/* ------------------------------------------------------------------------
+ * cli_http.c: a one-thread HTTP server (libmicrohttpd)
+ * ------------------------------------------------------------------------
+ */
+
+/* the answer to a GET of the served path: an HTTP status and its body */
+typedef void (*cli_http_handler) (void *arg, unsigned int *status, lg_strbuf *body);
+
+/*
+ * Serve GET and HEAD of path on address (cli_address_parse's forms) until
+ * SIGINT or SIGTERM, one request at a time in this thread: handler makes
+ * each answer (of content_type); any other path is 404, any other method
+ * 405.  Says on stderr where it listens.  EXIT_OK once stopped by a
+ * signal; else, after one line on stderr, EXIT_USAGE (a host that does
+ * not resolve) or EXIT_CHECK (cannot listen: the port in use, no
+ * permission, ...).
+ */
+extern int	cli_http_serve(const char *address, const char *path, const char *content_type,
+						   cli_http_handler handler, void *arg);
+
+/* ------------------------------------------------------------------------
+ * cli_stats.c: pool_stats for top, health and metrics
+ * ------------------------------------------------------------------------
+ */
+
+/* the causes of pool_stats' ended_*, refused_* and errors_* columns */
+#define CLI_ENDED_NUM	7
+#define CLI_REFUSED_NUM	6
+#define CLI_ERRORS_NUM	3
+/* the first four refusal causes are for want of a connection slot */
+#define CLI_REFUSED_SLOTS 4
+extern const char *const cli_stats_ended[CLI_ENDED_NUM];
+extern const char *const cli_stats_refused[CLI_REFUSED_NUM];
+extern const char *const cli_stats_errors[CLI_ERRORS_NUM];
+
+/* pool_stats_info(), or why there are no statistics here */
+typedef struct cli_stats_info
+{
+	bool		available;
+	char		unavailable[512];	/* when not available: what they need, one sentence */
+	int			entries;
+	int			max_entries;
+	long long	overflowed;
+	double		since;			/* seconds since the epoch */
+	int			connections;
+	int			peak_connections;
+	double		peak_at;		/* seconds since the epoch; NAN when none */
+} cli_stats_info;
+
+/* one row of pool_stats; names point into cli_stats.res */
+typedef struct cli_stats_row
+{
+	bool		overflow;		/* what rows that did not fit counted; no names */
+	bool		visible;		/* the counters may be read (else zeros) */
+	const char *database;
+	const char *role;
+	const char *application_name;
+	int			connections;
+	int			peak_connections;
+	double		peak_at;		/* seconds since the epoch; NAN when none */
+	long long	sessions_opened;
+	long long	ended[CLI_ENDED_NUM];
+	long long	refused[CLI_REFUSED_NUM];
+	double		last_refused_at;	/* seconds since the epoch; NAN when none */
+	long long	commits;
+	long long	rollbacks;
+	long long	handoffs;
+	long long	errors[CLI_ERRORS_NUM];
+	double		session_time;	/* milliseconds, as the view has them */
+	double		transaction_time;
+	double		active_time;
+	double		idle_in_transaction_time;
+	double		longest_transaction_time;
+	double		longest_idle_in_transaction_time;
+} cli_stats_row;
+
+typedef struct cli_stats
+{
+	cli_stats_row *rows;		/* by database, role, application_name; the overflow row last */
+	int			nrows;
+	PGresult   *res;
+} cli_stats;
+
+/*
+ * pool_stats_info() into *info (after cli_db_find_extension found lifeguard).
+ * EXIT_OK also when there are no statistics here (info->available false,
+ * and why in info->unavailable); another exit code after a failed query.
+ */
+extern int	cli_stats_info_read(cli_db *db, cli_stats_info *info);
+/* every row of pool_stats (when info said available); free with cli_stats_free */
+extern int	cli_stats_read(cli_db *db, cli_stats *stats);
+extern void cli_stats_free(cli_stats *stats);
+/*
+ * The refusals of the first n causes of refused[]: CLI_REFUSED_SLOTS, those
+ * for want of a slot; CLI_REFUSED_NUM, all of them.
+ */
+extern long long cli_stats_refused_sum(const long long *refused, int n);
+/* the same causes, those counted, as "too_many_clients 3, role_limit 2" */
+extern void cli_stats_refused_list(const long long *refused, int n, lg_strbuf *sb);
 
 #endif							/* LG_CLI_H */

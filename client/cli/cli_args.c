@@ -4,8 +4,9 @@
  *	  A command line parsed by its command's row of the table: getopt_long's
  *	  option arrays are made from the row, and each value is checked by its
  *	  kind (a flag, an integer in bounds, a choice from a list, text of a
- *	  length in bounds), as is the positional argument and a repeat's count
- *	  without its period.  -h and --help print the command's help.
+ *	  length in bounds, an address to listen on), as is the positional
+ *	  argument and a repeat's count without its period.  -h and --help
+ *	  print the command's help.
  *
  * One message style: a bad value is "invalid OPTION "VALUE": why; expected
  * WHAT", a command line of the wrong shape "what is wrong (usage: lifeguard
@@ -124,6 +125,21 @@ set_value(const cli_option *o, const char *name, const char *value, cli_value *v
 						  cli_quote(q, value), len == 0 ? "empty" : len < (size_t) o->min ? "too short" : "too long",
 						  o->min, o->max);
 				return false;
+			}
+			v->text = value;
+			return true;
+		case CLI_ADDRESS:
+			{
+				char		host[256];
+				int			port;
+				const char *why;
+
+				if (!cli_address_parse(value, host, sizeof(host), &port, &why))
+				{
+					cli_error("invalid %s \"%s\": %s; expected " CLI_ADDRESS_EXPECTED, name,
+							  cli_quote(q, value), why);
+					return false;
+				}
 			}
 			v->text = value;
 			return true;

@@ -61,15 +61,23 @@ cli_db_error(cli_db *db, const char *fmt,...)
 	}
 	lg_message_fit(db->last_error, sizeof(db->last_error), full);
 	free(full);
-	cli_error("%s", db->last_error);
+	if (!db->quiet)
+		cli_error("%s", db->last_error);
 }
 
 int
 cli_db_open(cli_db *db)
 {
+	int			rc = cli_db_init(db);
+
+	return rc == EXIT_OK ? cli_db_connect(db) : rc;
+}
+
+int
+cli_db_init(cli_db *db)
+{
 	lg_error	err;
 	lg_status	st;
-	double		start;
 	size_t		need;
 
 	memset(db, 0, sizeof(*db));
@@ -93,6 +101,19 @@ cli_db_open(cli_db *db)
 		cli_error("%s", err.message);
 		return EXIT_CHECK;
 	}
+	return EXIT_OK;
+}
+
+int
+cli_db_connect(cli_db *db)
+{
+	lg_error	err;
+	lg_status	st;
+	double		start;
+
+	if (db->conn)
+		lg_pool_release(db->pool, db->conn);
+	db->conn = NULL;
 	start = cli_now_ms();
 	st = lg_pool_acquire(db->pool, &db->conn, &err);
 	db->connect_ms = cli_now_ms() - start;
@@ -106,6 +127,25 @@ cli_db_open(cli_db *db)
 			reason += 21;
 		db->conn = NULL;
 		cli_db_error(db, "could not connect to %s: %s", db->url, reason);
+		return EXIT_CONNECT;
+	}
+	return EXIT_OK;
+}
+
+int
+cli_db_client_utf8(cli_db *db)
+{
+	PGconn	   *pg = lg_conn_pgconn(db->conn);
+	const char *server_encoding = PQparameterStatus(pg, "server_encoding");
+	const char *want = (server_encoding && strcmp(server_encoding, "SQL_ASCII") == 0)
+		? "SQL_ASCII" : "UTF8";
+
+	/* a connection kept from an earlier call has it already */
+	if (strcmp(pg_encoding_to_char(PQclientEncoding(pg)), want) == 0)
+		return EXIT_OK;
+	if (PQsetClientEncoding(pg, want) != 0)
+	{
+		cli_db_error(db, "could not set client_encoding to %s: %s", want, PQerrorMessage(pg));
 		return EXIT_CONNECT;
 	}
 	return EXIT_OK;
@@ -245,6 +285,13 @@ cli_db_find_extension(cli_db *db)
 	char		sql[256];
 	int			rc;
 
+	/* what an earlier call found (a server that keeps a connection asks again) */
+	free(db->schema);
+	free(db->ext_version);
+	db->schema = NULL;
+	db->ext_version = NULL;
+	db->edition = NULL;
+	db->schema_name[0] = '\0';
 	rc = lookup(db, "looking up the lifeguard extension",
 				"SELECT quote_ident(n.nspname), n.nspname, e.extversion"
 				"  FROM pg_catalog.pg_extension e"
@@ -286,8 +333,8 @@ cli_db_require_extension(cli_db *db)
 		return rc;
 	if (db->schema == NULL)
 	{
-		cli_error("the lifeguard extension is not installed in database \"%s\"; run CREATE EXTENSION lifeguard there first",
-				  PQdb(lg_conn_pgconn(db->conn)));
+		cli_db_error(db, "the lifeguard extension is not installed in database \"%s\"; run CREATE EXTENSION lifeguard there first",
+					 PQdb(lg_conn_pgconn(db->conn)));
 		return EXIT_USAGE;
 	}
 	return EXIT_OK;
@@ -392,7 +439,8 @@ cli_db_preloaded(cli_db *db)
  * One row per application pool (database, role, application_name), client
  * addresses summed, without this command's own backend (which is running
  * this query, so it is one "active" connection of its own group).
- * running = active minus waiting; other = connections in no visible state.
+ * running = active minus waiting; other = connections in no visible state;
+ * the longest idle in transaction now of those visible, in seconds.
  */
 #define POOL_SQL \
 	"WITH u AS (" \
@@ -400,19 +448,20 @@ cli_db_preloaded(cli_db *db)
 	"         sum(connections)::int AS connections, sum(active)::int AS active," \
 	"         sum(idle)::int AS idle, sum(idle_in_transaction)::int AS idle_in_transaction," \
 	"         sum(idle_in_transaction_aborted)::int AS idle_in_transaction_aborted," \
-	"         sum(waiting)::int AS waiting, bool_and(active IS NOT NULL) AS visible" \
+	"         sum(waiting)::int AS waiting, bool_and(active IS NOT NULL) AS visible," \
+	"         extract(epoch FROM max(longest_idle_in_transaction)) AS longest_idle" \
 	"    FROM %s.pool_usage GROUP BY 1, 2, 3), " \
 	"s AS (" \
 	"  SELECT database, role, application_name, visible," \
 	"         connections - me AS connections, active - me AS active, idle," \
-	"         idle_in_transaction, idle_in_transaction_aborted, waiting" \
+	"         idle_in_transaction, idle_in_transaction_aborted, waiting, longest_idle" \
 	"    FROM u, LATERAL (SELECT (database = current_database() AND role = session_user" \
 	"                             AND application_name = current_setting('application_name'))::int AS me) m) " \
 	"SELECT database, role, application_name, connections," \
 	"       coalesce(active - waiting, 0), coalesce(waiting, 0), coalesce(idle, 0)," \
 	"       coalesce(idle_in_transaction, 0), coalesce(idle_in_transaction_aborted, 0)," \
 	"       connections - coalesce(active + idle + idle_in_transaction + idle_in_transaction_aborted, 0)," \
-	"       visible" \
+	"       visible, longest_idle" \
 	"  FROM s WHERE connections > 0" \
 	" ORDER BY connections DESC, database, role, application_name"
 
@@ -455,6 +504,7 @@ cli_pool_snapshot(cli_db *db, cli_pool_row **rows, int *nrows,
 		r->idle_in_transaction_aborted = atoi(PQgetvalue(res, i, 8));
 		r->other = atoi(PQgetvalue(res, i, 9));
 		r->visible = PQgetvalue(res, i, 10)[0] == 't';
+		r->longest_idle_in_transaction = PQgetisnull(res, i, 11) ? -1 : atof(PQgetvalue(res, i, 11));
 	}
 	*nrows = n;
 	PQclear(res);

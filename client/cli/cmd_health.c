@@ -3,14 +3,21 @@
  * cmd_health.c
  *	  lifeguard health: connect with the resolved configuration and report
  *	  connect and round-trip latency, the server version, whether lifeguard
- *	  is installed and preloaded, the server's connection headroom and, with
- *	  --instances N, whether N pools of the configured size fit.
+ *	  is installed and preloaded, the server's connection headroom, the
+ *	  connections the server refused since the last pool_stats_reset() and,
+ *	  with --instances N, whether N pools of the configured size fit.
  *
  * Healthy means: connected within the connect timeout, "SELECT 1"
  * answered, and, when lifeguard is installed, pool_headroom() shows at
- * least one slot available to regular roles, and, with --instances, the
- * pools fit (pool_capacity).  --instances needs the extension: without it
- * the check cannot be made and the result is unhealthy.
+ * least one slot available to regular roles, pool_stats shows no
+ * connection refused for want of a slot (max_connections, the reserved
+ * slots, a role's or database's CONNECTION LIMIT) since its last reset,
+ * and, with --instances, the pools fit (pool_capacity).  --instances needs
+ * the extension: without it the check cannot be made and the result is
+ * unhealthy.  Other refusals (a failed password) are reported, and are no
+ * problem of the server's capacity.  Where there are no connection
+ * statistics (the portable edition, without preloading) it says what they
+ * need, and that is no problem either.
  *
  * Exit codes: 0 healthy, 1 unhealthy or does not fit, 2 bad usage or
  * configuration, 3 cannot connect.  With --watch, the exit code of the
@@ -55,6 +62,14 @@ typedef struct health
 	int			available;
 	char		limited_by[64];
 	int			suggested_pool_max;
+	bool		have_stats;		/* the stats check ran (lifeguard installed) */
+	cli_stats_info stats;
+	long long	refused[CLI_REFUSED_NUM];	/* summed over the visible rows */
+	long long	refused_slots;
+	double		last_refused_at;	/* NAN: none */
+	int			hidden_rows;	/* rows whose counters the role may not see */
+	char		most_refused[256];	/* "APP (role R, database D): N" */
+	json_t	   *refused_apps;	/* [{database, role, application_name, ...}] */
 	int			nproblems;
 	char		problems[MAX_PROBLEMS][256];
 } health;
@@ -72,6 +87,115 @@ problem(health *h, const char *fmt,...)
 	va_start(ap, fmt);
 	vsnprintf(h->problems[h->nproblems++], sizeof(h->problems[0]), fmt, ap);
 	va_end(ap);
+}
+
+static void
+timestamp_of(double epoch, char *buf, size_t size)
+{
+	time_t		t = (time_t) epoch;
+	struct tm	tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static json_t *
+json_time(double epoch)
+{
+	char		ts[32];
+
+	if (isnan(epoch))
+		return json_null();
+	timestamp_of(epoch, ts, sizeof(ts));
+	return json_string(ts);
+}
+
+/* "too_many_clients 3, role_limit 2" of the first n causes counted */
+static void
+refused_list(const long long *refused, int n, char *buf, size_t size)
+{
+	lg_strbuf	sb;
+
+	lg_strbuf_fixed(&sb, buf, size);
+	cli_stats_refused_list(refused, n, &sb);
+}
+
+/*
+ * pool_stats: the refusals since the last reset, by cause and by the
+ * applications refused; a problem when any was for want of a slot.
+ */
+static int
+check_stats(cli_db *db, health *h)
+{
+	cli_stats	st;
+	long long	most = 0;
+	int			rc;
+
+	if ((rc = cli_stats_info_read(db, &h->stats)) != EXIT_OK)
+		return rc;
+	h->have_stats = true;
+	h->last_refused_at = NAN;
+	if (!h->stats.available)
+		return EXIT_OK;
+	if ((rc = cli_stats_read(db, &st)) != EXIT_OK)
+		return rc;
+	h->refused_apps = json_array();
+	for (int i = 0; i < st.nrows; i++)
+	{
+		const cli_stats_row *r = &st.rows[i];
+		long long	all = cli_stats_refused_sum(r->refused, CLI_REFUSED_NUM);
+		long long	slots = cli_stats_refused_sum(r->refused, CLI_REFUSED_SLOTS);
+		json_t	   *causes;
+
+		if (!r->visible)
+		{
+			h->hidden_rows++;
+			continue;
+		}
+		for (int k = 0; k < CLI_REFUSED_NUM; k++)
+			h->refused[k] += r->refused[k];
+		h->refused_slots += slots;
+		if (!isnan(r->last_refused_at) && (isnan(h->last_refused_at) || r->last_refused_at > h->last_refused_at))
+			h->last_refused_at = r->last_refused_at;
+		if (all == 0)
+			continue;
+		if (slots > most)
+		{
+			most = slots;
+			if (r->overflow)
+				snprintf(h->most_refused, sizeof(h->most_refused),
+						 "the overflow row of pool_stats (applications beyond lifeguard.stats_max_entries): %lld", slots);
+			else
+				snprintf(h->most_refused, sizeof(h->most_refused), "%s (role %s, database %s): %lld",
+						 r->application_name, r->role, r->database, slots);
+		}
+		causes = json_object();
+		for (int k = 0; k < CLI_REFUSED_NUM; k++)
+			json_object_set_new(causes, cli_stats_refused[k], json_integer(r->refused[k]));
+		json_array_append_new(h->refused_apps,
+							  json_pack("{s:o, s:o, s:o, s:I, s:I, s:o, s:o}",
+										"database", r->overflow ? json_null() : json_string(r->database),
+										"role", r->overflow ? json_null() : json_string(r->role),
+										"application_name", r->overflow ? json_null() : json_string(r->application_name),
+										"refused", (json_int_t) all,
+										"refused_slots", (json_int_t) slots,
+										"by_cause", causes,
+										"last_refused_at", json_time(r->last_refused_at)));
+	}
+	cli_stats_free(&st);
+	if (h->refused_slots > 0)
+	{
+		char		since[32];
+		char		last[32];
+		char		list[256];
+
+		refused_list(h->refused, CLI_REFUSED_SLOTS, list, sizeof(list));
+		timestamp_of(h->stats.since, since, sizeof(since));
+		timestamp_of(h->last_refused_at, last, sizeof(last));
+		problem(h, "%lld connections refused for want of a slot since %s (%s), the last at %s; the most: %s",
+				h->refused_slots, since, list, last, h->most_refused);
+	}
+	return EXIT_OK;
 }
 
 /* One check; returns its exit code.  db is open. */
@@ -127,6 +251,9 @@ check(cli_db *db, int instances, health *h)
 						h->headroom.in_use, h->headroom.max_connections);
 		}
 	}
+
+	if (h->installed && (rc = check_stats(db, h)) != EXIT_OK)
+		return rc;
 
 	if (instances > 0)
 	{
@@ -247,6 +374,30 @@ print_json(const health *h, const char *url, const char *appname, int rc,
 													 "suggested_pool_max", h->suggested_pool_max));
 	else
 		json_object_set_new(o, "capacity", json_null());
+	if (h->have_stats && h->stats.available)
+	{
+		json_t	   *causes = json_object();
+
+		for (int k = 0; k < CLI_REFUSED_NUM; k++)
+			json_object_set_new(causes, cli_stats_refused[k], json_integer(h->refused[k]));
+		json_object_set_new(o, "stats",
+							json_pack("{s:b, s:o, s:i, s:o, s:I, s:I, s:o, s:o, s:o, s:i}",
+									  "available", 1,
+									  "since", json_time(h->stats.since),
+									  "peak_connections", h->stats.peak_connections,
+									  "peak_at", json_time(h->stats.peak_at),
+									  "refused", (json_int_t) cli_stats_refused_sum(h->refused, CLI_REFUSED_NUM),
+									  "refused_slots", (json_int_t) h->refused_slots,
+									  "refused_by_cause", causes,
+									  "last_refused_at", json_time(h->last_refused_at),
+									  "applications_refused", json_incref(h->refused_apps),
+									  "hidden_rows", h->hidden_rows));
+	}
+	else if (h->have_stats)
+		json_object_set_new(o, "stats", json_pack("{s:b, s:s}", "available", 0,
+												  "unavailable", h->stats.unavailable));
+	else
+		json_object_set_new(o, "stats", json_null());
 	if (connect_error)
 		json_array_append_new(problems, json_string(connect_error));
 	for (int i = 0; i < h->nproblems; i++)
@@ -283,6 +434,29 @@ print_text(const health *h, const char *url, const char *appname, int rc)
 		printf("  headroom:    %d connections available to regular roles (%d in use, max_connections %d, %.1f%% used)\n",
 			   h->headroom.available, h->headroom.in_use,
 			   h->headroom.max_connections, h->headroom.utilization);
+	if (h->have_stats && h->stats.available)
+	{
+		char		since[32];
+		char		peak[32];
+		char		last[32];
+		char		list[256];
+
+		timestamp_of(h->stats.since, since, sizeof(since));
+		timestamp_of(h->stats.peak_at, peak, sizeof(peak));
+		timestamp_of(h->last_refused_at, last, sizeof(last));
+		refused_list(h->refused, CLI_REFUSED_NUM, list, sizeof(list));
+		printf("  since reset: %s: peak %d connections%s%s; ", since, h->stats.peak_connections,
+			   isnan(h->stats.peak_at) ? "" : " at ", isnan(h->stats.peak_at) ? "" : peak);
+		if (cli_stats_refused_sum(h->refused, CLI_REFUSED_NUM) > 0)
+			printf("%lld connections refused (%s), the last at %s", cli_stats_refused_sum(h->refused, CLI_REFUSED_NUM), list, last);
+		else
+			printf("no connection refused");
+		if (h->hidden_rows > 0)
+			printf(" (%d rows of roles this role may not see left out)", h->hidden_rows);
+		printf("\n");
+	}
+	else if (h->have_stats)
+		printf("  since reset: %s\n", h->stats.unavailable);
 	if (h->have_capacity)
 		printf("  capacity:    %d instances x pool max %d = %d needed, %d available to role %s (limited by %s): %s\n",
 			   h->instances, h->pool_max, h->needed, h->available, h->user,
@@ -322,5 +496,6 @@ cmd_health(const cli_args *args, cli_db *db)
 		else
 			print_text(&h, db->url, appname, rc);
 	}
+	json_decref(h.refused_apps);
 	return rc;
 }

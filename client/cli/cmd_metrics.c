@@ -1,196 +1,156 @@
 /*-------------------------------------------------------------------------
  *
  * cmd_metrics.c
- *	  lifeguard metrics: pool usage, connection headroom and the pooling
- *	  audit in the Prometheus text exposition format (version 0.0.4), for
- *	  a node_exporter textfile collector or any scraper that runs commands.
+ *	  lifeguard metrics: the Prometheus exposition of cli_metrics.c, printed
+ *	  once (for a node_exporter textfile collector or any scraper that runs
+ *	  commands), or, with --listen HOST:PORT, served at /metrics over HTTP
+ *	  (cli_http.c) until SIGINT or SIGTERM.
  *
- * Every metric family has its HELP and TYPE lines and one sample per label
- * set; label values are escaped (backslash, double quote, newline);
- * counters end in _total.  The output is built completely before it is
- * written, so a failure never leaves half a file: nothing goes to stdout
- * and the exit code says why.
+ * Printed once, the output is built completely before it is written, so a
+ * failure never leaves half a file: nothing goes to stdout and the exit
+ * code says why.  What the server cannot give (no connection statistics
+ * on the portable edition, without preloading, on a 0.2.0 extension) is
+ * said once on stderr, and by lifeguard_stats_available 0.
+ *
+ * Served, the exporter keeps one connection to the server, opened at
+ * start and reopened when lost: a scrape that finds it broken connects
+ * again and scrapes once more; a scrape that cannot connect, or finds no
+ * lifeguard, answers 503 with the reason, one line.  Problems are logged
+ * on stderr when they begin and when they end, not at every scrape.
  *
  *-------------------------------------------------------------------------
  */
 #include "cli.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "strbuf.h"
+#define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
-/* a label value, escaped as the exposition format wants */
-static void
-ob_label(lg_strbuf *b, const char *name, const char *value, bool last)
-{
-	lg_strbuf_printf(b, "%s=\"", name);
-	for (const char *p = value; *p; p++)
-	{
-		if (*p == '\\')
-			lg_strbuf_puts(b, "\\\\");
-		else if (*p == '"')
-			lg_strbuf_puts(b, "\\\"");
-		else if (*p == '\n')
-			lg_strbuf_puts(b, "\\n");
-		else
-			lg_strbuf_putn(b, p, 1);
-	}
-	lg_strbuf_puts(b, last ? "\"" : "\",");
-}
+/* ------------------------------------------------------------------------
+ * once
+ * ------------------------------------------------------------------------
+ */
 
-static void
-family(lg_strbuf *b, const char *name, const char *type, const char *helptext)
-{
-	lg_strbuf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, helptext, name, type);
-}
-
-/* a family of one sample without labels, its value formatted by fmt */
-static void
-single(lg_strbuf *b, const char *name, const char *type, const char *helptext,
-	   const char *fmt,...)
-	__attribute__((format(printf, 5, 6)));
-
-static void
-single(lg_strbuf *b, const char *name, const char *type, const char *helptext,
-	   const char *fmt,...)
-{
-	char		value[64];
-	va_list		ap;
-
-	va_start(ap, fmt);
-	vsnprintf(value, sizeof(value), fmt, ap);
-	va_end(ap);
-	family(b, name, type, helptext);
-	lg_strbuf_printf(b, "%s %s\n", name, value);
-}
-
-/* the exposition into b; returns the exit code */
 static int
-exposition(cli_db *db, lg_strbuf *b)
+print_once(const cli_args *args, cli_db *db)
 {
-	cli_pool_row *rows;
-	int			nrows;
-	cli_headroom hr;
-	int			preloaded;
-	int			rc;
-	static const char *const states[] = {
-		"active", "waiting", "idle", "idle_in_transaction",
-		"idle_in_transaction_aborted", "other"
-	};
-
-	if ((rc = cli_pool_snapshot(db, &rows, &nrows, &hr)) != EXIT_OK)
-		return rc;
-
-	family(b, "lifeguard_info", "gauge",
-		   "lifeguard in the scraped database: edition (extension, or portable for the SQL-only edition without the pooling audit) and version; always 1.");
-	lg_strbuf_printf(b, "lifeguard_info{edition=\"%s\",version=\"%s\"} 1\n", db->edition, db->ext_version);
-	family(b, "lifeguard_pool_connections", "gauge",
-		   "Client backends per application pool (pool_usage summed over client addresses, without this scrape's own connection) by state: active (running, not waiting on a lock), waiting (on a lock), idle, idle_in_transaction, idle_in_transaction_aborted, other (starting, or not visible to the scraping role).");
-	for (int i = 0; i < nrows; i++)
-	{
-		const cli_pool_row *r = &rows[i];
-		const int	values[] = {r->running, r->waiting, r->idle,
-			r->idle_in_transaction, r->idle_in_transaction_aborted, r->other};
-
-		for (int s = 0; s < 6; s++)
-		{
-			lg_strbuf_printf(b, "lifeguard_pool_connections{");
-			ob_label(b, "database", r->database, false);
-			ob_label(b, "role", r->role, false);
-			ob_label(b, "application_name", r->application_name, false);
-			ob_label(b, "state", states[s], true);
-			lg_strbuf_printf(b, "} %d\n", values[s]);
-		}
-	}
-	free(rows);
-
-	single(b, "lifeguard_max_connections", "gauge", "The server's max_connections.",
-		   "%d", hr.max_connections);
-	single(b, "lifeguard_superuser_reserved_connections", "gauge",
-		   "The server's superuser_reserved_connections.", "%d", hr.superuser_reserved_connections);
-	if (hr.reserved_known)
-		single(b, "lifeguard_reserved_connections", "gauge",
-			   "The server's reserved_connections (PostgreSQL 16 and later).", "%d",
-			   hr.reserved_connections);
-	single(b, "lifeguard_connections_in_use", "gauge",
-		   "Client backends connected (pool_headroom().in_use).", "%d", hr.in_use);
-	single(b, "lifeguard_connections_available", "gauge",
-		   "Connection slots still open to roles without reserved-slot privileges (pool_headroom().available).",
-		   "%d", hr.available);
-	single(b, "lifeguard_connections_utilization_ratio", "gauge",
-		   "Share of the slots open to regular roles that are in use (pool_headroom().utilization / 100).",
-		   "%.6g", hr.utilization / 100.0);
-
-	preloaded = cli_db_preloaded(db);
-	single(b, "lifeguard_preloaded", "gauge",
-		   "1 when the server loads lifeguard through shared_preload_libraries (the pooling audit works), else 0.",
-		   "%d", preloaded == 1 ? 1 : 0);
-
-	/* the portable edition has no pooling audit, preloaded or not */
-	if (preloaded == 1 && strcmp(db->edition, "extension") == 0)
-	{
-		lg_error	err;
-		PGresult   *res;
-		char	   *sql;
-
-		sql = cli_db_sql(db,
-						 "SELECT application_name, hazard, sum(count)::bigint"
-						 "  FROM %s.pooling_audit GROUP BY 1, 2 ORDER BY 1, 2");
-		res = cli_db_query(db, sql, 0, NULL, &err);
-		free(sql);
-		if (res == NULL)
-			return cli_db_query_failed(db, "reading pooling_audit", &err);
-		family(b, "lifeguard_pooling_hazards_total", "counter",
-			   "Actions that break under transaction pooling, recorded by the pooling audit, per application and hazard (summed over databases and roles; reset by pooling_audit_reset() and server restarts).");
-		for (int i = 0; i < PQntuples(res); i++)
-		{
-			lg_strbuf_printf(b, "lifeguard_pooling_hazards_total{");
-			ob_label(b, "application_name", PQgetvalue(res, i, 0), false);
-			ob_label(b, "hazard", PQgetvalue(res, i, 1), true);
-			lg_strbuf_printf(b, "} %s\n", PQgetvalue(res, i, 2));
-		}
-		PQclear(res);
-
-		sql = cli_db_sql(db, "SELECT entries, max_entries, dropped FROM %s.pooling_audit_info()");
-		res = cli_db_query(db, sql, 0, NULL, &err);
-		free(sql);
-		if (res == NULL)
-			return cli_db_query_failed(db, "reading pooling_audit_info()", &err);
-		single(b, "lifeguard_pooling_audit_entries", "gauge",
-			   "Rows of the pooling audit in shared memory.", "%s", PQgetvalue(res, 0, 0));
-		single(b, "lifeguard_pooling_audit_max_entries", "gauge",
-			   "lifeguard.audit_max_entries.", "%s", PQgetvalue(res, 0, 1));
-		single(b, "lifeguard_pooling_audit_dropped_total", "counter",
-			   "Hazards not recorded because the audit table was full.", "%s", PQgetvalue(res, 0, 2));
-		PQclear(res);
-	}
-	return EXIT_OK;
-}
-
-int
-cmd_metrics(const cli_args *args, cli_db *db)
-{
+	cli_metrics st;
 	lg_strbuf	b;
 	int			rc;
 
-	(void) args;
+	cli_metrics_init(&st, cli_number(args, METRICS_MAX_APPLICATIONS), false);
 	lg_strbuf_init(&b);
-	rc = exposition(db, &b);
-	if (rc == EXIT_OK && b.oom)
-	{
-		cli_error("out of memory");
-		rc = EXIT_CHECK;
-	}
+	rc = cli_metrics_exposition(db, &st, &b);
 	if (rc == EXIT_OK && b.len > 0)
 		fwrite(b.data, 1, b.len, stdout);
 	lg_strbuf_free(&b);
 	if (rc == EXIT_OK && fflush(stdout) != 0)
 	{
 		cli_error("could not write the metrics to standard output");
-		return EXIT_CHECK;
+		rc = EXIT_CHECK;
 	}
+	if (rc == EXIT_OK && st.notice[0])
+		cli_error("%s", st.notice);
+	cli_metrics_free(&st);
 	return rc;
+}
+
+/* ------------------------------------------------------------------------
+ * served
+ * ------------------------------------------------------------------------
+ */
+
+typedef struct exporter
+{
+	cli_db		db;
+	cli_metrics st;
+	char		problem[sizeof(((cli_db *) 0)->last_error)];	/* logged last; "" none */
+	char		notice[sizeof(((cli_metrics *) 0)->notice)];	/* logged last */
+} exporter;
+
+/* lifeguard found in the connected database, and its exposition */
+static int
+exposition(exporter *e, lg_strbuf *body)
+{
+	int			rc = cli_db_require_extension(&e->db);
+
+	lg_strbuf_free(body);		/* what a first attempt left */
+	return rc == EXIT_OK ? cli_metrics_exposition(&e->db, &e->st, body) : rc;
+}
+
+static void
+scrape(void *arg, unsigned int *status, lg_strbuf *body)
+{
+	exporter   *e = arg;
+	bool		fresh = false;
+	int			rc = EXIT_OK;
+
+	e->db.last_error[0] = '\0';
+	if (e->db.conn == NULL)
+	{
+		rc = cli_db_connect(&e->db);
+		fresh = true;
+	}
+	if (rc == EXIT_OK)
+		rc = exposition(e, body);
+	/* the connection kept was lost (a restart, a terminate): once more */
+	if (rc == EXIT_CONNECT && !fresh && (rc = cli_db_connect(&e->db)) == EXIT_OK)
+		rc = exposition(e, body);
+
+	if (rc == EXIT_OK)
+	{
+		*status = 200;
+		if (e->problem[0])
+			cli_error("metrics served again (%s)", e->db.url);
+		e->problem[0] = '\0';
+		if (strcmp(e->notice, e->st.notice) != 0 && e->st.notice[0])
+			cli_error("%s", e->st.notice);
+		snprintf(e->notice, sizeof(e->notice), "%s", e->st.notice);
+		return;
+	}
+	*status = 503;
+	if (e->db.last_error[0] == '\0')
+		snprintf(e->db.last_error, sizeof(e->db.last_error),
+				 "the metrics could not be made (see the exporter's log)");
+	lg_strbuf_free(body);
+	lg_strbuf_printf(body, "%s\n", e->db.last_error);
+	if (strcmp(e->problem, e->db.last_error) != 0)
+	{
+		cli_error("%s (scrapes answer 503 until it is solved)", e->db.last_error);
+		snprintf(e->problem, sizeof(e->problem), "%s", e->db.last_error);
+	}
+}
+
+static int
+serve(const cli_args *args)
+{
+	exporter	e;
+	int			rc;
+
+	memset(&e, 0, sizeof(e));
+	if ((rc = cli_db_init(&e.db)) != EXIT_OK)
+	{
+		cli_db_close(&e.db);
+		return rc;
+	}
+	/* from now on the scrapes report what goes wrong, once */
+	e.db.quiet = true;
+	cli_metrics_init(&e.st, cli_number(args, METRICS_MAX_APPLICATIONS), true);
+	if (cli_db_connect(&e.db) != EXIT_OK)
+	{
+		cli_error("%s (scrapes answer 503 until it is solved)", e.db.last_error);
+		snprintf(e.problem, sizeof(e.problem), "%s", e.db.last_error);
+	}
+	rc = cli_http_serve(cli_text(args, METRICS_LISTEN), "/metrics", CONTENT_TYPE, scrape, &e);
+	cli_metrics_free(&e.st);
+	cli_db_close(&e.db);
+	return rc;
+}
+
+int
+cmd_metrics(const cli_args *args, cli_db *db)
+{
+	return cli_given(args, METRICS_LISTEN) ? serve(args) : print_once(args, db);
 }

@@ -7,7 +7,8 @@
  *	  help and usage lines (cli_help.c, also `lifeguard --list-commands`,
  *	  which docs/cli.md and docs/design.md show), whether it needs the
  *	  database (the dispatcher connects, or exits with the reason, and
- *	  closes), and whether it runs again every so many seconds.
+ *	  closes), whether it runs again every so many seconds, and whether an
+ *	  option makes it a server that keeps its own connection.
  *
  * Adding an option is its row here and its name in cli.h; adding a command
  * is its row here and its cmd_NAME.c (the Makefile compiles every file of
@@ -147,21 +148,36 @@ static const cli_command commands[] = {
 	{
 		.name = "metrics",
 		.run = cmd_metrics,
-		.summary = "pool usage, headroom and audit in Prometheus text format",
+		.summary = "pool usage, headroom, audit and connection statistics for Prometheus",
+		.options = {
+			[METRICS_MAX_APPLICATIONS] = {"max-applications", 0, CLI_INT, "N", 0, 10000, 20,
+				.help = "application label values of the connection statistics, besides "
+			"\"other\", which sums the rest"},
+			[METRICS_LISTEN] = {"listen", 0, CLI_ADDRESS, "HOST:PORT",
+				.help = "serve GET /metrics over HTTP on HOST:PORT, [IPV6]:PORT or :PORT (every "
+			"address) until SIGINT or SIGTERM, keeping one connection to the server"},
+		},
 		.needs = CLI_NEEDS_EXTENSION,
+		.serves = true,
+		.serve = METRICS_LISTEN,
 		.description =
-		"Print pool usage, connection headroom and the pooling audit in the\n"
-		"Prometheus text exposition format:\n"
-		"  lifeguard_pool_connections{database,role,application_name,state}\n"
-		"  lifeguard_max_connections, lifeguard_superuser_reserved_connections,\n"
-		"  lifeguard_reserved_connections, lifeguard_connections_in_use,\n"
+		"Print pool usage, connection headroom and limits, the pooling audit and\n"
+		"the connection statistics in the Prometheus text exposition format, or\n"
+		"serve them with --listen.  By application_name as it is now:\n"
+		"  lifeguard_pool_connections{database,role,application_name,state},\n"
+		"  lifeguard_pool_longest_idle_in_transaction_seconds{...};\n"
+		"the server: lifeguard_max_connections, lifeguard_connections_in_use,\n"
 		"  lifeguard_connections_available, lifeguard_connections_utilization_ratio,\n"
-		"  lifeguard_preloaded,\n"
-		"  lifeguard_pooling_hazards_total{application_name,hazard},\n"
-		"  lifeguard_pooling_audit_entries, lifeguard_pooling_audit_max_entries,\n"
-		"  lifeguard_pooling_audit_dropped_total (the last four when preloaded).\n",
-		.exit_codes = "0 ok, 1 a query failed, 2 bad usage or configuration or\n"
-		"lifeguard not installed, 3 cannot connect.",
+		"  lifeguard_role_connection_limit{role}, lifeguard_preloaded, ...;\n"
+		"the audit (when preloaded): lifeguard_pooling_hazards_total{application_name,\n"
+		"  hazard}, ...; the connection statistics since pool_stats_reset() (the C\n"
+		"  extension, preloaded), by database, role and application, of which at\n"
+		"  most N keep their names: lifeguard_sessions_opened_total,\n"
+		"  lifeguard_connections_refused_total{cause}, lifeguard_transactions_total\n"
+		"  {outcome}, lifeguard_peak_connections, ... (docs/cli.md lists them all).\n",
+		.exit_codes = "0 ok (with --listen: stopped by a signal), 1 a query failed or\n"
+		"cannot listen, 2 bad usage or configuration or lifeguard not installed, 3\n"
+		"cannot connect.",
 	},
 	{
 		.name = "install",
@@ -212,7 +228,7 @@ run_once(const cli_command *cmd, const cli_args *args)
 	cli_db		db;
 	int			rc;
 
-	if (cmd->needs == CLI_NEEDS_NOTHING)
+	if (cmd->needs == CLI_NEEDS_NOTHING || (cmd->serves && cli_given(args, cmd->serve)))
 		return cmd->run(args, NULL);
 	rc = cli_db_open(&db);
 	if (rc == EXIT_OK && cmd->needs == CLI_NEEDS_EXTENSION)

@@ -23,6 +23,9 @@ ok(-f "$p/lib/liblifeguard.a", 'lib/liblifeguard.a');
 ok(-f "$p/lib/liblifeguard.so.0", 'lib/liblifeguard.so.0');
 is(readlink("$p/lib/liblifeguard.so"), 'liblifeguard.so.0', 'lib/liblifeguard.so -> liblifeguard.so.0');
 ok(-f "$p/lib/pkgconfig/lifeguard.pc", 'lib/pkgconfig/lifeguard.pc');
+my $rules = do { local (@ARGV, $/) = "$ENV{LG_ROOT}/prometheus/lifeguard.rules.yml"; <> };
+my $installed_rules = do { local (@ARGV, $/) = "$p/share/lifeguard/prometheus/lifeguard.rules.yml"; <> };
+is($installed_rules, $rules, 'share/lifeguard/prometheus/lifeguard.rules.yml: the Prometheus alerting rules');
 
 # pkg-config: the installed prefix, libpq carried along
 my %pc = (PKG_CONFIG_PATH => "$p/lib/pkgconfig");

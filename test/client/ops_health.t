@@ -1,15 +1,21 @@
 # ops_health.t: `lifeguard health` against the preloaded cluster, the
 # cluster where lifeguard is created but not preloaded, a database without
-# the extension, nothing listening and a server that rejects the password.
-# The JSON output is checked field by field against SQL.  Every case runs
-# with the optimised CLI and with the AddressSanitizer + UBSan build.
+# the extension, the portable edition, nothing listening and a server that
+# rejects the password.  The JSON output is checked field by field against
+# SQL.  Connections refused for want of a slot since pool_stats_reset()
+# (here: a role's CONNECTION LIMIT 1, twice) make it unhealthy, with the
+# application refused most; a failed password is reported and is no
+# problem.  Every case runs with the optimised CLI and with the
+# AddressSanitizer + UBSan build.  (It resets pool_stats of the shared
+# cluster, and leaves no refusal for want of a slot behind it.)
 use strict;
 use warnings;
 use Test::More;
 use JSON::PP;
 use LG qw(psql free_port start_cluster reconfigure_cluster);
 use LGClient qw(binaries sanitizer_clean url_for);
-use LGOps qw(ops_cli reject_password_server stop_reject_server);
+use LGOps qw(ops_cli reject_password_server stop_reject_server session stop_sessions wait_states);
+use LGStats qw(attempt);
 
 my $json = JSON::PP->new;
 my $reject;
@@ -20,10 +26,16 @@ psql('DROP DATABASE IF EXISTS ops_health_noext', port => $ENV{LG_NOPRELOAD_PORT}
 psql('CREATE DATABASE ops_health_noext', port => $ENV{LG_NOPRELOAD_PORT});
 psql("DROP ROLE IF EXISTS ops_health_limited");
 psql("CREATE ROLE ops_health_limited LOGIN CONNECTION LIMIT 12");
+psql("DROP ROLE IF EXISTS ops_health_one; CREATE ROLE ops_health_one LOGIN CONNECTION LIMIT 1");
+psql('DROP DATABASE IF EXISTS ops_health_portable; CREATE DATABASE ops_health_portable');
+psql('SELECT pool_stats_reset()');
 
 END {
 	stop_reject_server($reject);
-	eval { psql('DROP DATABASE IF EXISTS ops_health_noext'); psql('DROP ROLE IF EXISTS ops_health_limited') };
+	stop_sessions();
+	eval { psql('DROP DATABASE IF EXISTS ops_health_noext'); psql('DROP ROLE IF EXISTS ops_health_limited');
+		psql('DROP DATABASE IF EXISTS ops_health_portable'); psql('SELECT pool_stats_reset()');
+		psql('DROP ROLE IF EXISTS ops_health_one') };
 	eval { psql('DROP DATABASE IF EXISTS ops_health_noext', port => $ENV{LG_NOPRELOAD_PORT}) };
 }
 
@@ -38,6 +50,22 @@ sub health_json {
 	my $o = eval { $json->decode($lines[0] // '') };
 	return ($rc, $o, $err, scalar @lines);
 }
+
+my ($irc, undef, $ierr) = ops_cli('opt', {_db => 'ops_health_portable'}, 'install');
+is($irc, 0, 'the portable edition installed') or diag $ierr;
+# the one slot of ops_health_one, held
+session(app => 'ops-health-holder', user => 'ops_health_one', sql => 'SELECT 1;');
+ok(wait_states({'ops-health-holder' => 'idle:1'}), 'ops_health_one\'s one slot is held');
+
+# pool_stats as health sums it: since, and the refusals by cause
+my @CAUSES = qw(too_many_clients reserved role_limit database_limit authentication other);
+sub sql_refused {
+	my %r;
+	@r{@CAUSES} = split /\|/, psql(join(', ', 'SELECT ' . join(', ', map { "coalesce(sum(refused_$_), 0)" } @CAUSES))
+		. ' FROM pool_stats');
+	return \%r;
+}
+my $SINCE = q{to_char(since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')};
 
 for my $b (binaries()) {
 	my $v = $b->[0];
@@ -77,6 +105,49 @@ for my $b (binaries()) {
 			or diag "$o->{headroom}{utilization} vs $util";
 		is($o->{capacity}, undef, "$v: no capacity without --instances");
 		is_deeply($o->{problems}, [], "$v: no problems");
+	}
+
+	# --- refusals since the reset ---------------------------------------------
+	{
+		psql('SELECT pool_stats_reset()');
+		like(attempt(app => 'ops-health-nope', user => 'ops_health_nope'), qr/does not exist/, "$v: a refused login");
+		my ($rc, $o, $err) = health_json($v, {});
+		is($rc, 0, "$v: a failed login is no problem") or diag explain $o->{problems};
+		is($o->{stats}{available}, JSON::PP::true, "$v: stats.available");
+		is($o->{stats}{since}, psql("SELECT $SINCE FROM pool_stats_info()"), "$v: stats.since");
+		is_deeply($o->{stats}{refused_by_cause}, sql_refused(), "$v: stats.refused_by_cause as pool_stats sums them");
+		is($o->{stats}{refused_by_cause}{authentication}, 1, "$v: the failed login");
+		is($o->{stats}{refused_slots}, 0, "$v: no refusal for want of a slot");
+		my ($trc, $out) = ops_cli($v, {}, 'health');
+		like($out, qr/^  since reset: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ: peak \d+ connections at \S+; 1 connections refused \(authentication 1\), the last at \S+$/m,
+			"$v: text: the refusals since the reset");
+
+		like(attempt(app => 'ops-health-refused', user => 'ops_health_one'), qr/too many connections for role "ops_health_one"/,
+			"$v: refused by the role's limit") for 1 .. 2;
+		($rc, $o, $err) = health_json($v, {});
+		is($rc, 1, "$v: refused for want of a slot: exit 1");
+		is($o->{status}, 'unhealthy', "$v: refused: unhealthy");
+		my $since = psql("SELECT $SINCE FROM pool_stats_info()");
+		my $last = psql(q{SELECT to_char(last_refused_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+			FROM pool_stats WHERE application_name = 'ops-health-refused'});
+		is_deeply($o->{problems}, ["2 connections refused for want of a slot since $since (role_limit 2), the last at $last; the most: ops-health-refused (role ops_health_one, database $ENV{PGDATABASE}): 2"],
+			"$v: refused: the problem, with the application refused most");
+		is($o->{stats}{refused_slots}, 2, "$v: stats.refused_slots");
+		is($o->{stats}{refused}, 3, "$v: stats.refused (with the failed login)");
+		is($o->{stats}{last_refused_at}, $last, "$v: stats.last_refused_at");
+		my ($app) = grep { ($_->{application_name} // '') eq 'ops-health-refused' } @{ $o->{stats}{applications_refused} };
+		is_deeply($app, {database => $ENV{PGDATABASE}, role => 'ops_health_one', application_name => 'ops-health-refused',
+			refused => 2, refused_slots => 2, last_refused_at => $last,
+			by_cause => {too_many_clients => 0, reserved => 0, role_limit => 2, database_limit => 0, authentication => 0, other => 0}},
+			"$v: stats.applications_refused: ops-health-refused");
+		is(scalar @{ $o->{stats}{applications_refused} }, 2, "$v: stats.applications_refused: the two refused");
+		($trc, $out) = ops_cli($v, {}, 'health');
+		is($trc, 1, "$v: text: exit 1");
+		like($out, qr/\Aunhealthy\n  problem:     2 connections refused for want of a slot since /, "$v: text: the problem first");
+		psql('SELECT pool_stats_reset()');
+		($rc, $o) = health_json($v, {});
+		is($rc, 0, "$v: after pool_stats_reset(): healthy again");
+		is($o->{stats}{refused}, 0, "$v: after the reset: nothing refused");
 	}
 
 	# --- text ------------------------------------------------------------------
@@ -131,8 +202,17 @@ for my $b (binaries()) {
 		ok($o->{installed}, "$v: not preloaded: installed");
 		ok(JSON::PP::is_bool($o->{preloaded}) && !$o->{preloaded}, "$v: not preloaded: preloaded false");
 		ok($o->{headroom}{available} > 0, "$v: not preloaded: headroom");
+		is_deeply($o->{stats}, {available => JSON::PP::false, unavailable =>
+			"connection statistics (pool_stats: peaks, refusals, sessions and transactions by application) need the C extension, preloaded (shared_preload_libraries = 'lifeguard'); the server does not preload lifeguard: add lifeguard to shared_preload_libraries and restart the server"},
+			"$v: not preloaded: stats says what it needs");
 		my ($trc, $out) = ops_cli($v, {_port => $ENV{LG_NOPRELOAD_PORT}}, 'health');
 		like($out, qr/^  lifeguard:   .* not preloaded/m, "$v: text: not preloaded");
+		like($out, qr/^  since reset: connection statistics \([^)]*\) need the C extension, preloaded/m,
+			"$v: text: not preloaded: what the statistics need");
+		($rc, $o) = health_json($v, {_db => 'ops_health_portable'});
+		is($rc, 0, "$v: portable: healthy");
+		like($o->{stats}{unavailable}, qr/need the C extension, .*; the portable edition in schema public has none$/,
+			"$v: portable: stats says what it needs");
 	}
 
 	# --- without the extension ---------------------------------------------
@@ -143,6 +223,7 @@ for my $b (binaries()) {
 		is($o->{extension_version}, undef, "$v: no extension: extension_version null");
 		is($o->{schema}, undef, "$v: no extension: schema null");
 		is($o->{headroom}, undef, "$v: no extension: headroom null");
+		ok(exists $o->{stats} && !defined $o->{stats}, "$v: no extension: stats null");
 		ok($o->{preloaded}, "$v: no extension: the superuser still sees shared_preload_libraries");
 		is($o->{database}, 'ops_health_noext', "$v: no extension: database");
 

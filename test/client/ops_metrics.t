@@ -1,106 +1,48 @@
 # ops_metrics.t: `lifeguard metrics`.  The output is parsed by a strict
-# parser of the Prometheus text exposition format (written here) and every
-# sample is compared with the same facts read by SQL: pool_usage per
-# application pool and state, pool_headroom(), the pooling audit.  Sessions
-# in known states (idle, idle in transaction, running, waiting on a lock)
-# and an application_name with a double quote and a backslash make the
-# numbers and the escaping worth checking.
+# parser of the Prometheus text exposition format (test/lib/LGMetrics.pm)
+# and by promtool, and every sample is compared with the same facts read
+# by SQL: pool_usage per application pool and state (and its longest idle
+# in transaction), pool_headroom(), the connection limits, the pooling
+# audit.  Sessions in known states (idle, idle in transaction, running,
+# waiting on a lock) and an application_name with a double quote and a
+# backslash make the numbers and the escaping worth checking.  Where the
+# server has no connection statistics (not preloaded, the portable
+# edition, an extension still at 0.2.0) the command says so once on
+# stderr and by lifeguard_stats_available 0, and prints the rest.
+# (ops_metrics_stats.t checks the pool_stats families, ops_metrics_listen.t
+# the HTTP server.)
 use strict;
 use warnings;
 use Test::More;
-use LG qw(psql free_port);
+use LG qw(psql free_port run_cmd);
 use LGClient qw(binaries sanitizer_clean);
 use LGOps qw(session stop_sessions wait_states ops_cli);
+use LGMetrics qw(parse_exposition promtool_check samples);
 
 my $hidden_pid;
 my $ODD = 'ops-metrics "odd" \\ name';
+my $ASCII_ROLE = "ops-metrics-\xff\xfe-role";
+my @ascii = ('psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', 'ops_metrics_ascii');
 
 psql('DROP DATABASE IF EXISTS ops_metrics_noext');
 psql('DROP ROLE IF EXISTS ops_metrics_viewer; CREATE ROLE ops_metrics_viewer LOGIN', port => $ENV{LG_NOPRELOAD_PORT});
 psql('CREATE DATABASE ops_metrics_noext');
+# an extension still at 0.2.0, and the portable edition, on the preloaded cluster
+psql('DROP DATABASE IF EXISTS ops_metrics_020; CREATE DATABASE ops_metrics_020');
+psql(q{CREATE EXTENSION lifeguard VERSION '0.2.0'}, db => 'ops_metrics_020');
+psql('DROP DATABASE IF EXISTS ops_metrics_portable; CREATE DATABASE ops_metrics_portable');
+psql('DROP ROLE IF EXISTS ops_metrics_limited; CREATE ROLE ops_metrics_limited LOGIN CONNECTION LIMIT 7');
+psql('DROP DATABASE IF EXISTS ops_metrics_limitdb; CREATE DATABASE ops_metrics_limitdb CONNECTION LIMIT 9');
 psql('DROP TABLE IF EXISTS ops_metrics_t; CREATE TABLE ops_metrics_t (id int PRIMARY KEY, v int); INSERT INTO ops_metrics_t VALUES (1, 0)');
 
 END {
 	stop_sessions();
 	eval { psql('DROP DATABASE IF EXISTS ops_metrics_noext');
 psql('DROP ROLE IF EXISTS ops_metrics_viewer; CREATE ROLE ops_metrics_viewer LOGIN', port => $ENV{LG_NOPRELOAD_PORT}); psql('DROP TABLE IF EXISTS ops_metrics_t') };
-}
-
-# ---------------------------------------------------------------------------
-# a strict parser: returns {families => {name => {type, help}}, samples =>
-# [[name, {labels}, value]]} or dies with the line at fault
-
-sub parse_exposition {
-	my ($text) = @_;
-	my (%fam, @samples, %seen, %done, $current);
-	die "no final newline\n" unless $text =~ /\n\z/;
-	my $n = 0;
-	for my $line (split /\n/, $text) {
-		$n++;
-		die "line $n: empty line\n" if $line eq '';
-		if ($line =~ /^# HELP ([a-zA-Z_:][a-zA-Z0-9_:]*) (.*)$/) {
-			my ($name, $help) = ($1, $2);
-			die "line $n: second HELP for $name\n" if defined $fam{$name}{help};
-			die "line $n: bad escape in HELP\n" if $help =~ /\\(?![\\n])/;
-			die "line $n: family $name comes back after others\n" if $done{$name};
-			$done{$current} = 1 if defined $current && $current ne $name;
-			$current = $name;
-			$fam{$name}{help} = $help;
-			next;
-		}
-		if ($line =~ /^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram|summary|untyped)$/) {
-			my ($name, $type) = ($1, $2);
-			die "line $n: second TYPE for $name\n" if defined $fam{$name}{type};
-			die "line $n: TYPE after samples of $name\n" if grep { $_->[0] eq $name } @samples;
-			die "line $n: family $name comes back after others\n" if $done{$name};
-			$done{$current} = 1 if defined $current && $current ne $name;
-			$current = $name;
-			$fam{$name}{type} = $type;
-			next;
-		}
-		die "line $n: a comment that is neither HELP nor TYPE: $line\n" if $line =~ /^#/;
-		$line =~ /^([a-zA-Z_:][a-zA-Z0-9_:]*)(.*)$/ or die "line $n: no metric name: $line\n";
-		my ($name, $rest) = ($1, $2);
-		my %labels;
-		if ($rest =~ s/^\{//) {
-			until ($rest =~ s/^\}//) {
-				$rest =~ s/^([a-zA-Z_][a-zA-Z0-9_]*)="// or die "line $n: bad label: $line\n";
-				my $lname = $1;
-				my $val = '';
-				while (1) {
-					if ($rest =~ s/^\\(.)//) {
-						my $c = $1;
-						$val .= $c eq 'n' ? "\n" : $c eq '\\' ? '\\' : $c eq '"' ? '"'
-							: die "line $n: bad escape \\$c\n";
-					} elsif ($rest =~ s/^"//) {
-						last;
-					} elsif ($rest =~ s/^([^"\\]+)//) {
-						$val .= $1;
-					} else {
-						die "line $n: unterminated label value\n";
-					}
-				}
-				die "line $n: label $lname twice\n" if exists $labels{$lname};
-				$labels{$lname} = $val;
-				$rest =~ s/^,(?=[a-zA-Z_])// or $rest =~ /^\}/ or die "line $n: bad label separator: $line\n";
-			}
-		}
-		$rest =~ /^ (-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|NaN|[+-]Inf)$/
-			or die "line $n: bad value: $line\n";
-		my $value = $1;
-		die "line $n: sample $name without TYPE\n" unless $fam{$name}{type};
-		die "line $n: sample $name is not of the current family $current\n" unless $name eq $current;
-		die "line $n: counter $name does not end in _total\n"
-			if $fam{$name}{type} eq 'counter' && $name !~ /_total$/;
-		my $key = join("\0", $name, map { "$_=$labels{$_}" } sort keys %labels);
-		die "line $n: duplicate label set for $name\n" if $seen{$key}++;
-		push @samples, [$name, \%labels, $value];
-	}
-	for (keys %fam) {
-		die "family $_ without HELP\n" unless defined $fam{$_}{help};
-		die "family $_ without TYPE\n" unless defined $fam{$_}{type};
-	}
-	return {families => \%fam, samples => \@samples};
+	run_cmd([@ascii], stdin => qq{DROP ROLE IF EXISTS "$ASCII_ROLE"}, env => {PGCLIENTENCODING => 'SQL_ASCII'});
+	eval { psql('DROP DATABASE IF EXISTS ops_metrics_ascii') };
+	eval { psql('DROP DATABASE IF EXISTS ops_metrics_020'); psql('DROP DATABASE IF EXISTS ops_metrics_portable');
+		psql('DROP DATABASE IF EXISTS ops_metrics_limitdb'); psql('DROP ROLE IF EXISTS ops_metrics_limited') };
 }
 
 # the parser itself must reject what it should
@@ -153,6 +95,47 @@ sub sql_facts {
 	return (\%pool, \%h);
 }
 
+# a role whose name is not UTF-8, in a SQL_ASCII database (which hands out
+# its bytes as they are): the labels carry them as \xNN
+psql('DROP DATABASE IF EXISTS ops_metrics_ascii');
+psql(q{CREATE DATABASE ops_metrics_ascii ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0});
+psql('CREATE EXTENSION lifeguard', db => 'ops_metrics_ascii');
+my ($arc, undef, $aerr) = run_cmd([@ascii], stdin => qq{DROP ROLE IF EXISTS "$ASCII_ROLE"; CREATE ROLE "$ASCII_ROLE" LOGIN;},
+	env => {PGCLIENTENCODING => 'SQL_ASCII'});
+is($arc, 0, 'a role named with bytes that are not UTF-8') or diag $aerr;
+
+my ($irc, undef, $ierr) = ops_cli('opt', {_db => 'ops_metrics_portable'}, 'install');
+is($irc, 0, 'the portable edition installed with lifeguard install') or diag $ierr;
+
+# the families of the connection statistics (ops_metrics_stats.t checks their samples)
+my %STATS_TYPES = (lifeguard_stats_available => 'gauge',
+	(map { ($_ => 'counter') } qw(lifeguard_sessions_opened_total lifeguard_sessions_ended_total
+		lifeguard_session_time_seconds_total lifeguard_connections_refused_total lifeguard_transactions_total
+		lifeguard_handoffs_total lifeguard_transaction_time_seconds_total lifeguard_active_time_seconds_total
+		lifeguard_idle_in_transaction_time_seconds_total lifeguard_pooling_errors_total
+		lifeguard_stats_overflowed_total)),
+	(map { ($_ => 'gauge') } qw(lifeguard_connections lifeguard_peak_connections
+		lifeguard_peak_connections_timestamp_seconds lifeguard_longest_transaction_seconds
+		lifeguard_longest_idle_in_transaction_seconds lifeguard_last_refused_timestamp_seconds
+		lifeguard_stats_applications lifeguard_stats_applications_other lifeguard_stats_entries
+		lifeguard_stats_max_entries lifeguard_stats_reset_timestamp_seconds lifeguard_stats_peak_connections
+		lifeguard_stats_peak_connections_timestamp_seconds)));
+
+# where there are no connection statistics: the rest is there, promtool
+# accepts it, lifeguard_stats_available is 0 and no pool_stats family is,
+# and stderr has one line saying what is missing
+sub no_stats {
+	my ($v, $case, $out, $err, $m, $why) = @_;
+	my ($prc, $pout) = promtool_check($out);
+	is($prc, 0, "$v: $case: promtool check metrics accepts it") or diag $pout;
+	is_deeply(samples($m, 'lifeguard_stats_available'), {'' => 0}, "$v: $case: lifeguard_stats_available 0");
+	is_deeply([grep { $STATS_TYPES{$_} && $_ ne 'lifeguard_stats_available' } keys %{ $m ? $m->{families} : {} }], [],
+		"$v: $case: no family of the connection statistics");
+	like($m ? $m->{families}{lifeguard_stats_available}{help} : '', qr/need the C extension \(newer than 0\.2\.0\), preloaded/,
+		"$v: $case: its HELP says what they need");
+	like($err, qr/\Alifeguard metrics: [^\n]*$why\n\z/, "$v: $case: stderr says it once, one line");
+}
+
 for my $b (binaries()) {
 	my $v = $b->[0];
 
@@ -176,13 +159,21 @@ for my $b (binaries()) {
 			lifeguard_pooling_audit_dropped_total => 'counter',
 			# PostgreSQL 16 and later have reserved_connections
 			($h->{res} ne '' ? (lifeguard_reserved_connections => 'gauge') : ()),
+			# new since 0.2.0
+			lifeguard_pool_longest_idle_in_transaction_seconds => 'gauge',
+			lifeguard_role_connection_limit => 'gauge', lifeguard_database_connection_limit => 'gauge',
+			%STATS_TYPES,
 		}, "$v: the families and their types (reserved_connections where the server has it)");
+		my ($prc, $pout) = promtool_check($out);
+		is($prc, 0, "$v: promtool check metrics accepts it") or diag $pout;
 
 		my %got_pool;
 		my %got_haz;
 		my %single;
 		for my $s (@{ $m->{samples} }) {
 			my ($name, $l, $val) = @$s;
+			next if $STATS_TYPES{$name} && $name ne 'lifeguard_stats_available';	# ops_metrics_stats.t
+			next if $name =~ /^lifeguard_(?:pool_longest_idle_in_transaction_seconds|role_connection_limit|database_connection_limit)$/;
 			if ($name eq 'lifeguard_pool_connections') {
 				is_deeply([sort keys %$l], [qw(application_name database role state)], "$v: pool labels")
 					or next;
@@ -223,6 +214,27 @@ for my $b (binaries()) {
 		is_deeply(\%got_haz, \%sql_haz, "$v: every hazard sample equals pooling_audit");
 		ok($got_haz{"ops-metrics-hazard\0set"} >= 1, "$v: the SET was counted");
 		ok($got_haz{"ops-metrics-hazard\0advisory_lock"} >= 1, "$v: the advisory lock was counted");
+		is($single{lifeguard_stats_available}, 1, "$v: the connection statistics are read");
+
+		# the longest idle in transaction now, of the holder's pool only
+		my $idle = samples($m, 'lifeguard_pool_longest_idle_in_transaction_seconds');
+		my $holder = "application_name=ops-metrics-holder,database=$ENV{PGDATABASE},role=$ENV{PGUSER}";
+		my $sql_idle = psql(q{SELECT extract(epoch FROM max(longest_idle_in_transaction)) FROM pool_usage
+			WHERE application_name = 'ops-metrics-holder'});
+		ok(defined $idle->{$holder} && $idle->{$holder} > 0 && $idle->{$holder} <= $sql_idle,
+			"$v: the holder's longest idle in transaction ($idle->{$holder} s, then $sql_idle s by SQL)");
+		ok(!exists $idle->{"application_name=ops-metrics-idle,database=$ENV{PGDATABASE},role=$ENV{PGUSER}"},
+			"$v: no sample for a pool with no transaction open");
+		# the connection limits: every login role and database that has one
+		my %want_roles = map { ("role=$_->[0]" => $_->[1]) } map { [split /\|/] }
+			split /\n/, psql('SELECT rolname, rolconnlimit FROM pg_roles WHERE rolcanlogin AND rolconnlimit >= 0');
+		is_deeply(samples($m, 'lifeguard_role_connection_limit'), \%want_roles, "$v: the roles' CONNECTION LIMIT");
+		is(samples($m, 'lifeguard_role_connection_limit')->{'role=ops_metrics_limited'}, 7, "$v: ops_metrics_limited's is 7");
+		my %want_dbs = map { ("database=$_->[0]" => $_->[1]) } map { [split /\|/] }
+			split /\n/, psql('SELECT datname, datconnlimit FROM pg_database WHERE datallowconn AND datconnlimit >= 0');
+		is_deeply(samples($m, 'lifeguard_database_connection_limit'), \%want_dbs, "$v: the databases' CONNECTION LIMIT");
+		is(samples($m, 'lifeguard_database_connection_limit')->{'database=ops_metrics_limitdb'}, 9, "$v: ops_metrics_limitdb's is 9");
+
 		my ($entries, $maxe, $dropped) = split /\|/, psql('SELECT entries, max_entries, dropped FROM pooling_audit_info()');
 		is($single{lifeguard_pooling_audit_entries}, $entries, "$v: audit entries");
 		is($single{lifeguard_pooling_audit_max_entries}, $maxe, "$v: audit max_entries");
@@ -236,6 +248,25 @@ for my $b (binaries()) {
 	ok($m, "$v: not preloaded: parses") or diag $@;
 	ok($m && !$m->{families}{lifeguard_pooling_hazards_total}, "$v: not preloaded: no hazard family");
 	like($out, qr/^lifeguard_preloaded 0$/m, "$v: not preloaded: lifeguard_preloaded 0");
+	no_stats($v, 'not preloaded', $out, $err, $m, qr/the server does not preload lifeguard: add lifeguard to shared_preload_libraries and restart the server/);
+
+	# --- 0.2.0, and the portable edition ------------------------------------------
+	($rc, $out, $err) = ops_cli($v, {_db => 'ops_metrics_020'}, 'metrics');
+	is($rc, 0, "$v: 0.2.0: exit 0") or diag $err;
+	$m = eval { parse_exposition($out) };
+	ok($m, "$v: 0.2.0: parses") or diag $@;
+	is_deeply(samples($m, 'lifeguard_info'), {'edition=extension,version=0.2.0' => 1}, "$v: 0.2.0: lifeguard_info");
+	ok($m && $m->{families}{lifeguard_pooling_hazards_total}, "$v: 0.2.0: the audit's families (preloaded)");
+	no_stats($v, '0.2.0', $out, $err, $m, qr/need a newer lifeguard: the extension in schema public is 0\.2\.0; run ALTER EXTENSION lifeguard UPDATE/);
+
+	($rc, $out, $err) = ops_cli($v, {_db => 'ops_metrics_portable'}, 'metrics');
+	is($rc, 0, "$v: portable: exit 0") or diag $err;
+	$m = eval { parse_exposition($out) };
+	ok($m, "$v: portable: parses") or diag $@;
+	is_deeply(samples($m, 'lifeguard_info'), {"edition=portable,version=$ENV{LG_VERSION}" => 1}, "$v: portable: lifeguard_info");
+	ok($m && $m->{families}{lifeguard_pool_connections} && !$m->{families}{lifeguard_pooling_hazards_total},
+		"$v: portable: pool usage, no audit");
+	no_stats($v, 'portable', $out, $err, $m, qr/need the C extension, preloaded \(shared_preload_libraries = 'lifeguard'\); the portable edition in schema public has none/);
 	my ($npool, $nh) = sql_facts(port => $ENV{LG_NOPRELOAD_PORT});
 	like($out, qr/^lifeguard_max_connections $nh->{max}$/m, "$v: not preloaded: max_connections");
 
@@ -269,6 +300,28 @@ for my $b (binaries()) {
 	unlike($err, qr/pw12345/, "$v: cannot connect: no password");
 	($rc, $out, $err) = ops_cli($v, {}, 'metrics', 'extra');
 	is($rc, 2, "$v: extra argument: exit 2");
+}
+
+# --- names that are not UTF-8 (SQL_ASCII), after the rest (the session
+# would be one more pool above) ----------------------------------------------
+{
+	local $ENV{PGCLIENTENCODING} = 'SQL_ASCII';
+	local $ENV{PGUSER} = $ASCII_ROLE;
+	session(app => 'ops-metrics-ascii', db => 'ops_metrics_ascii', sql => 'SELECT 1;');
+}
+ok(wait_states({'ops-metrics-ascii' => 'idle:1'}, db => 'ops_metrics_ascii'), 'SQL_ASCII: a session of the role');
+for my $b (binaries()) {
+	my $v = $b->[0];
+	my ($rc, $out, $err) = ops_cli($v, {_db => 'ops_metrics_ascii'}, 'metrics');
+	is($rc, 0, "$v: SQL_ASCII: exit 0") or diag $err;
+	my ($arc2, $aout) = promtool_check($out);
+	is($arc2, 0, "$v: SQL_ASCII: promtool check metrics accepts it (valid UTF-8)") or diag $aout;
+	my $m = eval { parse_exposition($out) };
+	ok($m, "$v: SQL_ASCII: parses") or diag $@;
+	is(samples($m, 'lifeguard_pool_connections')->{"application_name=ops-metrics-ascii,database=ops_metrics_ascii,role=ops-metrics-\\xff\\xfe-role,state=idle"}, 1,
+		"$v: SQL_ASCII: the role's bytes as \\xff\\xfe in lifeguard_pool_connections");
+	is(samples($m, 'lifeguard_connections')->{"application=ops-metrics-ascii,database=ops_metrics_ascii,role=ops-metrics-\\xff\\xfe-role"}, 1,
+		"$v: SQL_ASCII: and in lifeguard_connections");
 }
 
 done_testing();

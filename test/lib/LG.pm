@@ -214,9 +214,11 @@ sub start_cluster {
 	return $c;
 }
 
-# restart_cluster($c, PG_CTL_OPTION...) -> (exit, stdout, stderr)
+# restart_cluster($c, PG_CTL_OPTION...) -> (exit, stdout, stderr); also
+# starts one that stop_cluster stopped (and END stops it again)
 sub restart_cluster {
 	my ($c, @options) = @_;
+	push @clusters, $c unless grep { $_ == $c } @clusters;
 	return _cluster_sh('restart', $c->{data}, @options);
 }
 
