@@ -117,7 +117,6 @@ lifeguard_pooling_audit(PG_FUNCTION_ARGS)
 Datum
 lifeguard_pooling_audit_info(PG_FUNCTION_ARGS)
 {
-	TupleDesc	tupdesc;
 	Datum		values[4];
 	bool		nulls[4] = {0};
 	long		entries;
@@ -125,14 +124,11 @@ lifeguard_pooling_audit_info(PG_FUNCTION_ARGS)
 	TimestampTz since;
 
 	lg_audit_table_info("pooling_audit_info", &entries, &dropped, &since);
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-
 	values[0] = Int32GetDatum((int32) entries);
 	values[1] = Int32GetDatum(lg_audit_max_entries);
 	values[2] = Int64GetDatum(dropped);
 	values[3] = TimestampTzGetDatum(since);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+	PG_RETURN_DATUM(lg_row_datum(fcinfo, values, nulls));
 }
 
 /* pooling_audit_reset(): forget every entry and the dropped count */
@@ -329,13 +325,9 @@ lifeguard_session_state(PG_FUNCTION_ARGS)
 Datum
 lifeguard_txn_info(PG_FUNCTION_ARGS)
 {
-	TupleDesc	tupdesc;
 	Datum		values[5];
 	bool		nulls[5] = {0};
 	FullTransactionId fxid;
-
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
 
 	values[0] = Int32GetDatum(MyProcPid);
 	fxid = GetTopFullTransactionIdIfAny();
@@ -350,5 +342,5 @@ lifeguard_txn_info(PG_FUNCTION_ARGS)
 	else
 		nulls[4] = true;
 
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+	PG_RETURN_DATUM(lg_row_datum(fcinfo, values, nulls));
 }

@@ -48,6 +48,7 @@
 
 #include "audit_table.h"
 #include "compat.h"
+#include "lg_extension.h"
 #include "settings.h"
 
 typedef struct AuditKey
@@ -110,7 +111,6 @@ static void
 audit_shmem_startup(void)
 {
 	bool		found;
-	HASHCTL		info;
 
 	if (prev_shmem_startup_hook)
 		prev_shmem_startup_hook();
@@ -127,12 +127,8 @@ audit_shmem_startup(void)
 		audit_shared->full_warned = false;
 	}
 
-	memset(&info, 0, sizeof(info));
-	info.keysize = sizeof(AuditKey);
-	info.entrysize = sizeof(AuditEntry);
-	audit_hash = ShmemInitHash("lifeguard pooling audit",
-							   lg_audit_max_entries, lg_audit_max_entries,
-							   &info, HASH_ELEM | HASH_BLOBS);
+	audit_hash = lg_shmem_hash("lifeguard pooling audit", lg_audit_max_entries,
+							   sizeof(AuditKey), sizeof(AuditEntry));
 
 	LWLockRelease(AddinShmemInitLock);
 }

@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * lg_extension.h
- *	  Small helpers every SQL-facing file of the extension shares, inline
- *	  so that they make no file depend on another.
+ *	  Small helpers the extension's files share, inline so that they make
+ *	  no file depend on another.
  *
  * The files and their layers (each calls only the ones above it in this
  * list; test/integration/layers.t checks it):
@@ -36,12 +36,16 @@
 
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "catalog/pg_authid.h"
 #include "fmgr.h"
+#include "funcapi.h"
 #include "miscadmin.h"
 #include "nodes/execnodes.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "storage/shmem.h"
 
 #include "compat.h"
 
@@ -65,6 +69,20 @@ lg_init_srf(FunctionCallInfo fcinfo)
 	return (ReturnSetInfo *) fcinfo->resultinfo;
 }
 
+/*
+ * The row a function returning one composite value returns: values and
+ * nulls as its result type's columns.
+ */
+static inline Datum
+lg_row_datum(FunctionCallInfo fcinfo, Datum *values, bool *nulls)
+{
+	TupleDesc	tupdesc;
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	return HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
+}
+
 /* a name Datum of a C string (palloc'd, zero-padded as name requires) */
 static inline Datum
 lg_name_datum(const char *s)
@@ -73,6 +91,42 @@ lg_name_datum(const char *s)
 
 	namestrcpy(n, s);
 	return NameGetDatum(n);
+}
+
+/*
+ * A backend-local hash table in cxt, keyed by keysize bytes compared as
+ * bytes (HASH_BLOBS), its entries entrysize bytes beginning with the key.
+ */
+static inline HTAB *
+lg_local_hash(const char *name, long nelem, Size keysize, Size entrysize,
+			  MemoryContext cxt)
+{
+	HASHCTL		ctl;
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = keysize;
+	ctl.entrysize = entrysize;
+	ctl.hcxt = cxt;
+	return hash_create(name, nelem, &ctl,
+					   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+}
+
+/*
+ * The shared hash table of max_entries entries named name: made by the
+ * first caller after the postmaster starts, attached to by the others.
+ * The caller holds AddinShmemInitLock.
+ */
+static inline HTAB *
+lg_shmem_hash(const char *name, long max_entries, Size keysize,
+			  Size entrysize)
+{
+	HASHCTL		ctl;
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = keysize;
+	ctl.entrysize = entrysize;
+	return ShmemInitHash(name, max_entries, max_entries, &ctl,
+						 HASH_ELEM | HASH_BLOBS);
 }
 
 #endif							/* LG_EXTENSION_H */

@@ -137,16 +137,11 @@ typedef enum PoolUsageColumn
 static HTAB *
 lock_waiter_pids(MemoryContext cxt)
 {
-	HASHCTL		ctl;
 	HTAB	   *pids;
 	uint32		i;
 
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = sizeof(int);
-	ctl.entrysize = sizeof(int);
-	ctl.hcxt = cxt;
-	pids = hash_create("lifeguard lock waiters", 16, &ctl,
-					   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	pids = lg_local_hash("lifeguard lock waiters", 16, sizeof(int),
+						 sizeof(int), cxt);
 
 	for (i = 0; i < ProcGlobal->allProcCount; i++)
 	{
@@ -316,25 +311,16 @@ count_backend_state(PoolEntry *entry, const PgBackendStatus *be, HTAB *waiters)
 static HTAB *
 group_client_backends(MemoryContext work_cxt)
 {
-	HASHCTL		ctl;
 	HTAB	   *groups;
 	HTAB	   *roles;
 	HTAB	   *waiters;
 	int			num_backends;
 
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = sizeof(PoolKey);
-	ctl.entrysize = sizeof(PoolEntry);
-	ctl.hcxt = work_cxt;
-	groups = hash_create("lifeguard pool_usage groups", 64, &ctl,
-						 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	groups = lg_local_hash("lifeguard pool_usage groups", 64,
+						   sizeof(PoolKey), sizeof(PoolEntry), work_cxt);
 
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = sizeof(Oid);
-	ctl.entrysize = sizeof(RoleVisibility);
-	ctl.hcxt = work_cxt;
-	roles = hash_create("lifeguard pool_usage roles", 16, &ctl,
-						HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	roles = lg_local_hash("lifeguard pool_usage roles", 16, sizeof(Oid),
+						  sizeof(RoleVisibility), work_cxt);
 
 	waiters = lock_waiter_pids(work_cxt);
 
@@ -547,14 +533,10 @@ percent_datum(int64 a, int64 b)
 Datum
 lifeguard_pool_headroom(PG_FUNCTION_ARGS)
 {
-	TupleDesc	tupdesc;
 	Datum		values[6];
 	bool		nulls[6];
 	ClientCounts counts;
 	int			usable;
-
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
 
 	count_client_backends(InvalidOid, InvalidOid, false, &counts);
 	usable = MaxConnections - LG_SUPERUSER_RESERVED - LG_RESERVED_CONNECTIONS;
@@ -575,7 +557,7 @@ lifeguard_pool_headroom(PG_FUNCTION_ARGS)
 	else
 		nulls[5] = true;
 
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+	PG_RETURN_DATUM(lg_row_datum(fcinfo, values, nulls));
 }
 
 /*
@@ -699,7 +681,6 @@ lifeguard_pool_capacity(PG_FUNCTION_ARGS)
 	ClientCounts counts;
 	int32		available;
 	const char *limited_by;
-	TupleDesc	tupdesc;
 	Datum		values[5];
 	bool		nulls[5];
 
@@ -762,9 +743,6 @@ lifeguard_pool_capacity(PG_FUNCTION_ARGS)
 
 	available = Max(available, 0);
 
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-
 	memset(nulls, false, sizeof(nulls));
 	values[0] = BoolGetDatum(needed <= available);
 	values[1] = Int32GetDatum(needed);
@@ -772,5 +750,5 @@ lifeguard_pool_capacity(PG_FUNCTION_ARGS)
 	values[3] = CStringGetTextDatum(limited_by);
 	values[4] = Int32GetDatum(available / instances);
 
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+	PG_RETURN_DATUM(lg_row_datum(fcinfo, values, nulls));
 }

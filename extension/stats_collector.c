@@ -573,6 +573,34 @@ note_transaction_statement(TransactionStmt *stmt)
 	}
 }
 
+/* a utility statement of an open session: what it tells of the transaction */
+static void
+note_utility(Node *parsetree)
+{
+	if (lingering)
+	{
+		/* the aborted block: only its end can come */
+		if (IsA(parsetree, TransactionStmt) &&
+			IsAbortedTransactionBlockState())
+		{
+			TransactionStmtKind kind = ((TransactionStmt *) parsetree)->kind;
+
+			if (kind == TRANS_STMT_COMMIT || kind == TRANS_STMT_ROLLBACK ||
+				kind == TRANS_STMT_PREPARE)
+			{
+				chain_next = ((TransactionStmt *) parsetree)->chain;
+				settle_lingering(GetCurrentStatementStartTimestamp(), false);
+			}
+		}
+	}
+	else if (!IsA(parsetree, VariableSetStmt))
+	{
+		other_seq = xact_seq;
+		if (IsA(parsetree, TransactionStmt))
+			note_transaction_statement((TransactionStmt *) parsetree);
+	}
+}
+
 static void
 stats_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 					 bool readOnlyTree,
@@ -580,33 +608,8 @@ stats_ProcessUtility(PlannedStmt *pstmt, const char *queryString,
 					 QueryEnvironment *queryEnv, DestReceiver *dest,
 					 QueryCompletion *qc)
 {
-	Node	   *parsetree = pstmt->utilityStmt;
-
 	if (session == SESSION_OPEN)
-	{
-		if (lingering)
-		{
-			/* the aborted block: only its end can come */
-			if (IsA(parsetree, TransactionStmt) &&
-				IsAbortedTransactionBlockState())
-			{
-				TransactionStmtKind kind = ((TransactionStmt *) parsetree)->kind;
-
-				if (kind == TRANS_STMT_COMMIT || kind == TRANS_STMT_ROLLBACK ||
-					kind == TRANS_STMT_PREPARE)
-				{
-					chain_next = ((TransactionStmt *) parsetree)->chain;
-					settle_lingering(GetCurrentStatementStartTimestamp(), false);
-				}
-			}
-		}
-		else if (!IsA(parsetree, VariableSetStmt))
-		{
-			other_seq = xact_seq;
-			if (IsA(parsetree, TransactionStmt))
-				note_transaction_statement((TransactionStmt *) parsetree);
-		}
-	}
+		note_utility(pstmt->utilityStmt);
 
 	if (prev_ProcessUtility)
 		prev_ProcessUtility(pstmt, queryString, readOnlyTree,

@@ -141,18 +141,13 @@ lifeguard_pool_stats(PG_FUNCTION_ARGS)
 	LgStatsRow *rows;
 	int			nrows;
 	HTAB	   *cache;
-	HASHCTL		ctl;
 
 	/* copied under the table's lock; tuples are built after releasing it */
 	rows = lg_stats_rows("pool_stats", &nrows);
 	rsinfo = lg_init_srf(fcinfo);
 
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = sizeof(NameData);
-	ctl.entrysize = sizeof(RoleVisibility);
-	ctl.hcxt = CurrentMemoryContext;
-	cache = hash_create("lifeguard pool_stats roles", 16, &ctl,
-						HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	cache = lg_local_hash("lifeguard pool_stats roles", 16, sizeof(NameData),
+						  sizeof(RoleVisibility), CurrentMemoryContext);
 
 	for (int i = 0; i < nrows; i++)
 	{
@@ -218,15 +213,11 @@ lifeguard_pool_stats(PG_FUNCTION_ARGS)
 Datum
 lifeguard_pool_stats_info(PG_FUNCTION_ARGS)
 {
-	TupleDesc	tupdesc;
 	Datum		values[7];
 	bool		nulls[7] = {0};
 	LgStatsInfo info;
 
 	lg_stats_info("pool_stats_info", &info);
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-
 	values[0] = Int32GetDatum(info.entries);
 	values[1] = Int32GetDatum(lg_stats_max_entries);
 	values[2] = Int64GetDatum(info.overflowed);
@@ -234,7 +225,7 @@ lifeguard_pool_stats_info(PG_FUNCTION_ARGS)
 	values[4] = Int32GetDatum(info.connections);
 	values[5] = Int32GetDatum(info.peak_connections);
 	put_timestamp(values, nulls, 6, info.peak_at);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+	PG_RETURN_DATUM(lg_row_datum(fcinfo, values, nulls));
 }
 
 /* pool_stats_reset(): every count back to zero */

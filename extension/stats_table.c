@@ -66,6 +66,7 @@
 #include "utils/timestamp.h"
 
 #include "compat.h"
+#include "lg_extension.h"
 #include "settings.h"
 #include "stats_refusals.h"
 #include "stats_table.h"
@@ -425,7 +426,6 @@ stats_shmem_startup(void)
 {
 	bool		found;
 	bool		found_slots;
-	HASHCTL		info;
 	char	   *raw;
 
 	if (prev_shmem_startup_hook)
@@ -448,12 +448,8 @@ stats_shmem_startup(void)
 		shared->since = GetCurrentTimestamp();
 	}
 
-	memset(&info, 0, sizeof(info));
-	info.keysize = sizeof(LgStatsKey);
-	info.entrysize = sizeof(StatsEntry);
-	rows_hash = ShmemInitHash("lifeguard pool_stats rows",
-							  lg_stats_max_entries, lg_stats_max_entries,
-							  &info, HASH_ELEM | HASH_BLOBS);
+	rows_hash = lg_shmem_hash("lifeguard pool_stats rows", lg_stats_max_entries,
+							  sizeof(LgStatsKey), sizeof(StatsEntry));
 
 	nslots = lg_max_backends();
 	raw = ShmemInitStruct("lifeguard pool_stats slots", slots_size(), &found_slots);
@@ -850,7 +846,6 @@ lg_stats_rows(const char *funcname, int *nrows)
 	LgStatsRow *rows;
 	LgStatsCounters overflow;
 	HTAB	   *index;
-	HASHCTL		ctl;
 	uint32		generation;
 	long		maxrows;
 	int			n = 0;
@@ -900,12 +895,9 @@ lg_stats_rows(const char *funcname, int *nrows)
 	LWLockRelease(shared->lock);
 
 	/* add the live slots to their rows */
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = sizeof(LgStatsKey);
-	ctl.entrysize = sizeof(RowIndex);
-	ctl.hcxt = CurrentMemoryContext;
-	index = hash_create("lifeguard pool_stats rows by key", Max(n, 16), &ctl,
-						HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	index = lg_local_hash("lifeguard pool_stats rows by key", Max(n, 16),
+						  sizeof(LgStatsKey), sizeof(RowIndex),
+						  CurrentMemoryContext);
 	for (int i = 0; i < n; i++)
 		((RowIndex *) hash_search(index, &rows[i].key, HASH_ENTER, NULL))->row = i;
 	for (int i = 0; i < nslots; i++)
