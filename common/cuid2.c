@@ -755,24 +755,44 @@ lg_cuid2_generate(lg_cuid2_state *state, int length, char *out)
 	return finish_id(state->digest_ctx, input, n, letter, length, out);
 }
 
+/*
+ * Where s (len > 0 bytes) first breaks the form of a CUID2 or a prefix: a
+ * lowercase ASCII letter, then lowercase letters and digits (and '_' when
+ * underscore is set).  0 when the first byte is no letter, len when none
+ * breaks it.
+ */
+static size_t
+first_bad_char(const char *s, size_t len, bool underscore)
+{
+	size_t		i;
+
+	if (s[0] < 'a' || s[0] > 'z')
+		return 0;
+	for (i = 1; i < len; i++)
+	{
+		char		c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+			  (underscore && c == '_')))
+			break;
+	}
+	return i;
+}
+
 lg_cuid2_problem
 lg_cuid2_check(const char *s, size_t len)
 {
-	size_t		i;
+	size_t		bad;
 
 	if (len < LG_CUID2_MIN_LENGTH)
 		return LG_CUID2_TOO_SHORT;
 	if (len > LG_CUID2_MAX_LENGTH)
 		return LG_CUID2_TOO_LONG;
-	if (s[0] < 'a' || s[0] > 'z')
+	bad = first_bad_char(s, len, false);
+	if (bad == 0)
 		return LG_CUID2_BAD_FIRST;
-	for (i = 1; i < len; i++)
-	{
-		char		c = s[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
-			return LG_CUID2_BAD_CHAR;
-	}
+	if (bad < len)
+		return LG_CUID2_BAD_CHAR;
 	return LG_CUID2_VALID;
 }
 
@@ -804,21 +824,17 @@ lg_cuid2_problem_text(lg_cuid2_problem p)
 lg_prefix_problem
 lg_prefix_check(const char *s, size_t len)
 {
-	size_t		i;
+	size_t		bad;
 
 	if (s == NULL || len == 0)
 		return LG_PREFIX_EMPTY;
 	if (len > LG_PREFIX_MAX_LENGTH)
 		return LG_PREFIX_TOO_LONG;
-	if (s[0] < 'a' || s[0] > 'z')
+	bad = first_bad_char(s, len, true);
+	if (bad == 0)
 		return LG_PREFIX_BAD_FIRST;
-	for (i = 1; i < len; i++)
-	{
-		char		c = s[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
-			return LG_PREFIX_BAD_CHAR;
-	}
+	if (bad < len)
+		return LG_PREFIX_BAD_CHAR;
 	if (s[len - 1] == '_')
 		return LG_PREFIX_TRAILING_UNDERSCORE;
 	return LG_PREFIX_OK;

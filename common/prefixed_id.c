@@ -255,30 +255,33 @@ text_compare(const char *a, size_t alen, const char *b, size_t blen)
 	return alen < blen ? -1 : alen > blen ? 1 : 0;
 }
 
+/* a text decoded from its binary form, or its prefix alone */
+typedef struct Decoded
+{
+	char		text[LG_PREFIXED_ID_MAX];
+	size_t		len;
+} Decoded;
+
 /* the order of the texts, from the whole texts */
 static int
 compare_decoded(const unsigned char *a, size_t alen,
 				const unsigned char *b, size_t blen)
 {
-	char		ta[LG_PREFIXED_ID_MAX];
-	char		tb[LG_PREFIXED_ID_MAX];
-	size_t		la;
-	size_t		lb;
+	Decoded		x;
+	Decoded		y;
 
-	if (!lg_prefixed_id_decode(a, alen, ta, &la) ||
-		!lg_prefixed_id_decode(b, blen, tb, &lb))
+	if (!lg_prefixed_id_decode(a, alen, x.text, &x.len) ||
+		!lg_prefixed_id_decode(b, blen, y.text, &y.len))
 		return text_compare((const char *) a, alen, (const char *) b, blen);
-	return text_compare(ta, la, tb, lb);
+	return text_compare(x.text, x.len, y.text, y.len);
 }
 
 int
 lg_prefixed_id_compare_texts(const unsigned char *a, size_t alen,
 							 const unsigned char *b, size_t blen)
 {
-	char		pa[LG_PREFIX_MAX_LENGTH];
-	char		pb[LG_PREFIX_MAX_LENGTH];
-	size_t		la;
-	size_t		lb;
+	Decoded		x;
+	Decoded		y;
 	size_t		at;
 	int			r;
 
@@ -287,15 +290,15 @@ lg_prefixed_id_compare_texts(const unsigned char *a, size_t alen,
 	 * shorter one's '_' meets the other's next character; else compare the
 	 * whole texts.
 	 */
-	if (!decode_prefix(a, alen, pa, &la, &at) ||
-		!decode_prefix(b, blen, pb, &lb, &at))
+	if (!decode_prefix(a, alen, x.text, &x.len, &at) ||
+		!decode_prefix(b, blen, y.text, &y.len, &at))
 		return compare_decoded(a, alen, b, blen);
-	r = memcmp(pa, pb, la < lb ? la : lb);
+	r = memcmp(x.text, y.text, x.len < y.len ? x.len : y.len);
 	if (r != 0)
 		return r;
-	if (la < lb && pb[la] != '_')
-		return '_' < pb[la] ? -1 : 1;
-	if (la > lb && pa[lb] != '_')
-		return pa[lb] < '_' ? -1 : 1;
+	if (x.len < y.len && y.text[x.len] != '_')
+		return '_' < y.text[x.len] ? -1 : 1;
+	if (x.len > y.len && x.text[y.len] != '_')
+		return x.text[y.len] < '_' ? -1 : 1;
 	return compare_decoded(a, alen, b, blen);
 }

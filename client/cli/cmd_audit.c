@@ -22,6 +22,7 @@
 #include <jansson.h>
 
 #include "hazards.h"
+#include "quote.h"
 
 #define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
@@ -56,37 +57,18 @@ has_clients(const char *v)
  * stored, which JSON cannot carry.
  */
 static bool
-utf8_valid(const unsigned char *s)
+utf8_valid(const char *s)
 {
-	while (*s)
-	{
-		int			n;
-		unsigned int cp;
+	size_t		len = strlen(s);
 
-		if (s[0] < 0x80)
-		{
-			s++;
-			continue;
-		}
-		else if ((s[0] & 0xe0) == 0xc0)
-			n = 1, cp = s[0] & 0x1f;
-		else if ((s[0] & 0xf0) == 0xe0)
-			n = 2, cp = s[0] & 0x0f;
-		else if ((s[0] & 0xf8) == 0xf0)
-			n = 3, cp = s[0] & 0x07;
-		else
+	while (len > 0)
+	{
+		size_t		n = lg_utf8_char_len(s, len);
+
+		if (n == 0)
 			return false;
-		for (int i = 1; i <= n; i++)
-		{
-			if ((s[i] & 0xc0) != 0x80)
-				return false;
-			cp = (cp << 6) | (s[i] & 0x3f);
-		}
-		/* overlong forms, surrogates, beyond U+10FFFF */
-		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-			(cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-			return false;
-		s += n + 1;
+		s += n;
+		len -= n;
 	}
 	return true;
 }
@@ -101,7 +83,7 @@ utf8_field(const char *s, const char **problem)
 	char	   *out;
 	char	   *p;
 
-	if (utf8_valid((const unsigned char *) s))
+	if (utf8_valid(s))
 		return strdup(s);
 	*problem = "not valid UTF-8 (the database's encoding is SQL_ASCII?); bytes above 0x7f are shown as \\xNN";
 	out = malloc(strlen(s) * 4 + 1);
