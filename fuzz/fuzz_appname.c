@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "appname.h"
+#include "fuzz_input.h"
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -61,11 +62,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		compiled = 1;
 	}
-	name = malloc(size + 1);
+	name = fuzz_cstring(data, size);
 	if (name == NULL)
 		return 0;
-	memcpy(name, data, size);
-	name[size] = '\0';
 	n = strlen(name);
 
 	want = expected_len(name, n);

@@ -12,6 +12,7 @@
  *
  *-------------------------------------------------------------------------
  */
+#include "fuzz_input.h"
 #include "lg_internal.h"
 
 #include <stdio.h>
@@ -53,9 +54,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1 || size > 8192)
 		return 0;
 	options = (data[0] & 1) ? LG_CONFIG_DIRECT : 0;
-	text = malloc(size);
-	memcpy(text, data + 1, size - 1);
-	text[size - 1] = '\0';
+	text = fuzz_cstring(data + 1, size - 1);
+	if (text == NULL)
+		return 0;
 	for (char *p = text; n < 16 && p < text + size - 1; p += strlen(p) + 1)
 		if (*p)
 			env[n++] = p;

@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "audit_prefilter.h"
+#include "fuzz_input.h"
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -64,24 +65,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size > 2)
 	{
-		tlen = size - 2;
-		text = malloc(tlen + 1);
+		text = fuzz_cstring(data + 2, size - 2);
 		if (text == NULL)
 			return 0;
-		memcpy(text, data + 2, tlen);
-		text[tlen] = '\0';
 		tlen = strlen(text);	/* the text ends at its first NUL */
 		location = tlen ? data[0] % (int) (tlen + 1) : 0;
 		len = (int) (data[1] % (tlen - location + 1));
 	}
 	else
 	{
-		tlen = size;
-		text = malloc(tlen + 1);
+		text = fuzz_cstring(data, size);
 		if (text == NULL)
 			return 0;
-		memcpy(text, data, tlen);
-		text[tlen] = '\0';
 		tlen = strlen(text);
 	}
 
