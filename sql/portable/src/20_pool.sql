@@ -111,6 +111,7 @@ AS $$
 DECLARE
 	rol record;
 	db record;
+	lim record;
 	total integer;
 	of_role integer;
 	of_database integer;
@@ -141,20 +142,19 @@ BEGIN
 								  instances, pool_max);
 	END IF;
 	needed := instances * pool_max;
+	-- (no row: a record of NULLs)
 	SELECT r.oid, r.rolsuper, r.rolcanlogin, r.rolconnlimit INTO rol
 	  FROM pg_catalog.pg_roles r WHERE r.rolname = pool_capacity.role;
-	IF NOT FOUND THEN
-		RAISE EXCEPTION 'role "%" does not exist', pool_capacity.role
-			USING ERRCODE = 'undefined_object',
-				  HINT = 'Pass the role the application''s pools connect as.';
-	END IF;
 	-- datconnlimit -2 marks a database left invalid by an interrupted DROP
 	SELECT d.oid, d.datallowconn AND d.datconnlimit <> -2 AS allowed, d.datconnlimit INTO db
 	  FROM pg_catalog.pg_database d WHERE d.datname = pool_capacity.database;
-	IF NOT FOUND THEN
-		RAISE EXCEPTION 'database "%" does not exist', pool_capacity.database
+	IF rol.oid IS NULL OR db.oid IS NULL THEN
+		RAISE EXCEPTION '% "%" does not exist',
+				CASE WHEN rol.oid IS NULL THEN 'role' ELSE 'database' END,
+				CASE WHEN rol.oid IS NULL THEN pool_capacity.role ELSE pool_capacity.database END
 			USING ERRCODE = 'undefined_object',
-				  HINT = 'Pass the database the application''s pools connect to.';
+				  HINT = CASE WHEN rol.oid IS NULL THEN 'Pass the role the application''s pools connect as.'
+						 ELSE 'Pass the database the application''s pools connect to.' END;
 	END IF;
 	SELECT count(*), count(*) FILTER (WHERE a.usesysid = rol.oid), count(*) FILTER (WHERE a.datid = db.oid)
 	  INTO total, of_role, of_database
@@ -171,21 +171,22 @@ BEGIN
 		END IF;
 	END IF;
 	limited_by := 'max_connections';
-	-- the database's limit, then the role's (it wins a tie)
-	IF NOT db.allowed THEN
-		available := 0;
-		limited_by := 'database connection limit';
-	ELSIF NOT rol.rolsuper AND db.datconnlimit >= 0 AND db.datconnlimit - of_database <= available THEN
-		available := db.datconnlimit - of_database;
-		limited_by := 'database connection limit';
-	END IF;
-	IF NOT rol.rolcanlogin THEN
-		available := 0;
-		limited_by := 'role connection limit';
-	ELSIF NOT rol.rolsuper AND rol.rolconnlimit >= 0 AND rol.rolconnlimit - of_role <= available THEN
-		available := rol.rolconnlimit - of_role;
-		limited_by := 'role connection limit';
-	END IF;
+	-- the database's limit, then the role's (it wins a tie); a superuser
+	-- has neither, but still needs a database that allows connections and
+	-- a role that can log in
+	FOR lim IN SELECT l.* FROM (VALUES
+			(1, 'database connection limit', db.allowed, db.datconnlimit, of_database),
+			(2, 'role connection limit', rol.rolcanlogin, rol.rolconnlimit, of_role))
+			AS l(n, name, allowed, connlimit, used) ORDER BY l.n
+	LOOP
+		IF NOT lim.allowed THEN
+			available := 0;
+			limited_by := lim.name;
+		ELSIF NOT rol.rolsuper AND lim.connlimit >= 0 AND lim.connlimit - lim.used <= available THEN
+			available := lim.connlimit - lim.used;
+			limited_by := lim.name;
+		END IF;
+	END LOOP;
 	available := greatest(available, 0);
 	fits := needed <= available;
 	suggested_pool_max := available / instances;
