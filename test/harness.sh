@@ -478,7 +478,7 @@ audit_check() {
 # -M prepared through it; logs what pooling_audit recorded for them.  Sets
 # PGBOUNCER_CHECK to ok, n/a (a PgBouncer before 1.21, which cannot) or FAIL.
 pgbouncer_check() {
-	local dir="$LG_TMP/run/pgbouncer-n" script="$LG_TMP/pgbouncer_check.sql" port ver names audit i
+	local script="$LG_TMP/pgbouncer_check.sql" port pid ver names audit
 	ver="$(pgbouncer --version | sed -n 's/^PgBouncer \([0-9][0-9.]*\).*/\1/p')"
 	if [ -z "$ver" ] || [ "$(printf '%s\n1.21\n' "$ver" | sort -V | head -1)" != 1.21 ]; then
 		log "PgBouncer ${ver:-?}: no max_prepared_statements (1.21+), PGBOUNCER_N check skipped"
@@ -486,32 +486,13 @@ pgbouncer_check() {
 		return 0
 	fi
 	PGBOUNCER_CHECK=FAIL
-	port="$(free_port)" || return 1
-	mkdir -p "$dir"
-	chmod 777 "$dir"
-	cat > "$dir/pgbouncer.ini" <<-INI
-		[databases]
-		* = host=127.0.0.1 port=$PGPORT
-		[pgbouncer]
-		listen_addr = 127.0.0.1
-		listen_port = $port
-		unix_socket_dir =
-		auth_type = trust
-		auth_file = $dir/userlist.txt
-		pool_mode = transaction
-		default_pool_size = 1
-		max_prepared_statements = 10
-		ignore_startup_parameters = extra_float_digits,options
-		logfile = $dir/pgbouncer.log
-		pidfile = $LG_TMP/run/pgbouncer-n.pid
-	INI
-	printf '"%s" ""\n' "$PGUSER" > "$dir/userlist.txt"
-	chmod 644 "$dir/pgbouncer.ini" "$dir/userlist.txt"
-	as_pg pgbouncer -d "$dir/pgbouncer.ini" || return 1
-	for i in $(seq 50); do
-		psql -X -q -h 127.0.0.1 -p "$port" -c 'SELECT 1' >/dev/null 2>&1 && break
-		sleep 0.1
-	done
+	# test/lib/LG.pm's PgBouncer (the one every TAP test starts), with one
+	# server connection; its pid file is under $LG_TMP/run, so it is killed
+	# on every exit path
+	read -r port pid < <(perl -I"$LG_ROOT/test/lib" -MLG -e '
+		my $b = LG::start_pgbouncer(pool_size => 1, users => [grep { $_ ne "postgres" } $ENV{PGUSER}],
+			extra => "max_prepared_statements = 10\n");
+		print "$b->{port} $b->{pid}\n"') || return 1
 	printf 'SELECT 1;\nSELECT 2;\n' > "$script"
 	chmod 644 "$script"
 	psql -X -q -v ON_ERROR_STOP=1 -c 'SELECT pooling_audit_reset()' >/dev/null
@@ -519,7 +500,7 @@ pgbouncer_check() {
 	names="$(psql -X -A -t -h 127.0.0.1 -p "$port" -c "SELECT string_agg(name, ',' ORDER BY name) FROM pg_prepared_statements")"
 	audit="$(psql -X -A -t -v ON_ERROR_STOP=1 -c "SELECT coalesce(string_agg(hazard || '=' || count, ', ' ORDER BY hazard), '')
 		FROM pooling_audit WHERE application_name = 'lg-matrix-pgbouncer-n'")"
-	kill "$(cat "$LG_TMP/run/pgbouncer-n.pid")" 2>/dev/null
+	kill "$pid" 2>/dev/null
 	log "PgBouncer $ver, max_prepared_statements = 10: pgbench -M prepared's statements on the server: '$names' (want 'PGBOUNCER_1,PGBOUNCER_2'); pooling_audit: '$audit' (want '': the pooler's own statements are no hazard)"
 	[ "$names" = "PGBOUNCER_1,PGBOUNCER_2" ] && [ -z "$audit" ] && PGBOUNCER_CHECK=ok
 }

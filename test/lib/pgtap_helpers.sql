@@ -23,6 +23,8 @@
 -- pg_temp.end_sessions(app_like): ends the other sessions whose
 --   application_name is LIKE app_like (left by an interrupted run) and
 --   waits until they are gone: true, or false after 10 s.
+-- pg_temp.columns(rel): the columns of the relation rel as
+--   'name type, ...' in their order, as docs/sql.md lists them.
 -- pg_temp.session_hazards(): session_pooling_hazards() less the tests'
 --   own temporary objects: pgTAP's tables (named __...) and these
 --   functions.
@@ -84,9 +86,14 @@ BEGIN
 	                                 app_like));
 END $$;
 
+CREATE FUNCTION pg_temp.columns(rel regclass) RETURNS text LANGUAGE sql AS $$
+	SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum)
+	  FROM pg_attribute WHERE attrelid = rel AND attnum > 0 AND NOT attisdropped
+$$;
+
 CREATE FUNCTION pg_temp.session_hazards(OUT hazard text, OUT object text, OUT detail text)
 RETURNS SETOF record LANGUAGE sql AS $$
 	SELECT * FROM session_pooling_hazards()
 	 WHERE object NOT LIKE '\_\_%'
-	   AND object NOT IN ('err', 'wait_until', 'conninfo', 'end_sessions', 'session_hazards')
+	   AND object NOT IN ('err', 'wait_until', 'conninfo', 'end_sessions', 'columns', 'session_hazards')
 $$;

@@ -39,8 +39,7 @@ SELECT has_view('pooling_audit');
 SELECT has_function('pooling_audit_info', ARRAY[]::text[]);
 SELECT has_function('pooling_audit_reset', ARRAY[]::text[]);
 SELECT has_function('txn_info', ARRAY[]::text[]);
-SELECT is((SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum)
-             FROM pg_attribute WHERE attrelid = 'pooling_audit'::regclass AND attnum > 0),
+SELECT is(pg_temp.columns('pooling_audit'),
           'database name, role name, application_name text, hazard text, count bigint, first_seen timestamp with time zone, last_seen timestamp with time zone, sample text, client text, hint text, failures bigint',
           'pooling_audit has the columns of docs/sql.md');
 SELECT ok(NOT has_function_privilege('public', 'pooling_audit_reset()', 'EXECUTE'),

@@ -28,7 +28,7 @@ RESET client_min_messages;
 SELECT current_setting('server_version_num')::int >= 170000 AS has_transaction_timeout \gset
 
 BEGIN;
-SELECT plan(65 + CASE WHEN :'has_transaction_timeout' THEN 1 ELSE 0 END);
+SELECT plan(66 + CASE WHEN :'has_transaction_timeout' THEN 1 ELSE 0 END);
 
 -- the counts of one row, as text
 CREATE FUNCTION pg_temp.counts(app text, usr text DEFAULT 'postgres', db text DEFAULT current_database())
@@ -39,6 +39,12 @@ RETURNS text LANGUAGE sql AS $$
 	                               commits, rollbacks, handoffs, errors_prepared_missing,
 	                               errors_prepared_exists, errors_cached_plan)
 	                   FROM pool_stats WHERE database = db AND role = usr AND application_name = app), 'no row')
+$$;
+
+-- the error of a connection attempt as usr, under app, to db
+CREATE FUNCTION pg_temp.connect_err(usr text, app text, db text DEFAULT current_database())
+RETURNS text LANGUAGE sql AS $$
+	SELECT pg_temp.err(format('SELECT dblink_connect(%L, %L)', 'lg_r', pg_temp.conninfo(usr, app, db)))
 $$;
 
 CREATE FUNCTION pg_temp.refusals(app text, usr text, db text DEFAULT current_database())
@@ -56,8 +62,7 @@ SELECT has_view('pool_stats');
 SELECT has_function('pool_stats', ARRAY[]::text[]);
 SELECT has_function('pool_stats_info', ARRAY[]::text[]);
 SELECT has_function('pool_stats_reset', ARRAY[]::text[]);
-SELECT is((SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum)
-             FROM pg_attribute WHERE attrelid = 'pool_stats'::regclass AND attnum > 0),
+SELECT is(pg_temp.columns('pool_stats'),
           'database name, role name, application_name text, connections integer, peak_connections integer, peak_at timestamp with time zone, '
           'sessions_opened bigint, ended_normal bigint, ended_client_gone bigint, ended_fatal bigint, ended_terminated bigint, '
           'ended_idle_session_timeout bigint, ended_idle_in_transaction_timeout bigint, ended_transaction_timeout bigint, '
@@ -216,29 +221,24 @@ SELECT dblink_disconnect('lg_tt');
 
 ------------------------------------------------------------------------
 -- refusals, under the startup packet's names
-SELECT is(pg_temp.err($$SELECT dblink_connect('lg_r', pg_temp.conninfo('lg_stats_limited', 'lg-tap-refused'))$$) ~ 'too many connections for role',
-          true, 'a role with CONNECTION LIMIT 0 is refused');
-SELECT is(pg_temp.refusals('lg-tap-refused', 'lg_stats_limited'),
-          'too_many=0 reserved=0 role=1 database=0 authentication=0 other=0 opened=0 at=t',
-          '... refused_role_limit, with the time');
-SELECT is(pg_temp.err($$SELECT dblink_connect('lg_r', pg_temp.conninfo('lg_stats_alice', 'lg-tap-refused', 'lg_stats_closed'))$$) ~ 'too many connections for database',
-          true, 'a database with CONNECTION LIMIT 0 is refused');
-SELECT is(pg_temp.refusals('lg-tap-refused', 'lg_stats_alice', 'lg_stats_closed'),
-          'too_many=0 reserved=0 role=0 database=1 authentication=0 other=0 opened=0 at=t',
-          '... refused_database_limit, in that database''s row');
-SELECT is(pg_temp.err($$SELECT dblink_connect('lg_r', pg_temp.conninfo('lg_stats_nologin', 'lg-tap-refused'))$$) ~ 'not permitted to log in',
-          true, 'a NOLOGIN role is refused');
-SELECT is(pg_temp.err($$SELECT dblink_connect('lg_r', pg_temp.conninfo('lg_stats_nobody', 'lg-tap-refused'))$$) ~ 'does not exist',
-          true, 'a role that does not exist is refused');
-SELECT is(pg_temp.refusals('lg-tap-refused', 'lg_stats_nologin') || ', ' || pg_temp.refusals('lg-tap-refused', 'lg_stats_nobody'),
-          'too_many=0 reserved=0 role=0 database=0 authentication=1 other=0 opened=0 at=t, '
-          'too_many=0 reserved=0 role=0 database=0 authentication=1 other=0 opened=0 at=t',
-          '... both refused_authentication (28000), under the names the client sent');
-SELECT is(pg_temp.err($$SELECT dblink_connect('lg_r', pg_temp.conninfo('postgres', 'lg-tap-refused', 'lg_stats_nodb'))$$) ~ 'does not exist',
-          true, 'a database that does not exist is refused');
-SELECT is(pg_temp.refusals('lg-tap-refused', 'postgres', 'lg_stats_nodb'),
-          'too_many=0 reserved=0 role=0 database=0 authentication=0 other=1 opened=0 at=t',
-          '... refused_other');
+SELECT matches(pg_temp.connect_err(usr, 'lg-tap-refused', db), error, what || ' is refused')
+  FROM (VALUES (1, 'lg_stats_limited', current_database(), 'too many connections for role', 'a role with CONNECTION LIMIT 0'),
+               (2, 'lg_stats_alice', 'lg_stats_closed', 'too many connections for database', 'a database with CONNECTION LIMIT 0'),
+               (3, 'lg_stats_nologin', current_database(), 'not permitted to log in', 'a NOLOGIN role'),
+               (4, 'lg_stats_nobody', current_database(), 'does not exist', 'a role that does not exist'),
+               (5, 'postgres', 'lg_stats_nodb', 'does not exist', 'a database that does not exist'))
+       AS attempt(n, usr, db, error, what)
+ ORDER BY n;
+-- each under the names the client sent, with the time of the last
+SELECT is(pg_temp.refusals('lg-tap-refused', usr, db), 'too_many=0 reserved=0 ' || counts || ' opened=0 at=t',
+          format('%s: %s', usr, what))
+  FROM (VALUES (1, 'lg_stats_limited', current_database(), 'role=1 database=0 authentication=0 other=0', 'refused_role_limit'),
+               (2, 'lg_stats_alice', 'lg_stats_closed', 'role=0 database=1 authentication=0 other=0', 'refused_database_limit, in that database''s row'),
+               (3, 'lg_stats_nologin', current_database(), 'role=0 database=0 authentication=1 other=0', 'refused_authentication (28000)'),
+               (4, 'lg_stats_nobody', current_database(), 'role=0 database=0 authentication=1 other=0', 'refused_authentication (28000)'),
+               (5, 'postgres', 'lg_stats_nodb', 'role=0 database=0 authentication=0 other=1', 'refused_other'))
+       AS refusal(n, usr, db, counts, what)
+ ORDER BY n;
 
 ------------------------------------------------------------------------
 -- privacy, as pg_stat_activity's

@@ -43,8 +43,7 @@ SELECT has_view('pool_usage');
 SELECT has_function('pool_usage', ARRAY[]::text[]);
 SELECT has_function('pool_headroom', ARRAY[]::text[]);
 SELECT is(
-	(SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum)
-	   FROM pg_attribute WHERE attrelid = 'pool_usage'::regclass AND attnum > 0),
+	pg_temp.columns('pool_usage'),
 	'database name, role name, application_name text, client_addr inet, connections integer, '
 	'active integer, idle integer, idle_in_transaction integer, idle_in_transaction_aborted integer, '
 	'waiting integer, oldest_xact_age interval, longest_idle_in_transaction interval, longest_query interval',

@@ -14,9 +14,20 @@ function args(script) {
 	return { conninfo: a[0], app: a[1], config: a[2] };
 }
 
+// what one call came to: 'ok' when sum(a, b) gave a + b, 'wrong' when
+// something else, else the error's SQLSTATE ('client-error' without one)
+async function outcome(sum, a, b) {
+	try {
+		return (await sum()) === a + b ? 'ok' : 'wrong';
+	} catch (e) {
+		return e.code || 'client-error';
+	}
+}
+
 // clients: [[label, connection]]; hold()/release(): the holder's
-// transaction; call(connection, a, b) -> 'ok' or a SQLSTATE
-async function pooled(clients, hold, release, call) {
+// transaction; add(connection, a, b) -> the server's a + b, as the driver
+// returns it
+async function pooled(clients, hold, release, add) {
 	let calls = 0;
 	let ok = 0;
 	for (let round = 0; round < ROUNDS; round++) {
@@ -24,7 +35,7 @@ async function pooled(clients, hold, release, call) {
 		if (holding) await hold();
 		for (const [label, conn] of clients) {
 			for (let i = 0; i < CALLS; i++) {
-				const r = await call(conn, round, i);
+				const r = await outcome(() => add(conn, round, i), round, i);
 				calls++;
 				if (r === 'ok') ok++;
 				console.log(`call ${label} ${round} ${i} ${r}`);
