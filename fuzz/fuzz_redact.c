@@ -40,8 +40,13 @@ clean(const uint8_t *p, size_t n, const char *drop)
 		if (ch == '\0' || ch == 'Q' || ch == 'q' || ch == '\'' || ch == '\\' ||
 			strchr(drop, ch) != NULL)
 			continue;
-		if (ch == '%' && i + 1 < n && (p[i + 1] == '5' || p[i + 1] == '7'))
-			ch = 'x';
+		/*
+		 * A '%' before a 5 or 7 of the cleaned text could spell %51 or %71,
+		 * so it becomes an x; the test is on what was kept, since a dropped
+		 * byte between them would join them.
+		 */
+		if ((ch == '5' || ch == '7') && o > 0 && out[o - 1] == '%')
+			out[o - 1] = 'x';
 		out[o++] = ch;
 	}
 	out[o] = '\0';
