@@ -288,11 +288,21 @@ lg_url_userinfo_end(const char *start)
 	return last_before_q ? last_before_q : last;
 }
 
-static void add_nested_url_secrets(lg_secrets *s, const char *p, size_t len);
+/*
+ * How deep a URL inside a URL's query is still read: a URL whose query
+ * names another URL (a redirect, a proxy) is common, one more level is
+ * rare.  Each level reads up to three forms of its value (as written,
+ * percent-decoded, unescaped), so the work would grow threefold per level;
+ * a value nested deeper is a secret whole.
+ */
+#define LG_URL_MAX_NESTING 3
+
+static void add_nested_url_secrets(lg_secrets *s, const char *p, size_t len,
+								   int depth);
 
 /* the query of a URL: each key=value, values of secret keys hidden */
 static void
-scan_query(const char *q, lg_secrets *s, lg_strbuf *ob)
+scan_query(const char *q, lg_secrets *s, lg_strbuf *ob, int depth)
 {
 	while (*q)
 	{
@@ -324,7 +334,7 @@ scan_query(const char *q, lg_secrets *s, lg_strbuf *ob)
 			else
 			{
 				lg_strbuf_putn(ob, eq + 1, len - klen - 1);
-				add_nested_url_secrets(s, eq + 1, len - klen - 1);
+				add_nested_url_secrets(s, eq + 1, len - klen - 1, depth + 1);
 			}
 		}
 		q += len;
@@ -363,7 +373,7 @@ scheme_is_postgres(const char *s, size_t len)
 }
 
 static void
-scan_url(const char *raw, size_t slen, lg_secrets *s, lg_strbuf *ob)
+scan_url(const char *raw, size_t slen, lg_secrets *s, lg_strbuf *ob, int depth)
 {
 	const char *start = raw + slen + 3;
 	const char *at = lg_url_userinfo_end(start);
@@ -414,16 +424,18 @@ scan_url(const char *raw, size_t slen, lg_secrets *s, lg_strbuf *ob)
 		return;
 	}
 	lg_strbuf_putn(ob, rest, (size_t) (query + 1 - rest));
-	scan_query(query + 1, s, ob);
+	scan_query(query + 1, s, ob, depth);
 }
 
 /*
  * A URL inside a shown value (or a word that is a URL, when a URL-shaped
  * string is read as key=value): its user info is a secret.  The value is
- * looked at as written and percent-decoded.
+ * looked at as written and percent-decoded.  depth is how deep such a URL
+ * would be (1 in the string's own URL or key=value); deeper than
+ * LG_URL_MAX_NESTING, a URL-shaped value is hidden whole.
  */
 static void
-add_nested_url_secrets(lg_secrets *s, const char *p, size_t len)
+add_nested_url_secrets(lg_secrets *s, const char *p, size_t len, int depth)
 {
 	lg_secrets	forms = {0};
 
@@ -433,12 +445,18 @@ add_nested_url_secrets(lg_secrets *s, const char *p, size_t len)
 		const char *v = forms.v[f];
 		size_t		slen = lg_url_scheme_length(v);
 
+		if (slen > 0 && depth > LG_URL_MAX_NESTING)
+		{
+			/* too deep to read: all of it is hidden */
+			lg_secrets_add(s, p, len);
+			break;
+		}
 		if (slen > 0)
 		{
 			lg_strbuf	none;
 
 			lg_strbuf_fixed(&none, NULL, 0);
-			scan_url(v, slen, s, &none);
+			scan_url(v, slen, s, &none, depth);
 		}
 	}
 	if (forms.oom)
@@ -495,7 +513,7 @@ scan_keyvalue(const char *raw, lg_secrets *s, lg_strbuf *ob)
 			else
 			{
 				lg_strbuf_putn(ob, key, klen);
-				add_nested_url_secrets(s, key, klen);
+				add_nested_url_secrets(s, key, klen, 1);
 			}
 			if (*p)
 				lg_strbuf_puts(ob, " ");
@@ -533,7 +551,7 @@ scan_keyvalue(const char *raw, lg_secrets *s, lg_strbuf *ob)
 		else
 		{
 			lg_strbuf_putn(ob, val, (size_t) (p - val));
-			add_nested_url_secrets(s, val, (size_t) (p - val));
+			add_nested_url_secrets(s, val, (size_t) (p - val), 1);
 		}
 	}
 }
@@ -551,7 +569,7 @@ lg_redact_conninfo(const char *raw, lg_secrets *s, char *buf, size_t size)
 	lg_strbuf_fixed(&ob, buf, size);
 	if (slen > 0)
 	{
-		scan_url(raw, slen, s, &ob);
+		scan_url(raw, slen, s, &ob, 0);
 		/* libpq reads anything but its own URIs as key=value: both count */
 		if (!(strncmp(raw, "postgresql://", 13) == 0 || strncmp(raw, "postgres://", 11) == 0))
 		{
