@@ -167,6 +167,48 @@ ambiguous_userinfo(const char *url)
 		memchr(start, ':', auth) != NULL && strchr(start + auth, '@') != NULL;
 }
 
+/*
+ * The first host in brackets whose text is no IPv6 address, or 0.  libpq
+ * takes everything between '[' and ']' as the host, past a '/', '?' or
+ * '&': "postgresql://[/?sslpassword=x&/]" names one host, a socket
+ * directory holding a password, which the outputs would show.  An IPv6
+ * address, with its zone after a '%' (percent-encoded or not), is made of
+ * letters, digits and ":.%-_~".  The hosts are walked as libpq walks them;
+ * *bad is the first byte that does not belong.
+ */
+static int
+bad_bracketed_host(const char *url, char *bad)
+{
+	const char *p = strstr(url, "://") + 3;
+	size_t		auth = strcspn(p, "@/");
+	int			n = 0;
+
+	if (p[auth] == '@')
+		p += auth + 1;
+	for (;;)
+	{
+		n++;
+		if (*p == '[')
+		{
+			const char *end = strchr(p + 1, ']');
+
+			if (end == NULL)
+				return 0;		/* libpq says what is wrong */
+			for (const char *h = p + 1; h < end; h++)
+				if (!isalnum((unsigned char) *h) && strchr(":.%-_~", *h) == NULL)
+				{
+					*bad = *h;
+					return n;
+				}
+			p = end + 1;
+		}
+		p += strcspn(p, "/?,");
+		if (*p != ',')
+			return 0;
+		p++;
+	}
+}
+
 /* Is host (one entry of a host list) under neon.tech? */
 bool
 lg_host_is_neon(const char *h, size_t len)
@@ -320,6 +362,25 @@ lg_url_parse(lg_config *c, const char *var, const char *raw, bool *pgbouncer_fla
 		url = strdup(raw);
 	if (url == NULL)
 		return lg_fail(err, LG_ERR_INTERNAL, "out of memory");
+	if (c->is_uri)
+	{
+		char		bad = 0;
+		int			n = bad_bracketed_host(url, &bad);
+
+		if (n > 0)
+		{
+			char		shown[16];
+
+			lg_wipe_free(url);
+			if (isprint((unsigned char) bad))
+				snprintf(shown, sizeof(shown), "\"%c\"", bad);
+			else
+				snprintf(shown, sizeof(shown), "the byte 0x%02X", (unsigned char) bad);
+			return lg_fail(err, LG_ERR_CONFIG,
+						   "invalid %s: host %d is in brackets, which hold an IPv6 address, but it contains %s, which no IPv6 address does",
+						   var, n, shown);
+		}
+	}
 
 	opts = PQconninfoParse(url, &errmsg);
 	if (opts == NULL)
