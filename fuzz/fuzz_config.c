@@ -88,6 +88,35 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* a password is always shown redacted, never left out silently */
 		if (lg_config_has_password(c) && strstr(u1, "****") == NULL)
 			abort();
+		/*
+		 * the connection string shown reads back as the same one (one whose
+		 * every value is empty is shown empty, which is not a string to set)
+		 */
+		if (u2[0] != '\0')
+		{
+			char	   *again = malloc(strlen(u2) + 16);
+			const char *env2[2] = {again, NULL};
+			lg_config  *r = NULL;
+
+			sprintf(again, "DATABASE_URL=%s", u2);
+			if (lg_config_resolve(env2, options, &r, &err) != LG_OK)
+			{
+				fprintf(stderr, "shown: [%s]\nrefused: %s\n", u2, err.message);
+				abort();
+			}
+			{
+				char	   *ru = formatted(lg_config_format_url, r, true);
+
+				if (strcmp(ru, u2) != 0)
+				{
+					fprintf(stderr, "shown: [%s]\nread back: [%s]\n", u2, ru);
+					abort();
+				}
+				free(ru);
+			}
+			lg_config_free(r);
+			free(again);
+		}
 		free(u1);
 		free(u2);
 		free(k1);

@@ -60,8 +60,20 @@ sb_host(lg_strbuf *sb, const char *h, size_t len)
 	tmp[len] = '\0';
 	if (memchr(tmp, ':', len))
 	{
+		/* libpq decodes it: a zone's '%' is written %25 */
 		lg_strbuf_puts(sb, "[");
-		lg_strbuf_puts(sb, tmp);
+		for (char *seg = tmp;;)
+		{
+			char	   *colon = strchr(seg, ':');
+
+			if (colon != NULL)
+				*colon = '\0';
+			lg_strbuf_put_pct(sb, seg);
+			if (colon == NULL)
+				break;
+			lg_strbuf_puts(sb, ":");
+			seg = colon + 1;
+		}
 		lg_strbuf_puts(sb, "]");
 	}
 	else
