@@ -145,6 +145,9 @@ my @table = (
 		keepalive => 1 }],
 	['IPv6 host', {DATABASE_URL => 'postgresql://u@[::1]:5433/db'}, [], {
 		host => '::1', port => 5433, url => 'postgresql://u@[::1]:5433/db' }],
+	['IPv6 hosts with a zone and an IPv4 tail', {DATABASE_URL => 'postgresql://u@[fe80::1%25eth0]:5433,[::ffff:10.0.0.1]/db'}, [], {
+		host => 'fe80::1%eth0,::ffff:10.0.0.1',
+		url => 'postgresql://u@[fe80::1%25eth0]:5433,[::ffff:10.0.0.1]/db' }],
 	['Unix socket directory', {DATABASE_URL => 'postgresql:///db?host=/var/run/postgresql'}, [], {
 		host => '/var/run/postgresql', database => 'db', driver => 'pg' }],
 	['a password given as a query parameter is redacted', {DATABASE_URL => 'postgresql://u@h/db?password=hunter2&sslmode=require'}, [], {
@@ -155,6 +158,8 @@ my @table = (
 
 # [name, {env}, [args], exit, qr/stderr/]
 my @bad = (
+	['a bracketed host that is no IPv6 address', {DATABASE_URL => 'postgresql://[/?sslpassword=Brk1Secret&/]/db'}, [], 2, qr/^lifeguard config: invalid DATABASE_URL: host 1 is in brackets, which hold an IPv6 address, but it contains "\/", which no IPv6 address does$/],
+	['the second host in brackets, with a space', {DATABASE_URL => 'postgresql://h1,[::1 x]/db'}, [], 2, qr/^lifeguard config: invalid DATABASE_URL: host 2 is in brackets, which hold an IPv6 address, but it contains " ", which no IPv6 address does$/],
 	['no URL at all', {}, [], 2, qr/^lifeguard config: no connection string: set DATABASE_URL \(or DIRECT_URL\)$/],
 	['empty DATABASE_URL', {DATABASE_URL => ''}, [], 2, qr/invalid DATABASE_URL "": empty/],
 	['empty DIRECT_URL', {DIRECT_URL => ''}, [], 2, qr/invalid DIRECT_URL "": empty/],

@@ -137,6 +137,10 @@ my @corpus = (
 		['Nest49Secret'], 2, qr/invalid URI query parameter: "bogus"/, 2, qr/"bogus"/],
 	['the same, percent-encoded', {DATABASE_URL => "postgresql://u\@$H:$P/db?dbname=mysql%3A%2F%2Fu%3ANest50Secret%40x&bogus=1"},
 		['Nest50Secret'], 2, qr/invalid URI query parameter: "bogus"/, 2, qr/"bogus"/],
+	['a URL nested deeper than is read, next to a bad parameter', {DATABASE_URL => "postgresql://u\@$H:$P/db?dbname=a://x/?v%3Db://x/?v%3Dc://x/?v%3Dmysql://u:Deep51Secret%40x&bogus=1"},
+		['Deep51Secret'], 2, qr/invalid URI query parameter: "bogus"/, 2, qr/"bogus"/],
+	['an sslpassword inside a bracketed host', {DATABASE_URL => "postgresql://[/?sslpassword=Brk52Secret&/]:$P/db"},
+		['Brk52Secret'], 2, qr/host 1 is in brackets, which hold an IPv6 address, but it contains "\/"/, 2, qr/in brackets/],
 );
 
 cmp_ok(scalar(@corpus), '>=', 40, 'the corpus has at least 40 hostile connection strings');
