@@ -7,7 +7,10 @@
 #
 # A harness links the client library's sources (client/lib, whose private
 # header lg_internal.h it may include) and every file of common/, with libpq
-# and libcrypto.  Crash inputs are kept in fuzz/build/artifacts/.
+# and libcrypto.  Crash inputs are kept in fuzz/build/artifacts/; a failure
+# prints libFuzzer's seed, the harness's report and the command that
+# reproduces it.  A fixed input goes into the harness's seed corpus, which
+# every run replays first.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -45,12 +48,19 @@ for src in "$ROOT"/fuzz/fuzz_*.c; do
 	"$bin" -max_total_time="$SECS" -timeout=10 -rss_limit_mb=2048 -max_len=4096 \
 		-print_final_stats=1 -artifact_prefix="$ART/$name-" "$work" >"$log" 2>&1 || rc=$?
 	runs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)"
-	cov="$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)"
+	cov="$(grep -a -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)"
 	corpus="$(find "$work" -type f | wc -l)"
 	rm -rf "$work"
 	if [ "$rc" -ne 0 ] || grep -q -e 'runtime error:' -e 'Sanitizer' "$log"; then
 		echo "fuzz $name: FAILED (exit $rc) after ${runs:-?} runs; log $log, inputs in $ART/"
-		grep -m1 -A30 -e 'ERROR:' -e 'runtime error:' -e 'deadly signal' "$log" || tail -30 "$log"
+		grep -a -m1 '^INFO: Seed:' "$log" || true
+		# the harness's own words, then the sanitizer's or libFuzzer's report
+		grep -a -v -e '^#[0-9]' -e '^INFO:' -e '^	' "$log" | grep -a -m1 -B8 -A30 \
+			-e 'ERROR:' -e 'runtime error:' -e 'deadly signal' || tail -30 "$log"
+		for a in $(sed -n "s/.*Test unit written to \(.*\)$/\1/p" "$log"); do
+			echo "reproduce: $bin $a"
+			echo "add it to the seeds once fixed: cp $a $ROOT/fuzz/corpus/$name/"
+		done
 		failed=1
 	else
 		echo "fuzz $name: ok, ${runs:-?} runs in ${SECS} s, coverage ${cov:-?}, corpus $corpus"
