@@ -111,6 +111,8 @@ my @corpus = (
 		['Multi34Secret']),
 	['a URL with a password as the database name', {DATABASE_URL => "host=$H port=$P dbname=postgresql://u:Inner35Secret\@x/db"},
 		['Inner35Secret'], 2, qr/the value of dbname is a URL with user info/, 2, qr/dbname/],
+	['a URL nested deeper than is read, next to a bad parameter', {DATABASE_URL => "postgresql://u\@$H:$P/db?dbname=a://x/?v%3Db://x/?v%3Dc://x/?v%3Dmysql://u:Deep51Secret%40x&bogus=1"},
+		['Deep51Secret'], 2, qr/invalid URI query parameter: "bogus"/, 2, qr/"bogus"/],
 	['startup options in transaction pooling next to a password', {DATABASE_URL => "postgresql://u:Opt36Secret\@$H:6432/db?options=-c%20x%3Dy"},
 		['Opt36Secret'], 2, qr/options="-c x=y" in transaction pooling/, 2, qr/options=/],
 	accepted('DIRECT_URL with a password', {DIRECT_URL => "postgresql://u:Dir37Secret\@$H:$P/db"},
@@ -125,6 +127,8 @@ my @corpus = (
 		['Long41Secret'], 2, qr/invalid URI query parameter: "bogus"/, 2, qr/"bogus"/],
 	['an unterminated IPv6 address', {DATABASE_URL => 'postgresql://u:V6Secret42@[::1/db'},
 		['V6Secret42'], 2, qr/IPv6/, 2, qr/IPv6/],
+	['an sslpassword inside a bracketed host', {DATABASE_URL => "postgresql://[/?sslpassword=Brk52Secret&/]:$P/db"},
+		['Brk52Secret'], 2, qr/host 1 is in brackets, which hold an IPv6 address, but it contains "\/"/, 2, qr/in brackets/],
 	['a trailing word after a password', {DATABASE_URL => "host=$H password=Tail43Secret port"},
 		['Tail43Secret'], 2, qr/missing "=" after "port"/, 2, qr/"port"/],
 	accepted('the password given twice', {DATABASE_URL => "password=Dup44Secret password=Dup44Other host=$H port=$P"},
@@ -137,10 +141,6 @@ my @corpus = (
 		['Nest49Secret'], 2, qr/invalid URI query parameter: "bogus"/, 2, qr/"bogus"/],
 	['the same, percent-encoded', {DATABASE_URL => "postgresql://u\@$H:$P/db?dbname=mysql%3A%2F%2Fu%3ANest50Secret%40x&bogus=1"},
 		['Nest50Secret'], 2, qr/invalid URI query parameter: "bogus"/, 2, qr/"bogus"/],
-	['a URL nested deeper than is read, next to a bad parameter', {DATABASE_URL => "postgresql://u\@$H:$P/db?dbname=a://x/?v%3Db://x/?v%3Dc://x/?v%3Dmysql://u:Deep51Secret%40x&bogus=1"},
-		['Deep51Secret'], 2, qr/invalid URI query parameter: "bogus"/, 2, qr/"bogus"/],
-	['an sslpassword inside a bracketed host', {DATABASE_URL => "postgresql://[/?sslpassword=Brk52Secret&/]:$P/db"},
-		['Brk52Secret'], 2, qr/host 1 is in brackets, which hold an IPv6 address, but it contains "\/"/, 2, qr/in brackets/],
 );
 
 cmp_ok(scalar(@corpus), '>=', 40, 'the corpus has at least 40 hostile connection strings');
